@@ -1,0 +1,111 @@
+# Orthros for Linux: build, lab and tests. `make help` lists the targets.
+# Every target installs what it needs first (make setup), so the two README
+# commands work on a fresh Debian 12 machine.
+
+BUILD ?= build
+CC ?= gcc
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude
+SHELL := /bin/bash
+
+SETUP   := $(BUILD)/.setup-done
+KERNEL  := $(BUILD)/kernel/bzImage
+ROOTFS  := $(BUILD)/images/rootfs/.orthros-rootfs
+IMAGES  := $(BUILD)/images/root.img
+OPT     := $(BUILD)/opt-orthros
+LABCTL  := $(BUILD)/bin/labctl
+CTL     := $(BUILD)/bin/orthrosctl
+UNIT    := $(BUILD)/tests/unit
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_HDRS := $(wildcard lib/*.h include/orthros/*.h)
+
+KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
+	kernel/patches/series $(wildcard kernel/patches/*.patch) \
+	$(shell find kernel/src -type f)
+GUEST_FILES := lab/topology.sh lab/partition.conf $(wildcard lab/guest/*)
+
+.PHONY: help setup kernel rootfs images tools lab-deps unit checkpatch \
+	scenarios scenario test test-long demo lab clean
+.DELETE_ON_ERROR:
+
+help:
+	@echo "make demo             boot the lab machine and show its partition-to-be"
+	@echo "make test             unit tests, checkpatch and the feature-tier lab scenarios"
+	@echo "make test-long        the long tier: soaks, repeated trials, benchmarks"
+	@echo "make unit             host unit tests only (seconds, no QEMU)"
+	@echo "make scenarios        list the lab scenarios"
+	@echo "make scenario S=NAME  run one scenario (builds what it needs)"
+	@echo "make lab              interactive lab machine (COM1 on this terminal)"
+	@echo "make kernel | images | tools | setup | checkpatch | clean"
+
+# Host packages (idempotent; re-checked when the list changes).
+$(SETUP): lab/host/setup.sh lab/host/packages
+	@lab/host/setup.sh
+	@mkdir -p $(@D) && touch $@
+setup: $(SETUP)
+
+# The kernel: rebuilt only when its inputs change.
+$(KERNEL): $(KERNEL_INPUTS) | $(SETUP)
+	kernel/build.sh $(BUILD)
+kernel: $(KERNEL)
+
+# Host and guest C programs.
+$(LABCTL): lab/labctl.c lab/labproto.c lab/labproto.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ lab/labctl.c lab/labproto.c
+$(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_SRCS) $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+tools: $(LABCTL) $(CTL)
+
+# Guest images: the Debian rootfs is cached; the images are remade (seconds)
+# when the project's guest files, tools or kernel change.
+$(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
+	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
+rootfs: $(ROOTFS)
+
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel
+	cp -p $(GUEST_FILES) $(OPT)/lab/
+	cp -p $(CTL) $(OPT)/bin/
+	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
+	lab/image/build-images.sh $(BUILD) $(OPT)
+images: $(IMAGES)
+
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL)
+
+# Tests.
+UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c $(LIB_SRCS)
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) lab/labproto.h $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(UNIT_SRCS)
+unit: $(UNIT)
+	$(UNIT)
+
+checkpatch: $(KERNEL)
+	kernel/checkpatch.sh $(BUILD)
+
+scenarios:
+	@lab/run-scenarios.sh --list
+
+# The name is checked before anything is built.
+scenario:
+	@[ -n "$(S)" ] && [ -f lab/scenarios/$(S).sh ] || lab/run-scenarios.sh $(or $(S),--help)
+	@$(MAKE) --no-print-directory lab-deps
+	lab/run-scenarios.sh $(S)
+
+test: unit checkpatch lab-deps
+	lab/run-scenarios.sh --tier feature
+
+test-long: lab-deps
+	lab/run-scenarios.sh --tier long
+
+demo: lab-deps
+	lab/demo.sh
+
+lab: lab-deps
+	lab/qemu.sh $(BUILD)/lab/interactive --interactive
+
+clean:
+	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/lab $(OPT) $(BUILD)/images/*.img

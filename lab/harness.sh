@@ -1,0 +1,84 @@
+# Scenario harness library, sourced by lab/run-scenarios.sh and by every step.
+#
+# A scenario is lab/scenarios/NAME.sh: a description on its second line,
+# SCENARIO_TIMEOUT (seconds, the whole scenario), and a function scenario()
+# made of steps:
+#     step SECONDS "what this step shows" FUNCTION [ARGS...]
+# Each step runs in its own process under a hard timeout, so steps share
+# state only through files in $RUN (the run directory). A step fails by
+# returning non-zero, typically through fail or expect_eq.
+
+: "${RUN:?}" "${BUILD:?}"
+LABCTL=$BUILD/bin/labctl
+. "$LAB_DIR/topology.sh"
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; return 1; }
+
+expect_eq() { # expect_eq WHAT GOT WANT
+	if [ "$2" != "$3" ]; then
+		fail "$1: got '$2', want '$3'"
+		return 1
+	fi
+	log "ok: $1 = $2"
+}
+
+step() { # step SECONDS DESCRIPTION FUNCTION [ARGS...]
+	local t=$1 desc=$2 n rc=0 start
+	shift 2
+	n=$(( $(cat "$RUN/steps" 2>/dev/null || echo 0) + 1 ))
+	echo "$n" >"$RUN/steps"
+	log "step $n: $desc (time-out ${t}s)"
+	start=$(date +%s)
+	timeout -k 5 "$t" bash -c '. "$LAB_DIR/harness.sh"; . "$LAB_SCENARIO"; "$@"' step "$@" || rc=$?
+	if [ "$rc" = 0 ]; then
+		log "step $n passed in $(( $(date +%s) - start ))s"
+		return 0
+	fi
+	[ "$rc" = 124 ] && printf 'FAIL: time-out after %ss\n' "$t" >&2
+	echo "step $n: $desc" >"$RUN/failed-step"
+	return 1
+}
+
+# Run a command in the OS instance on control channel SIDE (a or b).
+guest_on() { # guest_on SIDE [-t SECONDS] COMMAND...
+	local side=$1 t=60
+	shift
+	if [ "$1" = -t ]; then t=$2; shift 2; fi
+	"$LABCTL" run "$RUN/ctl-$side.sock" -t "$t" -- "$@"
+}
+guest() { guest_on a "$@"; }
+
+qmp() { "$LABCTL" qmp "$RUN/qmp.sock" "$@"; }
+
+host_port() { # host_port NIC GUEST-PORT: the host port forwarded to it
+	awk -v n="$1" -v p="$2" '$1 == n && $2 == p { print $3 }' "$RUN/ports"
+}
+
+qemu_alive() { [ -s "$RUN/qemu.pid" ] && kill -0 "$(cat "$RUN/qemu.pid")" 2>/dev/null; }
+
+# Console lines that mean a kernel is unwell.
+KERNEL_ERRORS='Kernel panic|BUG:|WARNING:|Oops|Call Trace|watchdog: |hung_task|INFO: task .* blocked|rcu_sched self-detected|rcu: INFO|clocksource.*unstable|No irq handler|I/O error|timed out|Attempted to kill init'
+
+# Start the lab machine and wait until the 1stOS answers on its channel.
+boot_1stos() {
+	"$LAB_DIR/qemu.sh" "$RUN" || return 1
+	wait_ready a 1
+}
+
+wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands
+	local side=$1 nth=$2 com=$(( ($2 - 1) % LAB_COM_PORTS + 1 )) got
+	while :; do
+		qemu_alive || { fail "QEMU exited (log: $RUN/qemu.log)"; return 1; }
+		if grep -qE 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log"; then
+			fail "the ${nth}th OS died while booting; console: $RUN/console-com$com.log"
+			grep -E -m3 -A2 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log" >&2
+			return 1
+		fi
+		if got=$(guest_on "$side" -t 5 cat /sys/kernel/orthros/nth 2>/dev/null); then
+			expect_eq "NthOS number of the OS on ctl-$side" "$got" "$nth"
+			return
+		fi
+		sleep 1
+	done
+}

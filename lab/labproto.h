@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The lab control protocol between labctl (host) and lab/guest/agent.
+ *   request: "<id> <timeout> <base64 of the command>\n"
+ *   reply:   "<output>\n@@orthros-rc <id> <status>\n"
+ */
+#ifndef ORTHROS_LABPROTO_H
+#define ORTHROS_LABPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct labbuf {
+	char *data;	/* always NUL-terminated when len > 0 */
+	size_t len, cap;
+};
+
+void labbuf_reserve(struct labbuf *b, size_t more);
+void labbuf_append(struct labbuf *b, const char *s, size_t n);
+
+/* Standard base64 (RFC 4648) with padding, appended to out. */
+void base64_encode(struct labbuf *out, const unsigned char *in, size_t n);
+
+/* Build the request line for command cmd[0..n). */
+void labproto_request(struct labbuf *out, const char *id, unsigned int timeout,
+		      const char *cmd, size_t n);
+
+/*
+ * Look for the reply to request id in buf[0..len). When complete, set
+ * *out_len to the length of the command's output and *status to its exit
+ * status, and return true.
+ */
+bool labproto_reply(const char *buf, size_t len, const char *id,
+		    size_t *out_len, int *status);
+
+#endif

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
+
+#include "unit.h"
+#include "../../lab/labproto.h"
+
+static char *b64(const char *s)
+{
+	struct labbuf b = { 0 };
+
+	base64_encode(&b, (const unsigned char *)s, strlen(s));
+	return b.len ? b.data : strdup("");
+}
+
+TEST(base64_matches_rfc4648_vectors)
+{
+	CHECK_STR(b64(""), "");
+	CHECK_STR(b64("f"), "Zg==");
+	CHECK_STR(b64("fo"), "Zm8=");
+	CHECK_STR(b64("foo"), "Zm9v");
+	CHECK_STR(b64("foob"), "Zm9vYg==");
+	CHECK_STR(b64("fooba"), "Zm9vYmE=");
+	CHECK_STR(b64("foobar"), "Zm9vYmFy");
+}
+
+TEST(request_is_one_line_with_id_and_timeout)
+{
+	struct labbuf b = { 0 };
+	const char *cmd = "echo 'a\nb'";
+
+	labproto_request(&b, "42-7", 30, cmd, strlen(cmd));
+	CHECK_STR(b.data, "42-7 30 ZWNobyAnYQpiJw==\n");
+	CHECK(memchr(b.data, '\n', b.len) == b.data + b.len - 1);
+}
+
+TEST(reply_found_with_output_and_status)
+{
+	const char *r = "hello\nworld\n\n@@orthros-rc 9-1 3\n";
+	size_t out = 99;
+	int st = -1;
+
+	CHECK(labproto_reply(r, strlen(r), "9-1", &out, &st));
+	CHECK(out == strlen("hello\nworld\n"));
+	CHECK(st == 3);
+}
+
+TEST(reply_with_empty_output)
+{
+	const char *r = "\n@@orthros-rc 9-1 0\n";
+	size_t out = 99;
+	int st = -1;
+
+	CHECK(labproto_reply(r, strlen(r), "9-1", &out, &st));
+	CHECK(out == 0 && st == 0);
+}
+
+TEST(reply_incomplete_or_for_another_request_is_not_taken)
+{
+	const char *partial = "x\n@@orthros-rc 9-1 1";
+	const char *other = "x\n@@orthros-rc 8-1 0\n";
+	const char *prefix = "x\n@@orthros-rc 9-12 0\n";
+	size_t out;
+	int st;
+
+	CHECK(!labproto_reply(partial, strlen(partial), "9-1", &out, &st));
+	CHECK(!labproto_reply(other, strlen(other), "9-1", &out, &st));
+	/* "9-1" must not match the reply to "9-12". */
+	CHECK(!labproto_reply(prefix, strlen(prefix), "9-1", &out, &st));
+}

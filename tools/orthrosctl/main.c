@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * orthrosctl - the Orthros control tool.
+ * Every subcommand lives in builtin-NAME.c and has one line in the table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "orthrosctl.h"
+
+static const struct builtin builtins[] = {
+	{ "plan", cmd_plan, "[FILE]",
+	  "validate a partition description and show how it splits this machine" },
+	{ "status", cmd_status, "",
+	  "show this OS instance: NthOS number, CPUs, memory, devices" },
+};
+
+#define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+const char *sysroot(void)
+{
+	const char *r = getenv("ORTHROS_SYSROOT");
+
+	return r && *r ? r : "";
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: orthrosctl COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < NR_BUILTINS; i++)
+		fprintf(f, "  %-7s %-8s %s\n", builtins[i].name, builtins[i].args, builtins[i].help);
+	fprintf(f, "\nFILE defaults to %s.\n", ORTHROS_DEFAULT_PARTITION);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < NR_BUILTINS; i++)
+		if (!strcmp(argv[1], builtins[i].name))
+			return builtins[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "orthrosctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
