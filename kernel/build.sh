@@ -24,9 +24,13 @@ command -v ccache >/dev/null || die "ccache not found (run 'make setup')"
 export KBUILD_BUILD_TIMESTAMP='1970-01-01'
 export KBUILD_BUILD_USER=orthros KBUILD_BUILD_HOST=lab
 export CCACHE_BASEDIR=$out CCACHE_NOHASHDIR=1
-export GIT_AUTHOR_NAME=orthros GIT_AUTHOR_EMAIL=orthros@lab
-export GIT_COMMITTER_NAME=orthros GIT_COMMITTER_EMAIL=orthros@lab
-export GIT_AUTHOR_DATE='1970-01-01T00:00:00Z' GIT_COMMITTER_DATE='1970-01-01T00:00:00Z'
+# The commits this script makes have fixed identities and dates, so the tree's
+# HEAD (recorded in VERSION) names the same source on every machine; git am
+# keeps each patch's own author and date.
+export GIT_COMMITTER_NAME=orthros-build GIT_COMMITTER_EMAIL=build@orthros.invalid
+export GIT_COMMITTER_DATE='1970-01-01T00:00:00Z'
+commit() { GIT_AUTHOR_NAME=orthros-build GIT_AUTHOR_EMAIL=build@orthros.invalid \
+	GIT_AUTHOR_DATE=$GIT_COMMITTER_DATE g commit -q "$@"; }
 g() { git -C "$tree" -c core.autocrlf=false -c advice.detachedHead=false "$@"; }
 
 # 1. Pristine source as a git tree, once per tarball.
@@ -40,7 +44,7 @@ if [ "$(cat "$out/tarball.id" 2>/dev/null)" != "$tar_id" ] || ! g rev-parse -q -
 	rmdir "$out/unpack"
 	g init -q
 	g add -A -f
-	g commit -q -m "Debian linux-source-6.1 $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)"
+	commit -m "Debian linux-source-6.1 $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)"
 	g tag orthros-base
 	echo "$tar_id" >"$out/tarball.id"
 fi
@@ -52,7 +56,7 @@ g clean -q -fdx
 if [ -n "$(ls -A "$here/src")" ]; then
 	cp -r "$here/src/." "$tree/"
 	g add -A -f
-	g commit -q -m "orthros: new kernel source files (kernel/src)"
+	commit -m "orthros: new kernel source files (kernel/src)"
 fi
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
@@ -62,7 +66,7 @@ done <"$here/patches/series"
 
 # 3. Configuration: allnoconfig + a small base + the Orthros fragment.
 mkdir -p "$obj"
-kmake() { make -C "$tree" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"$jobs" "$@"; }
+kmake() { make -C "$tree" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" LOCALVERSION= -j"$jobs" "$@"; }
 fragments=("$here/config/base.config" "$here/config/orthros.config")
 kmake -s allnoconfig
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null

@@ -6,7 +6,8 @@
 #     step SECONDS "what this step shows" FUNCTION [ARGS...]
 # Each step runs in its own process under a hard timeout, so steps share
 # state only through files in $RUN (the run directory). A step fails by
-# returning non-zero, typically through fail or expect_eq.
+# returning non-zero, typically through fail or expect_eq; the scenario
+# then ends there.
 
 : "${RUN:?}" "${BUILD:?}"
 LABCTL=$BUILD/bin/labctl
@@ -37,7 +38,7 @@ step() { # step SECONDS DESCRIPTION FUNCTION [ARGS...]
 	fi
 	[ "$rc" = 124 ] && printf 'FAIL: time-out after %ss\n' "$t" >&2
 	echo "step $n: $desc" >"$RUN/failed-step"
-	return 1
+	exit 1
 }
 
 # Run a command in the OS instance on control channel SIDE (a or b).
@@ -53,6 +54,16 @@ qmp() { "$LABCTL" qmp "$RUN/qmp.sock" "$@"; }
 
 host_port() { # host_port NIC GUEST-PORT: the host port forwarded to it
 	awk -v n="$1" -v p="$2" '$1 == n && $2 == p { print $3 }' "$RUN/ports"
+}
+
+ordinal() { # 1 -> 1stOS, 2 -> 2ndOS, 3 -> 3rdOS, 11 -> 11thOS
+	case "$1" in
+	*1[123]) echo "${1}thOS" ;;
+	*1) echo "${1}stOS" ;;
+	*2) echo "${1}ndOS" ;;
+	*3) echo "${1}rdOS" ;;
+	*) echo "${1}thOS" ;;
+	esac
 }
 
 qemu_alive() { [ -s "$RUN/qemu.pid" ] && kill -0 "$(cat "$RUN/qemu.pid")" 2>/dev/null; }
@@ -71,7 +82,7 @@ wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands
 	while :; do
 		qemu_alive || { fail "QEMU exited (log: $RUN/qemu.log)"; return 1; }
 		if grep -qE 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log"; then
-			fail "the ${nth}th OS died while booting; console: $RUN/console-com$com.log"
+			fail "the $(ordinal "$nth") died while booting; console: $RUN/console-com$com.log"
 			grep -E -m3 -A2 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log" >&2
 			return 1
 		fi

@@ -9,7 +9,8 @@
 #   console-com1..4.log    one console log per serial port (per OS instance)
 #   ports                  "NIC GUEST-PORT HOST-PORT" for every forward
 #   *.qcow2                copy-on-write overlays: the built images stay clean
-# In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
+# ORTHROS_CMDLINE replaces the 1stOS's kernel command line (default in
+# lab/topology.sh). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
 # runs in the foreground; otherwise it runs in the background.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ run=$(cd "$run" && pwd)
 
 args=(-M q35 -cpu "$LAB_CPU_MODEL" -smp "$LAB_CPUS" -m "$LAB_MEM_MIB"
       -nodefaults -no-user-config -display none -vga none
-      -kernel "$kernel" -append "$LAB_1STOS_CMDLINE"
+      -kernel "$kernel" -append "${ORTHROS_CMDLINE:-$LAB_1STOS_CMDLINE}"
       -qmp "unix:$run/qmp.sock,server=on,wait=off"
       -pidfile "$run/qemu.pid")
 

@@ -13,7 +13,8 @@ export LAB_DIR
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 export BUILD=${ORTHROS_BUILD:-$LAB_DIR/../build}
 BUILD=$(mkdir -p "$BUILD" && cd "$BUILD" && pwd)
-scenarios=$LAB_DIR/scenarios
+# ORTHROS_SCENARIO_DIR: another folder of scenarios (the harness self-test).
+scenarios=${ORTHROS_SCENARIO_DIR:-$LAB_DIR/scenarios}
 
 describe() { sed -n '2s/^# *//p' "$scenarios/$1.sh"; }
 tier_of() { sed -n 's/^SCENARIO_TIER=//p' "$scenarios/$1.sh"; }
@@ -66,10 +67,11 @@ for n in "$@"; do
 		2>&1 | tee "$RUN/scenario.log" || rc=$?
 	[ "$rc" = 124 ] && echo "FAIL: the scenario ran over its ${limit}s" | tee -a "$RUN/scenario.log"
 	# The machine goes down with the scenario, whatever happened.
-	if [ -s "$RUN/qemu.pid" ]; then
-		kill "$(cat "$RUN/qemu.pid")" 2>/dev/null || true
-		sleep 0.5
-		kill -9 "$(cat "$RUN/qemu.pid")" 2>/dev/null || true
+	pid=$(cat "$RUN/qemu.pid" 2>/dev/null || true)
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.2; done
+		kill -9 "$pid" 2>/dev/null || true
 	fi
 	rm -f "$RUN"/*.qcow2 "$RUN"/*.sock
 	secs=$(( $(date +%s) - start ))

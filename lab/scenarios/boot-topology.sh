@@ -65,11 +65,11 @@ check_nics() {
 
 check_user_disk() {
 	local dev nonce
-	dev=$(guest "findmnt -n -o SOURCE,FSTYPE,OPTIONS $LAB_USER_MOUNT") || { fail "$LAB_USER_MOUNT is not mounted"; return 1; }
+	dev=$(guest "findmnt -n -r -o SOURCE,FSTYPE,OPTIONS $LAB_USER_MOUNT") || { fail "$LAB_USER_MOUNT is not mounted"; return 1; }
 	log "mounted: $dev"
 	expect_eq "serial of the disk at $LAB_USER_MOUNT" \
 		"$(guest "cat /sys/block/\$(basename \$(findmnt -n -o SOURCE $LAB_USER_MOUNT))/serial")" "$LAB_USER_LABEL" &&
-	case "$dev" in *" ext4 rw"*) ;; *) fail "not ext4 read-write: $dev"; return 1 ;; esac
+	case "$dev" in *" ext4 rw,"*) ;; *) fail "not ext4 read-write: $dev"; return 1 ;; esac
 	nonce=$RANDOM$RANDOM
 	guest "echo $nonce >$LAB_USER_MOUNT/topology-check && sync" &&
 	expect_eq "file written and read back on the user disk" "$(guest cat $LAB_USER_MOUNT/topology-check)" "$nonce"

@@ -35,6 +35,7 @@ static ssize_t nth_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%u\n", orthros_nth);
 }
+
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 
 static struct attribute *orthros_attrs[] = {
