@@ -5,7 +5,8 @@
 BUILD ?= build
 CC ?= gcc
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude
+# Tools see the same ABI headers as the kernel (kernel/src/include/uapi).
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Ikernel/src/include/uapi
 SHELL := /bin/bash
 
 SETUP   := $(BUILD)/.setup-done
@@ -18,7 +19,7 @@ CTL     := $(BUILD)/bin/orthrosctl
 UNIT    := $(BUILD)/tests/unit
 
 LIB_SRCS := $(wildcard lib/*.c)
-LIB_HDRS := $(wildcard lib/*.h include/orthros/*.h)
+LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	kernel/patches/series $(wildcard kernel/patches/*.patch) \

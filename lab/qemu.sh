@@ -9,8 +9,8 @@
 #   console-com1..4.log    one console log per serial port (per OS instance)
 #   ports                  "NIC GUEST-PORT HOST-PORT" for every forward
 #   *.qcow2                copy-on-write overlays: the built images stay clean
-# ORTHROS_CMDLINE replaces the 1stOS's kernel command line (default in
-# lab/topology.sh). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
+# ORTHROS_CMDLINE replaces the 1stOS's kernel command line (made from
+# lab/topology.sh and lab/partition.conf). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
 # runs in the foreground; otherwise it runs in the background.
 set -euo pipefail
 
@@ -21,18 +21,21 @@ run=$1
 mode=${2:-}
 kernel=$build/kernel/bzImage
 labctl=$build/bin/labctl
+ctl=$build/bin/orthrosctl
 die() { printf 'qemu: error: %s\n' "$*" >&2; exit 1; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run 'make setup')"
-for f in "$kernel" "$build/images/root.img" "$build/images/user.img" "$labctl"; do
+for f in "$kernel" "$build/images/root.img" "$build/images/user.img" "$labctl" "$ctl"; do
 	[ -f "$f" ] || die "$f is missing (run 'make lab-deps')"
 done
 mkdir -p "$run"
 run=$(cd "$run" && pwd)
+hands_off=$("$ctl" cmdline "$here/partition.conf") || die "lab/partition.conf is not valid"
+cmdline=${ORTHROS_CMDLINE:-$LAB_1STOS_CONSOLE $hands_off $LAB_KERNEL_ARGS}
 
 args=(-M q35 -cpu "$LAB_CPU_MODEL" -smp "$LAB_CPUS" -m "$LAB_MEM_MIB"
       -nodefaults -no-user-config -display none -vga none
-      -kernel "$kernel" -append "${ORTHROS_CMDLINE:-$LAB_1STOS_CMDLINE}"
+      -kernel "$kernel" -append "$cmdline"
       -qmp "unix:$run/qmp.sock,server=on,wait=off"
       -pidfile "$run/qemu.pid")
 

@@ -49,6 +49,9 @@ LAB_COM_PORTS=4
 LAB_USER_MOUNT=/srv/orthros
 LAB_USER_LABEL=orthros-user
 
-# Kernel command line of the 1stOS (the one QEMU boots). The guest init is
-# run by tini so that orphans are reaped.
-LAB_1STOS_CMDLINE="console=ttyS0,115200 root=/dev/vda rw panic=0 init=/usr/bin/tini -- /opt/orthros/lab/init"
+# Kernel arguments of every OS instance: each sees only its own root disk,
+# as vda. The guest init runs under tini, which reaps orphans.
+LAB_KERNEL_ARGS="root=/dev/vda rw panic=0 init=/usr/bin/tini -- /opt/orthros/lab/init"
+# The 1stOS (the kernel QEMU boots) adds its console and, from
+# 'orthrosctl cmdline lab/partition.conf', what it must keep its hands off.
+LAB_1STOS_CONSOLE="console=ttyS0,115200"

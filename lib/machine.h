@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <orthros/partition.h>
+#include <linux/orthros/partition.h>
 
 #define MACHINE_MAX_CPUS 256
 #define MACHINE_MAX_RAM 64

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include <orthros/partition.h>
+#include <linux/orthros/partition.h>
 
 /*
  * Parse the text form. name is used in messages ("name:line: ...").

@@ -9,10 +9,16 @@
 #include "orthrosctl.h"
 
 static const struct builtin builtins[] = {
+	{ "status", cmd_status, "",
+	  "this OS instance and the other: role, NthOS number, state, CPUs, devices" },
 	{ "plan", cmd_plan, "[FILE]",
 	  "validate a partition description and show how it splits this machine" },
-	{ "status", cmd_status, "",
-	  "show this OS instance: NthOS number, CPUs, memory, devices" },
+	{ "cmdline", cmd_cmdline, "[FILE]",
+	  "kernel parameters that keep the 1stOS off the other OSes' share" },
+	{ "boot", cmd_boot, "[OPTS]",
+	  "boot the next BackupOS into a slot and wait until it is up (boot --help)" },
+	{ "stop", cmd_stop, "",
+	  "stop the BackupOS" },
 };
 
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))

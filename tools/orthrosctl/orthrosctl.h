@@ -12,8 +12,11 @@ struct builtin {
 	const char *help;
 };
 
+int cmd_boot(int argc, char **argv);
+int cmd_cmdline(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 
 /* The partition description the tools use when none is named. */
 #define ORTHROS_DEFAULT_PARTITION "/etc/orthros/partition.conf"

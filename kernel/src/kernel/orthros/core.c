@@ -1,45 +1,340 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Orthros core: which OS instance this kernel is.
+ * Orthros core: which OS instance this kernel is, what it owns, and the
+ * inter-OS shared memory.
  *
- * Every OS instance of an Orthros machine runs the same kernel build. The
- * ActiveOS boots the N-th OS with orthros.nth=N on its command line; the
- * kernel the firmware booted has no such parameter and is the 1stOS.
- * The number is shown in /sys/kernel/orthros/nth.
+ * Every OS instance runs the same kernel build. The ActiveOS boots the N-th
+ * OS with orthros.nth=N and orthros.shared=ADDR (the shared memory, which
+ * holds the partition description); the kernel the firmware booted has
+ * neither and is the 1stOS. The 1stOS learns what is not its own from its
+ * command line: memmap= for memory and orthros.pci_foreign= for devices.
+ * State is shown in /sys/kernel/orthros/.
  */
 #define pr_fmt(fmt) "orthros: " fmt
 
 #include <linux/init.h>
+#include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
+#include <linux/orthros.h>
+#include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <asm/apic.h>
+#include <asm/early_ioremap.h>
+#include <asm/tsc.h>
 
-static unsigned int orthros_nth = 1;
+static unsigned int orthros_nth_param = 1;
+static phys_addr_t shared_phys;
+
+/* Devices the 1stOS must leave alone: orthros.pci_foreign=BB:DD.F,... */
+static struct {
+	u8 bus, devfn;
+} pci_foreign[ORTHROS_MAX_DEVICES];
+static unsigned int nr_pci_foreign;
+
+/* What an isolated OS (N >= 2) was booted with, copied at early boot. */
+static struct orthros_partition boot_part;
+static struct orthros_platform boot_platform;
+static bool have_boot_part;
+
+static struct orthros_shm *shm;
+
+unsigned int orthros_nth(void)
+{
+	return orthros_nth_param;
+}
 
 static int __init orthros_nth_setup(char *arg)
 {
 	unsigned int n;
 
-	if (kstrtouint(arg, 0, &n) || n < 1) {
+	if (!arg || kstrtouint(arg, 0, &n) || n < 1) {
 		pr_err("bad orthros.nth=%s, using 1\n", arg);
 		return 0;
 	}
-	orthros_nth = n;
+	orthros_nth_param = n;
 	return 0;
 }
 early_param("orthros.nth", orthros_nth_setup);
 
-static ssize_t nth_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
+static int __init orthros_shared_setup(char *arg)
 {
-	return sysfs_emit(buf, "%u\n", orthros_nth);
+	u64 addr;
+
+	if (!arg || kstrtou64(arg, 0, &addr) || !addr || !PAGE_ALIGNED(addr)) {
+		pr_err("bad orthros.shared=%s\n", arg);
+		return 0;
+	}
+	shared_phys = addr;
+	return 0;
+}
+early_param("orthros.shared", orthros_shared_setup);
+
+static int __init orthros_pci_foreign_setup(char *arg)
+{
+	unsigned int bus, dev, fn;
+	char *tok;
+
+	while (arg && (tok = strsep(&arg, ",")) != NULL) {
+		if (sscanf(tok, "%x:%x.%x", &bus, &dev, &fn) != 3 || bus > 0xff ||
+		    dev > 0x1f || fn > 7 || nr_pci_foreign >= ARRAY_SIZE(pci_foreign)) {
+			pr_err("bad device '%s' in orthros.pci_foreign\n", tok);
+			continue;
+		}
+		pci_foreign[nr_pci_foreign].bus = bus;
+		pci_foreign[nr_pci_foreign].devfn = PCI_DEVFN(dev, fn);
+		nr_pci_foreign++;
+	}
+	return 0;
+}
+early_param("orthros.pci_foreign", orthros_pci_foreign_setup);
+
+phys_addr_t orthros_shared_phys(void)
+{
+	return shared_phys;
+}
+
+const struct orthros_partition *orthros_boot_partition(void)
+{
+	return have_boot_part ? &boot_part : NULL;
+}
+
+const struct orthros_platform *orthros_boot_platform(void)
+{
+	return have_boot_part ? &boot_platform : NULL;
+}
+
+static bool shm_valid(const struct orthros_shm *s)
+{
+	return !memcmp(s->signature, ORTHROS_SHM_SIGNATURE, sizeof(s->signature)) &&
+	       s->revision == ORTHROS_SHM_REVISION && s->size == sizeof(*s) &&
+	       !orthros_partition_check(&s->partition);
+}
+
+/*
+ * Early in an isolated OS's boot: copy the partition and platform facts out
+ * of the shared memory. Without them it cannot know its CPUs or timers.
+ */
+void __init orthros_early_read_shm(void)
+{
+	struct orthros_shm *s;
+
+	if (!shared_phys)
+		panic("orthros: NthOS %u booted without orthros.shared=", orthros_nth_param);
+	s = early_memremap(shared_phys, sizeof(*s));
+	if (!s)
+		panic("orthros: cannot map the shared memory at %pa", &shared_phys);
+	if (!shm_valid(s))
+		panic("orthros: no valid shared memory at %pa", &shared_phys);
+	boot_part = s->partition;
+	boot_platform = s->platform;
+	have_boot_part = true;
+	early_memunmap(s, sizeof(*s));
+}
+
+int orthros_partition_check(const struct orthros_partition *p)
+{
+	unsigned int i, bsp = 0;
+
+	if (memcmp(p->signature, ORTHROS_PARTITION_SIGNATURE, sizeof(p->signature)) ||
+	    p->revision != ORTHROS_PARTITION_REVISION ||
+	    p->nr_cpus < 2 || p->nr_cpus > ORTHROS_MAX_CPUS ||
+	    p->nr_ranges > ORTHROS_MAX_RANGES || p->nr_devices > ORTHROS_MAX_DEVICES)
+		return -EINVAL;
+	for (i = 0; i < p->nr_cpus; i++)
+		bsp += !!(p->cpus[i].flags & ORTHROS_CPU_BSP);
+	if (bsp != 1)
+		return -EINVAL;
+	for (i = 0; i < p->nr_ranges; i++) {
+		const struct orthros_range *r = &p->ranges[i];
+
+		if (!r->size || r->start + r->size < r->start ||
+		    !PAGE_ALIGNED(r->start) || !PAGE_ALIGNED(r->size))
+			return -EINVAL;
+	}
+	for (i = 0; i < p->nr_devices; i++)
+		if (!memchr(p->devices[i].name, 0, sizeof(p->devices[i].name)))
+			return -EINVAL;
+	return 0;
+}
+
+const struct orthros_range *orthros_find_range(const struct orthros_partition *p,
+					       u32 kind, u32 slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_ranges; i++)
+		if (p->ranges[i].kind == kind && p->ranges[i].slot == slot)
+			return &p->ranges[i];
+	return NULL;
+}
+
+const struct orthros_cpu *orthros_find_cpu(const struct orthros_partition *p, u32 apic_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_cpus; i++)
+		if (p->cpus[i].apic_id == apic_id)
+			return &p->cpus[i];
+	return NULL;
+}
+
+/*
+ * Device ownership by role (docs/partition.md): an isolated OS boots as
+ * the BackupOS and owns its 'backup' devices and those of its parity;
+ * unlisted devices are the 1stOS's alone.
+ */
+bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn)
+{
+	unsigned int i, n = orthros_nth_param;
+
+	if (domain)
+		return orthros_isolated();
+	if (!orthros_isolated()) {
+		for (i = 0; i < nr_pci_foreign; i++)
+			if (pci_foreign[i].bus == bus && pci_foreign[i].devfn == devfn)
+				return true;
+		return false;
+	}
+	for (i = 0; i < boot_part.nr_devices; i++) {
+		const struct orthros_device *d = &boot_part.devices[i];
+
+		if (d->bus != bus || d->devfn != devfn)
+			continue;
+		switch (d->role) {
+		case ORTHROS_DEV_BACKUP:
+			return false;
+		case ORTHROS_DEV_ODD:
+			return !(n & 1);
+		case ORTHROS_DEV_EVEN:
+			return n & 1;
+		default:
+			return true;
+		}
+	}
+	return true;
+}
+
+bool orthros_apic_foreign(u32 apic_id)
+{
+	const struct orthros_os_record *r;
+
+	if (orthros_isolated())
+		return apic_id != read_apic_id();
+	if (!shm)
+		return false;
+	r = &shm->os[ORTHROS_ROLE_BACKUP];
+	return READ_ONCE(r->state) != ORTHROS_OS_NONE &&
+	       READ_ONCE(r->state) != ORTHROS_OS_STOPPED && READ_ONCE(r->apic_id) == apic_id;
+}
+
+struct orthros_shm *orthros_shm(void)
+{
+	return shm;
+}
+
+/* The 1stOS makes the shared memory when it boots the 2ndOS. */
+int orthros_shm_create(const struct orthros_partition *part)
+{
+	const struct orthros_range *r = orthros_find_range(part, ORTHROS_MEM_SHARED, 0);
+	struct orthros_shm *s;
+
+	if (!r || r->size < sizeof(*s))
+		return -EINVAL;
+	s = memremap(r->start, r->size, MEMREMAP_WB);
+	if (!s)
+		return -ENOMEM;
+	memset(s, 0, r->size);
+	memcpy(s->signature, ORTHROS_SHM_SIGNATURE, sizeof(s->signature));
+	s->revision = ORTHROS_SHM_REVISION;
+	s->size = sizeof(*s);
+	s->partition = *part;
+	orthros_arch_fill_platform(&s->platform);
+	s->os[ORTHROS_ROLE_ACTIVE].state = ORTHROS_OS_UP;
+	s->os[ORTHROS_ROLE_ACTIVE].nth = orthros_nth_param;
+	s->os[ORTHROS_ROLE_ACTIVE].apic_id = boot_cpu_physical_apicid;
+	s->os[ORTHROS_ROLE_ACTIVE].boots = 1;
+	shared_phys = r->start;
+	smp_wmb();
+	shm = s;
+	pr_info("inter-OS shared memory created at %pa (%zu bytes used)\n",
+		&shared_phys, sizeof(*s));
+	return 0;
+}
+
+static const char *const state_names[] = {
+	[ORTHROS_OS_NONE] = "none",
+	[ORTHROS_OS_BOOTING] = "booting",
+	[ORTHROS_OS_UP] = "up",
+	[ORTHROS_OS_STOPPED] = "stopped",
+};
+
+static ssize_t show_record(char *buf, unsigned int role)
+{
+	struct orthros_os_record r;
+	u32 st;
+
+	if (!shm)
+		return sysfs_emit(buf, "state=none\n");
+	memcpy(&r, &shm->os[role], sizeof(r));
+	st = r.state < ARRAY_SIZE(state_names) ? r.state : 0;
+	return sysfs_emit(buf, "state=%s nth=%u apic=%u slot=%u boots=%llu up_ms=%llu\n",
+			  state_names[st], r.nth, r.apic_id, r.slot, r.boots,
+			  r.up_tsc > r.boot_tsc && shm->platform.tsc_khz ?
+			  (r.up_tsc - r.boot_tsc) / shm->platform.tsc_khz : 0);
+}
+
+static ssize_t nth_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", orthros_nth_param);
+}
+
+static ssize_t role_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", orthros_isolated() ? "backup" : "active");
+}
+
+static ssize_t shared_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	if (!shm)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%pa\n", &shared_phys);
+}
+
+static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return show_record(buf, ORTHROS_ROLE_ACTIVE);
+}
+
+static ssize_t backup_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return show_record(buf, ORTHROS_ROLE_BACKUP);
+}
+
+static ssize_t platform_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct orthros_platform pf;
+
+	orthros_arch_fill_platform(&pf);
+	return sysfs_emit(buf, "tsc_khz=%llu lapic_timer_period=%u hz=%u ecam=%#llx\n",
+			  pf.tsc_khz, pf.lapic_timer_period, pf.hz, pf.ecam_base);
 }
 
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
+static struct kobj_attribute role_attr = __ATTR_RO(role);
+static struct kobj_attribute shared_attr = __ATTR_RO(shared);
+static struct kobj_attribute active_attr = __ATTR_RO(active);
+static struct kobj_attribute backup_attr = __ATTR_RO(backup);
+static struct kobj_attribute platform_attr = __ATTR_RO(platform);
 
 static struct attribute *orthros_attrs[] = {
 	&nth_attr.attr,
+	&role_attr.attr,
+	&shared_attr.attr,
+	&active_attr.attr,
+	&backup_attr.attr,
+	&platform_attr.attr,
 	NULL,
 };
 
@@ -52,7 +347,7 @@ static int __init orthros_init(void)
 	struct kobject *kobj;
 	int ret;
 
-	pr_info("this kernel is the NthOS with N=%u\n", orthros_nth);
+	pr_info("this kernel is the NthOS with N=%u\n", orthros_nth_param);
 	kobj = kobject_create_and_add("orthros", kernel_kobj);
 	if (!kobj)
 		return -ENOMEM;
@@ -62,3 +357,29 @@ static int __init orthros_init(void)
 	return ret;
 }
 subsys_initcall(orthros_init);
+
+/* An isolated OS says it is up, last thing before user space starts. */
+static int __init orthros_say_up(void)
+{
+	struct orthros_os_record *r;
+	struct orthros_shm *s;
+
+	if (!orthros_isolated())
+		return 0;
+	s = memremap(shared_phys, sizeof(*s), MEMREMAP_WB);
+	if (!s || !shm_valid(s)) {
+		pr_err("shared memory at %pa is gone or corrupt\n", &shared_phys);
+		return -ENODEV;
+	}
+	shm = s;
+	r = &s->os[ORTHROS_ROLE_BACKUP];
+	if (r->nth != orthros_nth_param || r->apic_id != read_apic_id())
+		pr_warn("shared memory expects NthOS %u on APIC %u, this is %u on APIC %u\n",
+			r->nth, r->apic_id, orthros_nth_param, read_apic_id());
+	WRITE_ONCE(r->up_tsc, rdtsc());
+	smp_wmb();
+	WRITE_ONCE(r->state, ORTHROS_OS_UP);
+	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());
+	return 0;
+}
+late_initcall_sync(orthros_say_up);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * The Orthros partition description: how one machine is split between the
  * OS instances (docs/partition.md). One binary layout, shared by the kernel
@@ -15,8 +15,8 @@
  *   Devices  PCI functions by bus:device.function, each with a role saying
  *            which OS instance owns it. Unlisted devices are the 1stOS's.
  */
-#ifndef _ORTHROS_PARTITION_H
-#define _ORTHROS_PARTITION_H
+#ifndef _UAPI_LINUX_ORTHROS_PARTITION_H
+#define _UAPI_LINUX_ORTHROS_PARTITION_H
 
 #include <linux/types.h>
 
@@ -84,4 +84,4 @@ struct orthros_partition {
 	struct orthros_device devices[ORTHROS_MAX_DEVICES];
 } __attribute__((packed));
 
-#endif /* _ORTHROS_PARTITION_H */
+#endif /* _UAPI_LINUX_ORTHROS_PARTITION_H */

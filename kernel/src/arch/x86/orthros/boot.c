@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Orthros x86 loader part: start a kernel on a core by local APIC ID.
+ *
+ * The first page of the slot's low chunk gets the trampoline
+ * (trampoline.S), the next five pages identity page tables for the first
+ * 4 GiB (2 MiB pages), which cover every slot. The core is offlined here if
+ * it was ours, then sent INIT-SIPI-SIPI with the trampoline page as vector.
+ */
+#define pr_fmt(fmt) "orthros: " fmt
+
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/orthros.h>
+#include <asm/apic.h>
+#include <asm/pci_x86.h>
+#include <asm/pgtable_types.h>
+#include <asm/tsc.h>
+#include <uapi/linux/orthros/loader.h>
+
+struct orthros_trampoline_offsets {
+	u32 pm, lm, gdt, gdt_desc, pm_jump, lm_jump, cr3, entry, boot_params, size;
+};
+
+extern const u8 orthros_trampoline[];
+extern const struct orthros_trampoline_offsets orthros_trampoline_offsets;
+
+#define PT_PML4		0x1000
+#define PT_PDPT		0x2000
+#define PT_PD		0x3000	/* four page directories: 4 GiB */
+
+void orthros_arch_fill_platform(struct orthros_platform *pf)
+{
+	const struct orthros_platform *boot = orthros_boot_platform();
+	struct pci_mmcfg_region *cfg;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->tsc_khz = tsc_khz;
+	pf->lapic_timer_period = lapic_timer_period;
+	pf->hz = HZ;
+	if (boot) {
+		pf->ecam_base = boot->ecam_base;
+		pf->ecam_last_bus = boot->ecam_last_bus;
+		return;
+	}
+	list_for_each_entry(cfg, &pci_mmcfg_list, list) {
+		if (cfg->segment == 0 && cfg->start_bus == 0) {
+			pf->ecam_base = cfg->address;
+			pf->ecam_last_bus = cfg->end_bus;
+			break;
+		}
+	}
+}
+
+static int apicid_to_cpu(u32 apic_id)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (per_cpu(x86_cpu_to_apicid, cpu) == apic_id)
+			return cpu;
+	return -1;
+}
+
+static void put32(void *base, u32 off, u32 val)
+{
+	memcpy(base + off, &val, sizeof(val));
+}
+
+static void put64(void *base, u32 off, u64 val)
+{
+	memcpy(base + off, &val, sizeof(val));
+}
+
+static void send_init(u32 apic_id)
+{
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
+	safe_apic_wait_icr_idle();
+	mdelay(10);
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
+	safe_apic_wait_icr_idle();
+}
+
+int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params)
+{
+	const struct orthros_trampoline_offsets *o = &orthros_trampoline_offsets;
+	unsigned long flags;
+	u64 *pml4, *pdpt, *pd;
+	void *p;
+	int cpu, i, ret;
+
+	if (o->size > PT_PML4 || low + ORTHROS_LOW_RESERVED > SZ_1M || !PAGE_ALIGNED(low))
+		return -EINVAL;
+	p = memremap(low, ORTHROS_LOW_RESERVED, MEMREMAP_WB);
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, ORTHROS_LOW_RESERVED);
+	memcpy(p, orthros_trampoline, o->size);
+	put32(p, o->gdt_desc + 2, low + o->gdt);
+	put32(p, o->pm_jump, low + o->pm);
+	put32(p, o->lm_jump, low + o->lm);
+	put64(p, o->cr3, low + PT_PML4);
+	put64(p, o->entry, entry);
+	put64(p, o->boot_params, boot_params);
+
+	pml4 = p + PT_PML4;
+	pdpt = p + PT_PDPT;
+	pd = p + PT_PD;
+	pml4[0] = (low + PT_PDPT) | _PAGE_PRESENT | _PAGE_RW;
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (low + PT_PD + i * PAGE_SIZE) | _PAGE_PRESENT | _PAGE_RW;
+	for (i = 0; i < 4 * PTRS_PER_PMD; i++)
+		pd[i] = ((u64)i << PMD_SHIFT) | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
+	memunmap(p);
+
+	/* A core this OS runs on is given up first; it will not come back. */
+	cpu = apicid_to_cpu(apic_id);
+	if (cpu >= 0 && cpu_online(cpu)) {
+		ret = remove_cpu(cpu);
+		if (ret) {
+			pr_err("cannot offline CPU%d (APIC %u): %d\n", cpu, apic_id, ret);
+			return ret;
+		}
+		pr_info("CPU%d (APIC %u) offlined for the BackupOS\n", cpu, apic_id);
+	}
+
+	local_irq_save(flags);
+	send_init(apic_id);
+	for (i = 0; i < 2; i++) {
+		apic_icr_write(APIC_DM_STARTUP | (low >> PAGE_SHIFT), apic_id);
+		udelay(300);
+		safe_apic_wait_icr_idle();
+	}
+	local_irq_restore(flags);
+	return 0;
+}
+
+/* INIT puts the core in wait-for-SIPI: whatever ran there stops. */
+int orthros_arch_stop(u32 apic_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	send_init(apic_id);
+	local_irq_restore(flags);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Orthros: the kernel's view of the Software LPAR (kernel/orthros/core.c,
+ * arch/x86/orthros/). Every OS instance runs this same kernel; the NthOS
+ * number decides what it may touch:
+ *   N = 1   the 1stOS, booted by the firmware: the whole machine but the
+ *           memory and devices its command line says are another OS's
+ *   N >= 2  booted by the ActiveOS into a slot: only its partition
+ */
+#ifndef _LINUX_ORTHROS_H
+#define _LINUX_ORTHROS_H
+
+#include <linux/types.h>
+#include <uapi/linux/orthros/shmem.h>
+
+struct pci_bus;
+struct pci_dev;
+
+#ifdef CONFIG_ORTHROS
+
+unsigned int orthros_nth(void);
+
+/* An OS booted by another OS, confined to its partition (N >= 2). */
+static inline bool orthros_isolated(void)
+{
+	return orthros_nth() >= 2;
+}
+
+/* Copy partition and platform facts from the shared memory (N >= 2). */
+void __init orthros_early_read_shm(void);
+
+/* The partition this OS was booted with (N >= 2), else NULL. */
+const struct orthros_partition *orthros_boot_partition(void);
+phys_addr_t orthros_shared_phys(void);
+const struct orthros_platform *orthros_boot_platform(void);
+
+/* Is a PCI function another OS's? Then this OS neither scans nor binds it. */
+bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn);
+
+/* Does the core with this local APIC ID run, or belong to, another OS? */
+bool orthros_apic_foreign(u32 apic_id);
+
+/* The shared memory, once mapped (NULL before). */
+struct orthros_shm *orthros_shm(void);
+int orthros_shm_create(const struct orthros_partition *part);
+
+/* Kernel-side checks of a partition description from user space. */
+int orthros_partition_check(const struct orthros_partition *p);
+const struct orthros_range *orthros_find_range(const struct orthros_partition *p,
+					       u32 kind, u32 slot);
+const struct orthros_cpu *orthros_find_cpu(const struct orthros_partition *p, u32 apic_id);
+
+/* x86: arch/x86/orthros/ */
+void __init orthros_init_platform(void);
+u32 orthros_flat_logical_id(unsigned int cpu);
+void orthros_arch_fill_platform(struct orthros_platform *pf);
+int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params);
+int orthros_arch_stop(u32 apic_id);
+
+#else /* !CONFIG_ORTHROS */
+
+static inline bool orthros_isolated(void)
+{
+	return false;
+}
+
+static inline bool orthros_pci_foreign(int domain, unsigned int bus,
+				       unsigned int devfn)
+{
+	return false;
+}
+
+static inline bool orthros_apic_foreign(u32 apic_id)
+{
+	return false;
+}
+
+static inline void orthros_init_platform(void)
+{
+}
+
+#endif /* CONFIG_ORTHROS */
+
+#endif /* _LINUX_ORTHROS_H */

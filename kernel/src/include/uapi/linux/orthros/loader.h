@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * /dev/orthros: the ActiveOS's interface for booting and stopping a
+ * BackupOS. User space (orthrosctl boot) reads the kernel image and builds
+ * boot_params, command line and e820 map (the x86 boot protocol); the kernel
+ * checks that every segment lies in the slot, writes them, builds the AP
+ * trampoline and identity page tables in the slot's low chunk, and starts
+ * the core by INIT-SIPI-SIPI.
+ */
+#ifndef _UAPI_LINUX_ORTHROS_LOADER_H
+#define _UAPI_LINUX_ORTHROS_LOADER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#include <linux/orthros/partition.h>
+
+#define ORTHROS_MAX_SEGMENTS	8
+
+/*
+ * The first 28 KiB of a slot's low chunk are the kernel's: trampoline and
+ * GDT, then the identity page tables. Segments go after it.
+ */
+#define ORTHROS_LOW_RESERVED	0x7000
+
+struct orthros_segment {
+	__u64 buf;			/* user address of the bytes */
+	__u64 mem;			/* physical address to put them at */
+	__u64 size;
+};
+
+struct orthros_boot {
+	__u32 nth;			/* the new OS is the NthOS */
+	__u32 apic_id;			/* local APIC ID of its core */
+	__u32 slot;			/* 1..ORTHROS_NR_SLOTS */
+	__u32 nr_segments;
+	__u64 entry;			/* physical 64-bit entry point */
+	__u64 boot_params;		/* physical address of its boot_params */
+	struct orthros_segment segments[ORTHROS_MAX_SEGMENTS];
+	struct orthros_partition partition;
+};
+
+#define ORTHROS_IOC_BOOT	_IOW('O', 1, struct orthros_boot)
+#define ORTHROS_IOC_STOP	_IO('O', 2)	/* stop the BackupOS's core */
+
+#endif /* _UAPI_LINUX_ORTHROS_LOADER_H */

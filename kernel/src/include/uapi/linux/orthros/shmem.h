@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * The Orthros inter-OS shared memory: the one region every OS instance maps
+ * (the partition's "shared" range). The OS that boots the 2ndOS creates it;
+ * every later boot inherits it (paper 3.4.1, 4.3.1). It holds the partition
+ * description, the platform facts a second kernel must not measure itself
+ * on shared hardware, and one record per role.
+ *
+ * Every reader checks signature, revision and size before trusting it.
+ * Times are TSC counts (one TSC for the whole machine); tsc_khz converts.
+ */
+#ifndef _UAPI_LINUX_ORTHROS_SHMEM_H
+#define _UAPI_LINUX_ORTHROS_SHMEM_H
+
+#include <linux/types.h>
+#include <linux/orthros/partition.h>
+
+#define ORTHROS_SHM_SIGNATURE	"ORTHSHM1"
+#define ORTHROS_SHM_REVISION	1
+
+enum orthros_os_state {
+	ORTHROS_OS_NONE = 0,		/* no OS in this role */
+	ORTHROS_OS_BOOTING = 1,		/* started by INIT-SIPI-SIPI, not up yet */
+	ORTHROS_OS_UP = 2,		/* its kernel finished booting */
+	ORTHROS_OS_STOPPED = 3,		/* stopped by the other OS */
+};
+
+enum orthros_role {
+	ORTHROS_ROLE_ACTIVE = 0,
+	ORTHROS_ROLE_BACKUP = 1,
+	ORTHROS_NR_ROLES = 2,
+};
+
+struct orthros_os_record {
+	__u32 state;			/* enum orthros_os_state */
+	__u32 nth;			/* N of the NthOS in this role */
+	__u32 apic_id;			/* its boot core */
+	__u32 slot;			/* its memory slot, 0 for the 1stOS */
+	__u64 boot_tsc;			/* when it was started */
+	__u64 up_tsc;			/* when its kernel said it is up */
+	__u64 boots;			/* how many OSes have held this role */
+} __attribute__((packed));
+
+/* What a BackupOS kernel takes from here instead of touching shared timers. */
+struct orthros_platform {
+	__u64 tsc_khz;
+	__u32 lapic_timer_period;	/* LAPIC ticks per jiffy, as the ActiveOS measured */
+	__u32 hz;			/* the HZ that period is for */
+	__u64 ecam_base;		/* PCI ECAM of segment 0, bus 0 (0: none) */
+	__u32 ecam_last_bus;
+	__u32 reserved;
+} __attribute__((packed));
+
+struct orthros_shm {
+	char signature[8];		/* ORTHROS_SHM_SIGNATURE, no NUL */
+	__u32 revision;
+	__u32 size;			/* sizeof(struct orthros_shm) */
+	__u64 generation;		/* bumped on every change of roles */
+	struct orthros_partition partition;
+	struct orthros_platform platform;
+	struct orthros_os_record os[ORTHROS_NR_ROLES];
+} __attribute__((packed));
+
+#endif /* _UAPI_LINUX_ORTHROS_SHMEM_H */

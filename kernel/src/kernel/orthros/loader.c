@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Orthros loader: /dev/orthros boots a BackupOS into a slot and stops it.
+ *
+ * User space reads the kernel image and builds its boot_params (as
+ * kexec-tools does); here every segment is checked to lie in the slot,
+ * which this kernel must not be using, the devices the new OS will own must
+ * not be driven by this one, and then the segments are written and the core
+ * is started (arch/x86/orthros/boot.c). Success means "started"; the new
+ * kernel reports "up" through the shared memory (/sys/kernel/orthros/backup).
+ */
+#define pr_fmt(fmt) "orthros: " fmt
+
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/orthros.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/orthros/loader.h>
+#include <asm/apic.h>
+#include <asm/e820/api.h>
+#include <asm/tsc.h>
+
+static DEFINE_MUTEX(loader_lock);
+
+/* This kernel must not be using [start, start + size) as RAM. */
+static int check_not_mine(const char *what, u64 start, u64 size)
+{
+	if (e820__mapped_any(start, start + size, E820_TYPE_RAM)) {
+		pr_err("%s [%#llx-%#llx) is RAM of this OS; boot it with the memmap= options of 'orthrosctl cmdline'\n",
+		       what, start, start + size);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+static bool inside(u64 start, u64 size, const struct orthros_range *r, u64 skip)
+{
+	return start >= r->start + skip && start + size >= start &&
+	       start + size <= r->start + r->size;
+}
+
+/* Devices the NthOS (as BackupOS) will own must not be driven here. */
+static int check_devices(const struct orthros_partition *p, u32 nth)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_devices; i++) {
+		const struct orthros_device *d = &p->devices[i];
+		struct pci_dev *pdev;
+		bool theirs;
+
+		theirs = d->role == ORTHROS_DEV_BACKUP ||
+			 (d->role == ORTHROS_DEV_ODD && (nth & 1)) ||
+			 (d->role == ORTHROS_DEV_EVEN && !(nth & 1));
+		if (!theirs)
+			continue;
+		pdev = pci_get_domain_bus_and_slot(d->segment, d->bus, d->devfn);
+		if (!pdev)
+			continue;
+		if (pdev->driver) {
+			pr_err("device %s (%s) is driven by this OS (%s); boot it with the orthros.pci_foreign= of 'orthrosctl cmdline'\n",
+			       d->name, pci_name(pdev), pdev->driver->name);
+			pci_dev_put(pdev);
+			return -EBUSY;
+		}
+		pci_dev_put(pdev);
+	}
+	return 0;
+}
+
+static int copy_segment(const struct orthros_segment *seg)
+{
+	void *dst = memremap(seg->mem, seg->size, MEMREMAP_WB);
+	int ret = 0;
+
+	if (!dst)
+		return -ENOMEM;
+	if (copy_from_user(dst, u64_to_user_ptr(seg->buf), seg->size))
+		ret = -EFAULT;
+	memunmap(dst);
+	return ret;
+}
+
+static long orthros_boot(struct orthros_boot __user *ubp)
+{
+	const struct orthros_range *slot, *low, *shared;
+	const struct orthros_cpu *cpu;
+	struct orthros_os_record *rec;
+	struct orthros_boot *b;
+	struct orthros_shm *s;
+	bool entry_ok = false, bp_ok = false;
+	unsigned int i;
+	int ret;
+
+	b = memdup_user(ubp, sizeof(*b));
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+	ret = -EINVAL;
+	if (orthros_partition_check(&b->partition)) {
+		pr_err("boot: invalid partition description\n");
+		goto out;
+	}
+	if (b->nth < 2 || b->slot < 1 || b->slot > ORTHROS_NR_SLOTS ||
+	    b->nr_segments > ORTHROS_MAX_SEGMENTS) {
+		pr_err("boot: bad request (nth %u, slot %u, %u segments)\n",
+		       b->nth, b->slot, b->nr_segments);
+		goto out;
+	}
+	cpu = orthros_find_cpu(&b->partition, b->apic_id);
+	if (!cpu) {
+		pr_err("boot: local APIC ID %u is not in the partition\n", b->apic_id);
+		goto out;
+	}
+	if (cpu->flags & ORTHROS_CPU_BSP) {
+		pr_err("boot: APIC ID %u is the BSP; a BackupOS cannot start on it\n", b->apic_id);
+		goto out;
+	}
+	if (b->apic_id == read_apic_id()) {
+		pr_err("boot: APIC ID %u is the CPU this runs on\n", b->apic_id);
+		goto out;
+	}
+	slot = orthros_find_range(&b->partition, ORTHROS_MEM_SLOT, b->slot);
+	low = orthros_find_range(&b->partition, ORTHROS_MEM_SLOT_LOW, b->slot);
+	shared = orthros_find_range(&b->partition, ORTHROS_MEM_SHARED, 0);
+	if (!slot || !low || !shared || low->size < ORTHROS_LOW_RESERVED + PAGE_SIZE) {
+		pr_err("boot: slot %u or the shared region is missing or too small\n", b->slot);
+		goto out;
+	}
+	ret = check_not_mine("slot", slot->start, slot->size) ?:
+	      check_not_mine("slot low chunk", low->start, low->size) ?:
+	      check_not_mine("shared memory", shared->start, shared->size) ?:
+	      check_devices(&b->partition, b->nth);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	for (i = 0; i < b->nr_segments; i++) {
+		const struct orthros_segment *seg = &b->segments[i];
+
+		if (!inside(seg->mem, seg->size, slot, 0) &&
+		    !inside(seg->mem, seg->size, low, ORTHROS_LOW_RESERVED)) {
+			pr_err("boot: segment %u [%#llx+%#llx] is outside slot %u\n",
+			       i, seg->mem, seg->size, b->slot);
+			goto out;
+		}
+		entry_ok |= b->entry >= seg->mem && b->entry < seg->mem + seg->size;
+		bp_ok |= b->boot_params >= seg->mem && b->boot_params + PAGE_SIZE <= seg->mem + seg->size;
+	}
+	if (!entry_ok || !bp_ok) {
+		pr_err("boot: entry or boot_params not in a segment\n");
+		goto out;
+	}
+
+	mutex_lock(&loader_lock);
+	s = orthros_shm();
+	if (!s) {
+		ret = orthros_shm_create(&b->partition);
+		if (ret) {
+			pr_err("boot: cannot create the shared memory: %d\n", ret);
+			goto unlock;
+		}
+		s = orthros_shm();
+	} else if (memcmp(&s->partition, &b->partition, sizeof(b->partition))) {
+		pr_err("boot: the partition differs from the one in the shared memory\n");
+		ret = -EINVAL;
+		goto unlock;
+	}
+	rec = &s->os[ORTHROS_ROLE_BACKUP];
+	if (rec->state == ORTHROS_OS_BOOTING || rec->state == ORTHROS_OS_UP) {
+		pr_err("boot: the %uth OS is still the BackupOS on APIC %u; stop it first\n",
+		       rec->nth, rec->apic_id);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	for (i = 0; i < b->nr_segments; i++) {
+		ret = copy_segment(&b->segments[i]);
+		if (ret)
+			goto unlock;
+	}
+	WRITE_ONCE(rec->state, ORTHROS_OS_NONE);
+	rec->nth = b->nth;
+	rec->apic_id = b->apic_id;
+	rec->slot = b->slot;
+	rec->up_tsc = 0;
+	rec->boot_tsc = rdtsc();
+	rec->boots++;
+	smp_wmb();
+	WRITE_ONCE(rec->state, ORTHROS_OS_BOOTING);
+	ret = orthros_arch_boot(b->apic_id, low->start, b->entry, b->boot_params);
+	if (ret) {
+		WRITE_ONCE(rec->state, ORTHROS_OS_STOPPED);
+		goto unlock;
+	}
+	pr_info("started NthOS %u on APIC %u in slot %u\n", b->nth, b->apic_id, b->slot);
+unlock:
+	mutex_unlock(&loader_lock);
+out:
+	kfree(b);
+	return ret;
+}
+
+static long orthros_stop(void)
+{
+	struct orthros_shm *s = orthros_shm();
+	struct orthros_os_record *rec;
+	int ret = 0;
+
+	if (!s)
+		return -ENODEV;
+	mutex_lock(&loader_lock);
+	rec = &s->os[ORTHROS_ROLE_BACKUP];
+	if (rec->state != ORTHROS_OS_BOOTING && rec->state != ORTHROS_OS_UP) {
+		ret = -ESRCH;
+		goto out;
+	}
+	ret = orthros_arch_stop(rec->apic_id);
+	if (!ret) {
+		WRITE_ONCE(rec->state, ORTHROS_OS_STOPPED);
+		pr_info("stopped NthOS %u on APIC %u\n", rec->nth, rec->apic_id);
+	}
+out:
+	mutex_unlock(&loader_lock);
+	return ret;
+}
+
+static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	if (orthros_isolated())
+		return -EOPNOTSUPP;	/* only the ActiveOS boots BackupOSes, for now */
+	switch (cmd) {
+	case ORTHROS_IOC_BOOT:
+		return orthros_boot((struct orthros_boot __user *)arg);
+	case ORTHROS_IOC_STOP:
+		return orthros_stop();
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations orthros_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = orthros_ioctl,
+};
+
+static struct miscdevice orthros_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "orthros",
+	.fops = &orthros_fops,
+};
+
+static int __init orthros_loader_init(void)
+{
+	return misc_register(&orthros_dev);
+}
+device_initcall(orthros_loader_init);
