@@ -42,11 +42,15 @@ step() { # step SECONDS DESCRIPTION FUNCTION [ARGS...]
 }
 
 # Run a command in the OS instance on control channel SIDE (a or b).
+# The words of COMMAND are joined with spaces and run by sh -c there: quote
+# a command with quotes of its own as one word.
 guest_on() { # guest_on SIDE [-t SECONDS] COMMAND...
-	local side=$1 t=60
+	local side=$1 t=60 rc=0
 	shift
 	if [ "$1" = -t ]; then t=$2; shift 2; fi
-	"$LABCTL" run "$RUN/ctl-$side.sock" -t "$t" -- "$@"
+	"$LABCTL" run "$RUN/ctl-$side.sock" -t "$t" -- "$@" || rc=$?
+	[ "$rc" = 0 ] || printf '[%s] (ctl-%s: exit %s from: %s)\n' "$(date +%T)" "$side" "$rc" "$*" >&2
+	return "$rc"
 }
 guest() { guest_on a "$@"; }
 
@@ -75,6 +79,27 @@ KERNEL_ERRORS='Kernel panic|BUG:|WARNING:|Oops|Call Trace|watchdog: |hung_task|I
 boot_1stos() {
 	"$LAB_DIR/qemu.sh" "$RUN" || return 1
 	wait_ready a 1
+}
+
+# Boot the NthOS (N >= 2) from the ActiveOS on SIDE and wait until it answers
+# on its own control channel. Extra orthrosctl boot options may follow.
+boot_backup() { # boot_backup ACTIVE-SIDE N [OPTIONS...]
+	local side=$1 nth=$2 out
+	shift 2
+	out=$(guest_on "$side" -t 200 ". /opt/orthros/lab/topology.sh; orthrosctl boot -n $nth -t 150 $* -- \$LAB_KERNEL_ARGS") ||
+		{ printf '%s\n' "$out"; fail "orthrosctl boot of the $(ordinal "$nth") failed"; return 1; }
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | sed -n 's/^BackupOS up after \([0-9.]*\) s.*/\1/p' >>"$RUN/backup-up-seconds"
+	wait_ready "$(side_of "$nth")" "$nth"
+}
+
+side_of() { # the control channel of the NthOS: a for odd N, b for even
+	[ $(($1 % 2)) = 1 ] && echo a || echo b
+}
+
+# Console lines with kernel errors, from every serial port of the run.
+console_errors() {
+	grep -nE "$KERNEL_ERRORS" "$RUN"/console-com*.log
 }
 
 wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands

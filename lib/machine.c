@@ -140,6 +140,32 @@ int machine_read(const char *root, struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+int machine_own_ram(const char *root, struct machine_ram *r, int max, char *err, size_t errlen)
+{
+	char path[PATH_MAX], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/iomem", root);
+	f = fopen(path, "r");
+	if (!f)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) && n < max) {
+		uint64_t start, end;
+
+		/* Nested resources are indented; only top-level ranges count. */
+		if (line[0] == ' ' || !strstr(line, " : System RAM"))
+			continue;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) != 2 || end < start)
+			continue;
+		r[n].start = start;
+		r[n].end = end + 1;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
 bool machine_has_pci(const char *root, unsigned int bus, unsigned int devfn)
 {
 	char path[PATH_MAX];

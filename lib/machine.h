@@ -30,6 +30,12 @@ struct machine {
 /* Read CPUs (/proc/cpuinfo) and RAM (/sys/firmware/memmap). 0 or -1 (err). */
 int machine_read(const char *root, struct machine *m, char *err, size_t errlen);
 
+/*
+ * The RAM this kernel uses: top-level "System RAM" of root/proc/iomem
+ * (after memmap= and the like). Returns the count, or -1 (err).
+ */
+int machine_own_ram(const char *root, struct machine_ram *r, int max, char *err, size_t errlen);
+
 /* Does PCI function bus:devfn exist under root/sys/bus/pci/devices? */
 bool machine_has_pci(const char *root, unsigned int bus, unsigned int devfn);
 

@@ -1,5 +1,5 @@
 # boot-topology
-# The 1stOS boots the Orthros kernel on the lab machine and sees lab/topology.sh: CPUs, RAM, disks, NICs, user disk, a host client through the forward.
+# The 1stOS boots the Orthros kernel on the lab machine and sees lab/topology.sh: CPUs, RAM, every device on the bus but drives only its own, user disk, a host client through the forward.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
@@ -7,11 +7,12 @@ scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 60 "the kernel is this build of Orthros, NthOS 1" check_kernel
 	step 60 "$LAB_CPUS CPUs online, local APIC IDs $LAB_APIC_IDS" check_cpus
-	step 60 "RAM as configured ($LAB_MEM_MIB MiB)" check_memory
-	step 60 "the three disks at their PCI slots" check_disks
-	step 60 "the two NICs at their PCI slots with their addresses" check_nics
+	step 60 "RAM as configured ($LAB_MEM_MIB MiB), less the other OSes' share" check_memory
+	step 60 "the three disks, two NICs and two control channels on the PCI bus" check_pci
+	step 60 "the 1stOS drives its disks (root-a, user), not root-b" check_disks
+	step 60 "the 1stOS drives net-svc with its address, not net-bak" check_nics
 	step 60 "the user disk mounted read-write at $LAB_USER_MOUNT" check_user_disk
-	step 120 "a host client reaches a guest server through each NIC's forward" check_forwards
+	step 120 "a host client reaches a guest server through the service NIC" check_forwards
 	step 30 "no kernel errors on the console" check_console
 }
 
@@ -29,23 +30,46 @@ check_cpus() {
 }
 
 check_memory() {
-	local kib min
+	local kib min max others=0 size
+	# The slots and the shared memory are reserved for the other OSes (memmap=).
+	for size in $("$BUILD/bin/orthrosctl" cmdline "$LAB_DIR/partition.conf" | grep -o 'memmap=0x[0-9a-f]*' | cut -d= -f2); do
+		others=$((others + size / 1024))
+	done
 	kib=$(guest "awk '/^MemTotal:/ { print \$2 }' /proc/meminfo")
-	# The kernel keeps some for itself (image, page structs, reserved firmware areas).
-	min=$((LAB_MEM_MIB * 1024 * 92 / 100))
-	log "MemTotal ${kib} KiB, expected between $min and $((LAB_MEM_MIB * 1024))"
-	[ "$kib" -ge "$min" ] && [ "$kib" -le $((LAB_MEM_MIB * 1024)) ] ||
-		fail "MemTotal $kib KiB is not the configured $LAB_MEM_MIB MiB"
+	# The kernel keeps some for itself (image, page structs, firmware areas).
+	max=$((LAB_MEM_MIB * 1024 - others))
+	min=$((max * 92 / 100))
+	log "MemTotal ${kib} KiB; $LAB_MEM_MIB MiB less ${others} KiB for other OSes: expected $min-$max"
+	[ "$kib" -ge "$min" ] && [ "$kib" -le "$max" ] ||
+		fail "MemTotal $kib KiB is not the configured $LAB_MEM_MIB MiB less the other OSes' ${others} KiB"
 }
 
 # The PCI slot of a block or net device, from its sysfs path.
 pci_slot_of() { guest "readlink -f $1/device/.. | sed -n 's|.*/0000:00:\([0-9a-f]*\)\.0\$|\1|p'"; }
 
+check_pci() {
+	local name slot rest
+	while read -r name slot rest; do
+		[ -n "$name" ] || continue
+		expect_eq "vendor of $name at 00:$slot.0" \
+			"$(guest cat /sys/bus/pci/devices/0000:00:$slot.0/vendor)" 0x1af4 || return
+	done <<<"$LAB_DISKS
+$LAB_NICS
+$LAB_CTLS"
+}
+
+# Is the function at SLOT driven by this OS? (a driver is bound)
+driven() { guest "test -e /sys/bus/pci/devices/0000:00:$1.0/driver" && echo yes || echo no; }
+
 check_disks() {
-	local name slot serial image dev
-	expect_eq "virtio disks" "$(guest 'ls -d /sys/block/vd* | wc -l')" 3 || return
+	local name slot serial image dev want
+	expect_eq "virtio disks" "$(guest 'ls -d /sys/block/vd* | wc -l')" 2 || return
 	while read -r name slot serial image; do
 		[ -n "$name" ] || continue
+		want=yes
+		[ "$name" = root-b ] && want=no
+		expect_eq "$name (00:$slot.0) driven by the 1stOS" "$(driven "$slot")" "$want" || return
+		[ "$want" = yes ] || continue
 		dev=$(guest "grep -lx '$serial' /sys/block/vd*/serial | cut -d/ -f4") ||
 			{ fail "no disk with serial $serial ($name)"; return 1; }
 		expect_eq "PCI slot of $name ($dev)" "$(pci_slot_of "/sys/block/$dev")" "$slot" || return
@@ -56,6 +80,10 @@ check_nics() {
 	local name slot mac addr gw ports
 	while read -r name slot mac addr gw ports; do
 		[ -n "$name" ] || continue
+		if [ "$name" = net-bak ]; then
+			expect_eq "net-bak (00:$slot.0) driven by the 1stOS" "$(driven "$slot")" no || return
+			continue
+		fi
 		expect_eq "MAC of $name" "$(guest cat "/sys/class/net/$name/address")" "$mac" &&
 		expect_eq "PCI slot of $name" "$(pci_slot_of "/sys/class/net/$name")" "$slot" &&
 		expect_eq "address of $name" "$(guest "ip -4 -o addr show dev $name | awk '{ print \$4 }'")" "$addr" ||
@@ -79,7 +107,7 @@ check_forwards() {
 	local nonce name port got
 	nonce=topology-$RANDOM$RANDOM
 	guest "echo $nonce >/var/www/html/topology.txt && apache2ctl start" || { fail "apache2 did not start"; return 1; }
-	for name in net-svc net-bak; do
+	for name in net-svc; do
 		port=$(host_port "$name" 80)
 		[ -n "$port" ] || { fail "no host forward for $name port 80"; return 1; }
 		got=$(curl -sS --max-time 20 --retry 5 --retry-delay 2 --retry-connrefused \
@@ -89,8 +117,8 @@ check_forwards() {
 }
 
 check_console() {
-	if grep -nE "$KERNEL_ERRORS" "$RUN/console-com1.log"; then
-		fail "kernel errors on the console ($RUN/console-com1.log)"
+	if console_errors; then
+		fail "kernel errors on a console"
 		return 1
 	fi
 	log "console clean: $(wc -l <"$RUN/console-com1.log") lines"

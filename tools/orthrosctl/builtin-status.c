@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* orthrosctl status: what this OS instance is and owns. */
+/*
+ * orthrosctl status: what this OS instance is and owns, and what the
+ * shared memory says of both roles.
+ */
 #include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -10,45 +13,68 @@
 #include "../../lib/machine.h"
 #include "orthrosctl.h"
 
-static void show_file(const char *label, const char *rel)
+/* The first line of a file under the sysroot, without its newline. */
+static const char *line_of(const char *rel, char *buf, size_t len)
 {
-	char path[PATH_MAX], buf[256] = "?";
+	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s%s", sysroot(), rel);
 	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			strcpy(buf, "?");
+	if (!f || !fgets(buf, len, f))
+		snprintf(buf, len, "?");
+	if (f)
 		fclose(f);
-	}
 	buf[strcspn(buf, "\n")] = '\0';
-	printf("%-14s %s\n", label, buf);
+	return buf;
 }
 
-/* Devices of a sysfs class with the PCI function each one is on. */
-static void show_class(const char *label, const char *rel, const char *prefix)
+static void show_cpus(void)
+{
+	char path[PATH_MAX], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/kernel/orthros/cpus", sysroot());
+	f = fopen(path, "r");
+	printf("%-12s", "CPUs");
+	if (!f) {
+		printf(" ?\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int cpu, apic, logical;
+
+		if (sscanf(line, "cpu=%u apic=%u logical=%x", &cpu, &apic, &logical) == 3)
+			printf(" APIC %u (logical %#04x)", apic, logical);
+	}
+	fclose(f);
+	printf("\n");
+}
+
+/* PCI functions with a driver bound: the devices this OS drives. */
+static void show_devices(void)
 {
 	char dir[PATH_MAX], link[PATH_MAX + 300], target[PATH_MAX];
 	struct dirent *e;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s%s", sysroot(), rel);
-	printf("%-14s", label);
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices", sysroot());
+	printf("%-12s", "devices");
 	d = opendir(dir);
 	if (!d) {
 		printf(" ?\n");
 		return;
 	}
 	while ((e = readdir(d))) {
-		const char *pci = NULL;
+		const char *drv;
 
-		if (e->d_name[0] == '.' || strncmp(e->d_name, prefix, strlen(prefix)))
+		if (e->d_name[0] == '.')
 			continue;
-		snprintf(link, sizeof(link), "%s/%s/device/..", dir, e->d_name);
-		if (realpath(link, target))
-			pci = strrchr(target, '/');
-		printf(" %s(%s)", e->d_name, pci && !strncmp(pci + 1, "0000:", 5) ? pci + 6 : "-");
+		snprintf(link, sizeof(link), "%s/%s/driver", dir, e->d_name);
+		if (!realpath(link, target))
+			continue;
+		drv = strrchr(target, '/');
+		printf(" %s(%s)", e->d_name + 5, drv ? drv + 1 : "?");
 	}
 	closedir(d);
 	printf("\n");
@@ -56,27 +82,36 @@ static void show_class(const char *label, const char *rel, const char *prefix)
 
 int cmd_status(int argc, char **argv)
 {
-	struct machine m;
+	char a[256], b[256];
+	struct machine_ram r[MACHINE_MAX_RAM];
 	char err[512];
-	unsigned int i;
+	uint64_t ram = 0;
+	int i, n;
 
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "usage: orthrosctl status\n");
 		return 2;
 	}
-	show_file("NthOS", "/sys/kernel/orthros/nth");
-	show_file("kernel", "/proc/sys/kernel/osrelease");
-	if (machine_read(sysroot(), &m, err, sizeof(err))) {
+	printf("%-12s NthOS %s (%s), kernel %s\n", "this OS",
+	       line_of("/sys/kernel/orthros/nth", a, sizeof(a)),
+	       line_of("/sys/kernel/orthros/role", b, sizeof(b)),
+	       line_of("/proc/sys/kernel/osrelease", err, sizeof(err)));
+	show_cpus();
+	n = machine_own_ram(sysroot(), r, MACHINE_MAX_RAM, err, sizeof(err));
+	if (n < 0) {
 		fprintf(stderr, "orthrosctl: %s\n", err);
 		return 1;
 	}
-	printf("%-14s", "CPUs (APIC)");
-	for (i = 0; i < m.nr_cpus; i++)
-		printf(" %u", m.apic_ids[i]);
-	printf("\n");
-	show_file("online CPUs", "/sys/devices/system/cpu/online");
-	show_class("disks", "/sys/block", "vd");
-	show_class("NICs", "/sys/class/net", "net-");
+	printf("%-12s", "memory");
+	for (i = 0; i < n; i++) {
+		printf(" [%#" PRIx64 "-%#" PRIx64 ")", r[i].start, r[i].end);
+		ram += r[i].end - r[i].start;
+	}
+	printf(" = %" PRIu64 " MiB\n", ram >> 20);
+	show_devices();
+	printf("%-12s %s\n", "shared mem", line_of("/sys/kernel/orthros/shared", a, sizeof(a)));
+	printf("%-12s %s\n", "ActiveOS", line_of("/sys/kernel/orthros/active", a, sizeof(a)));
+	printf("%-12s %s\n", "BackupOS", line_of("/sys/kernel/orthros/backup", a, sizeof(a)));
 	return 0;
 }

@@ -53,6 +53,7 @@ const struct orthros_cpu *orthros_find_cpu(const struct orthros_partition *p, u3
 /* x86: arch/x86/orthros/ */
 void __init orthros_init_platform(void);
 u32 orthros_flat_logical_id(unsigned int cpu);
+ssize_t orthros_arch_show_cpus(char *buf);
 void orthros_arch_fill_platform(struct orthros_platform *pf);
 int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params);
 int orthros_arch_stop(u32 apic_id);

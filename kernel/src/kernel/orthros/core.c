@@ -321,7 +321,13 @@ static ssize_t platform_show(struct kobject *kobj, struct kobj_attribute *attr, 
 			  pf.tsc_khz, pf.lapic_timer_period, pf.hz, pf.ecam_base);
 }
 
+static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_arch_show_cpus(buf);
+}
+
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
+static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
 static struct kobj_attribute role_attr = __ATTR_RO(role);
 static struct kobj_attribute shared_attr = __ATTR_RO(shared);
 static struct kobj_attribute active_attr = __ATTR_RO(active);
@@ -335,6 +341,7 @@ static struct attribute *orthros_attrs[] = {
 	&active_attr.attr,
 	&backup_attr.attr,
 	&platform_attr.attr,
+	&cpus_attr.attr,
 	NULL,
 };
 

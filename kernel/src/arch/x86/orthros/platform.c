@@ -14,12 +14,14 @@
  */
 #define pr_fmt(fmt) "orthros: " fmt
 
+#include <linux/cpu.h>
 #include <linux/init.h>
 #include <linux/orthros.h>
 #include <linux/pci.h>
 #include <linux/reboot.h>
 #include <linux/serial_8250.h>
 #include <linux/smp.h>
+#include <linux/sysfs.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/i8259.h>
@@ -39,6 +41,29 @@ u32 orthros_flat_logical_id(unsigned int cpu)
 	for (id = 0; id < apicid && id < MAX_LOCAL_APIC; id++)
 		rank += physid_isset(id, phys_cpu_present_map);
 	return rank < 8 ? 1U << rank : 0;
+}
+
+static void read_ldr(void *ldr)
+{
+	*(u32 *)ldr = GET_APIC_LOGICAL_ID(apic_read(APIC_LDR));
+}
+
+/* One line per online CPU: its local APIC ID and the logical ID it carries. */
+ssize_t orthros_arch_show_cpus(char *buf)
+{
+	unsigned int cpu;
+	ssize_t n = 0;
+	u32 ldr;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		ldr = 0;
+		smp_call_function_single(cpu, read_ldr, &ldr, 1);
+		n += sysfs_emit_at(buf, n, "cpu=%u apic=%u logical=%#04x\n", cpu,
+				   per_cpu(x86_cpu_to_apicid, cpu), ldr);
+	}
+	cpus_read_unlock();
+	return n;
 }
 
 static unsigned long orthros_tsc_khz(void)
