@@ -120,8 +120,9 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		pr_err("boot: APIC ID %u is the BSP; a BackupOS cannot start on it\n", b->apic_id);
 		goto out;
 	}
-	if (b->apic_id == read_apic_id()) {
-		pr_err("boot: APIC ID %u is the CPU this runs on\n", b->apic_id);
+	/* Any other core of ours is fine: remove_cpu() moves us off it. */
+	if (b->apic_id == boot_cpu_physical_apicid) {
+		pr_err("boot: APIC ID %u is this OS's boot CPU\n", b->apic_id);
 		goto out;
 	}
 	slot = orthros_find_range(&b->partition, ORTHROS_MEM_SLOT, b->slot);

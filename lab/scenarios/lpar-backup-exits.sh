@@ -1,0 +1,53 @@
+# lpar-backup-exits
+# Reboot, power-off and panic in the BackupOS stop only its own core: the machine and the 1stOS run on, and a new BackupOS boots after each.
+SCENARIO_TIER=feature
+SCENARIO_TIMEOUT=1200
+
+scenario() {
+	local how
+	step 600 "boot the 1stOS" boot_1stos
+	step 30 "start a ticker in the 1stOS" start_ticker
+	for how in reboot poweroff panic; do
+		step 300 "$how: boot the 2ndOS" boot_backup a 2
+		step 60 "$how: the 2ndOS ${how}s; it stops, the machine runs on" exit_backup "$how"
+		step 30 "$how: the ActiveOS clears the dead BackupOS's core (orthrosctl stop)" guest orthrosctl stop
+	done
+	step 30 "the 1stOS's ticker never stalled more than 2 s" check_ticker
+	step 30 "no kernel errors on the 1stOS's console" check_active_console
+}
+
+start_ticker() {
+	guest "setsid sh -c 'while :; do cut -d\" \" -f1 /proc/uptime; sleep 0.2; done >/run/ticker' </dev/null >/dev/null 2>&1 &"
+}
+
+exit_backup() {
+	local key
+	case "$1" in reboot) key=b ;; poweroff) key=o ;; panic) key=c ;; esac
+	# The command does not return: the OS stops under it.
+	guest_on b -t 5 "echo $key >/proc/sysrq-trigger" >/dev/null 2>&1 || true
+	sleep 2
+	if guest_on b -t 5 true 2>/dev/null; then
+		fail "the 2ndOS still answers after $1"
+		return 1
+	fi
+	qmp query-status | grep -q '"status": *"running"' || { fail "the machine is not running: $(qmp query-status)"; return 1; }
+	expect_eq "the 1stOS answers, NthOS" "$(guest cat /sys/kernel/orthros/nth)" 1 || return
+	case "$1" in
+	panic) grep -q "Kernel panic - not syncing: sysrq triggered crash" "$RUN/console-com2.log" ;;
+	*) grep -q "NthOS 2 stops its own cores" "$RUN/console-com2.log" ;;
+	esac || { fail "the 2ndOS's console does not show its $1"; return 1; }
+	log "ok: the 2ndOS stopped by $1; machine and 1stOS running"
+}
+
+check_ticker() {
+	guest "awk 'NR > 1 && \$1 - prev > 2 { print \"gap\", prev, \$1; bad = 1 } { prev = \$1 } END { print NR, \"ticks\"; exit bad }' /run/ticker" ||
+		{ fail "the 1stOS stalled"; return 1; }
+}
+
+check_active_console() {
+	if grep -nE "$KERNEL_ERRORS" "$RUN/console-com1.log"; then
+		fail "kernel errors on the 1stOS's console"
+		return 1
+	fi
+	log "the 1stOS's console is clean"
+}
