@@ -256,6 +256,7 @@ int orthros_shm_create(const struct orthros_partition *part)
 	s->os[ORTHROS_ROLE_ACTIVE].apic_id = boot_cpu_physical_apicid;
 	s->os[ORTHROS_ROLE_ACTIVE].boots = 1;
 	shared_phys = r->start;
+	/* The contents before the pointer that publishes them. */
 	smp_wmb();
 	shm = s;
 	pr_info("inter-OS shared memory created at %pa (%zu bytes used)\n",
@@ -384,6 +385,7 @@ static int __init orthros_say_up(void)
 		pr_warn("shared memory expects NthOS %u on APIC %u, this is %u on APIC %u\n",
 			r->nth, r->apic_id, orthros_nth_param, read_apic_id());
 	WRITE_ONCE(r->up_tsc, rdtsc());
+	/* The other OS reads state first, then the time: write in reverse. */
 	smp_wmb();
 	WRITE_ONCE(r->state, ORTHROS_OS_UP);
 	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());

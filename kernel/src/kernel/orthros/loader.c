@@ -149,7 +149,8 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 			goto out;
 		}
 		entry_ok |= b->entry >= seg->mem && b->entry < seg->mem + seg->size;
-		bp_ok |= b->boot_params >= seg->mem && b->boot_params + PAGE_SIZE <= seg->mem + seg->size;
+		bp_ok |= b->boot_params >= seg->mem &&
+			 b->boot_params + PAGE_SIZE <= seg->mem + seg->size;
 	}
 	if (!entry_ok || !bp_ok) {
 		pr_err("boot: entry or boot_params not in a segment\n");
@@ -189,6 +190,7 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 	rec->up_tsc = 0;
 	rec->boot_tsc = rdtsc();
 	rec->boots++;
+	/* The record's fields before its state, which readers check first. */
 	smp_wmb();
 	WRITE_ONCE(rec->state, ORTHROS_OS_BOOTING);
 	ret = orthros_arch_boot(b->apic_id, low->start, b->entry, b->boot_params);

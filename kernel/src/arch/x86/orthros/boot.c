@@ -21,12 +21,7 @@
 #include <asm/tsc.h>
 #include <uapi/linux/orthros/loader.h>
 
-struct orthros_trampoline_offsets {
-	u32 pm, lm, gdt, gdt_desc, pm_jump, lm_jump, cr3, entry, boot_params, size;
-};
-
-extern const u8 orthros_trampoline[];
-extern const struct orthros_trampoline_offsets orthros_trampoline_offsets;
+#include "trampoline.h"
 
 #define PT_PML4		0x1000
 #define PT_PDPT		0x2000
@@ -75,19 +70,27 @@ static void put64(void *base, u32 off, u64 val)
 	memcpy(base + off, &val, sizeof(val));
 }
 
+/* An xAPIC ICR write is two register writes: no interrupt in between. */
+static void send_ipi(u32 low, u32 apic_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	apic_icr_write(low, apic_id);
+	safe_apic_wait_icr_idle();
+	local_irq_restore(flags);
+}
+
 static void send_init(u32 apic_id)
 {
-	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
-	safe_apic_wait_icr_idle();
-	mdelay(10);
-	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
-	safe_apic_wait_icr_idle();
+	send_ipi(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
+	usleep_range(10000, 20000);	/* INIT asserted at least 10 ms */
+	send_ipi(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
 }
 
 int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params)
 {
 	const struct orthros_trampoline_offsets *o = &orthros_trampoline_offsets;
-	unsigned long flags;
 	u64 *pml4, *pdpt, *pd;
 	void *p;
 	int cpu, i, ret;
@@ -127,24 +130,17 @@ int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params)
 		pr_info("CPU%d (APIC %u) offlined for the BackupOS\n", cpu, apic_id);
 	}
 
-	local_irq_save(flags);
 	send_init(apic_id);
 	for (i = 0; i < 2; i++) {
-		apic_icr_write(APIC_DM_STARTUP | (low >> PAGE_SHIFT), apic_id);
-		udelay(300);
-		safe_apic_wait_icr_idle();
+		send_ipi(APIC_DM_STARTUP | (low >> PAGE_SHIFT), apic_id);
+		usleep_range(300, 500);
 	}
-	local_irq_restore(flags);
 	return 0;
 }
 
 /* INIT puts the core in wait-for-SIPI: whatever ran there stops. */
 int orthros_arch_stop(u32 apic_id)
 {
-	unsigned long flags;
-
-	local_irq_save(flags);
 	send_init(apic_id);
-	local_irq_restore(flags);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #ifndef _UAPI_LINUX_ORTHROS_PARTITION_H
 #define _UAPI_LINUX_ORTHROS_PARTITION_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 #define ORTHROS_PARTITION_SIGNATURE	"ORTHPART"
@@ -32,11 +33,11 @@
 #define ORTHROS_BLOCK_SIZE	(128ULL << 20)	/* x86-64 memory hotplug block */
 #define ORTHROS_SLOT_MIN	(128ULL << 20)	/* smallest slot a BackupOS boots in */
 #define ORTHROS_LOW_MIN		(64ULL << 10)	/* trampoline chunk below 1 MiB */
-#define ORTHROS_LOW_LIMIT	(1ULL << 20)
+#define ORTHROS_LOW_LIMIT	_BITULL(20)
 #define ORTHROS_SHARED_MIN	(4ULL << 10)
 
-#define ORTHROS_CPU_BSP		(1U << 0)
-#define ORTHROS_CPU_BACKUP	(1U << 1)	/* core of the first BackupOS */
+#define ORTHROS_CPU_BSP		_BITUL(0)
+#define ORTHROS_CPU_BACKUP	_BITUL(1)	/* core of the first BackupOS */
 
 enum orthros_mem_kind {
 	ORTHROS_MEM_FIRST_ONLY = 1,	/* the 1stOS's alone; unused after it */
