@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job, for now: boot the lab machine's 1stOS and show, from inside
-# it, what it is and how lab/partition.conf will split the machine between
-# the ActiveOS and the BackupOSes. (The failover demo replaces this as the
-# failover issues land.)
+# The main job, for now: boot the lab machine's 1stOS, show how
+# lab/partition.conf splits the machine, boot the 2ndOS beside it on its own
+# core and memory slot, and show both. (The failover demo extends this as
+# the failover issues land.)
 set -euo pipefail
 
 export LAB_DIR
@@ -29,7 +29,17 @@ echo
 echo "== orthrosctl status (in the 1stOS)"
 guest orthrosctl status
 echo
-echo "== orthrosctl plan (in the 1stOS): the partition-to-be"
+echo "== orthrosctl plan (in the 1stOS): the partition"
 guest orthrosctl plan /etc/orthros/partition.conf
+echo
+echo "== orthrosctl boot (in the 1stOS): the 2ndOS on APIC 3 in slot 1"
+timeout 300 bash -c '. "$LAB_DIR/harness.sh"; boot_backup a 2' ||
+	{ echo "demo: the 2ndOS did not come up; its console: $RUN/console-com2.log" >&2; exit 1; }
+echo
+echo "== orthrosctl status (in the 1stOS, the ActiveOS)"
+guest orthrosctl status
+echo
+echo "== orthrosctl status (in the 2ndOS, the BackupOS)"
+guest_on b orthrosctl status
 echo
 log "done; logs in $RUN"

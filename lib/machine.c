@@ -248,7 +248,7 @@ int machine_check_partition(const char *root, const struct machine *m,
 		ram += size;
 		unused += left;
 		if (left)
-			fprintf(f, "note: %" PRIu64 " KiB of RAM in [%#" PRIx64 "-%#" PRIx64 ") is in no range (unused)\n",
+			fprintf(f, "note: %" PRIu64 " KiB of RAM in [%#" PRIx64 "-%#" PRIx64 ") is in no range (the 1stOS's alone)\n",
 				left >> 10, m->ram[i].start, m->ram[i].end);
 	}
 	for (i = 0; i < p->nr_devices; i++) {

@@ -119,7 +119,7 @@ TEST(machine_check_finds_what_does_not_fit)
 	CHECK(strstr(out, "device root-b (00:05.0) is not in this machine") != NULL);
 	CHECK(strstr(out, "CPU with local APIC ID 1 is in no partition") != NULL);
 	/* Under 2 GiB, RAM above the shared region is left over. */
-	CHECK(strstr(out, "in [0x100000-0x7ffdf000) is in no range") != NULL);
+	CHECK(strstr(out, "in [0x100000-0x7ffdf000) is in no range (the 1stOS's alone)") != NULL);
 	free(out);
 	cleanup();
 }
