@@ -16,6 +16,8 @@ IMAGES  := $(BUILD)/images/root.img
 OPT     := $(BUILD)/opt-orthros
 LABCTL  := $(BUILD)/bin/labctl
 CTL     := $(BUILD)/bin/orthrosctl
+DAEMON  := $(BUILD)/bin/orthrosd
+KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -26,7 +28,7 @@ KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	$(shell find kernel/src -type f)
 GUEST_FILES := lab/topology.sh lab/partition.conf $(wildcard lab/guest/*)
 
-.PHONY: help setup kernel rootfs images tools lab-deps unit checkpatch \
+.PHONY: help setup kernel kmod rootfs images tools lab-deps unit checkpatch \
 	scenarios scenario test test-long demo lab clean
 .DELETE_ON_ERROR:
 
@@ -58,7 +60,16 @@ $(LABCTL): lab/labctl.c lab/labproto.c lab/labproto.h | $(SETUP)
 $(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_SRCS) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
-tools: $(LABCTL) $(CTL)
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+tools: $(LABCTL) $(CTL) $(DAEMON)
+
+# Test modules, built against this kernel in a copy (kbuild writes in M=).
+$(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
+	@rm -rf $(BUILD)/kmod && mkdir -p $(BUILD)/kmod && cp tests/kmod/* $(BUILD)/kmod/
+	$(MAKE) -s -C $(BUILD)/kernel/linux O=$(abspath $(BUILD)/kernel/obj) M=$(abspath $(BUILD)/kmod) LOCALVERSION= modules
+kmod: $(KMOD)
 
 # Guest images: the Debian rootfs is cached; the images are remade (seconds)
 # when the project's guest files, tools or kernel change.
@@ -66,15 +77,16 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
-	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(OPT)/bin/
+	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c $(LIB_SRCS)

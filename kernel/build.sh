@@ -86,7 +86,8 @@ $missing"
 # 4. Build.
 log "building bzImage with $jobs jobs (ccache: ${CCACHE_DIR:-default dir})"
 start=$(date +%s)
-kmake bzImage >"$out/build.log" 2>&1 || { tail -n 40 "$out/build.log" >&2; die "build failed, full log: $out/build.log"; }
+# modules too: Module.symvers, which the lab's test modules build against.
+kmake bzImage modules >"$out/build.log" 2>&1 || { tail -n 40 "$out/build.log" >&2; die "build failed, full log: $out/build.log"; }
 log "built in $(( $(date +%s) - start )) s"
 
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"

@@ -86,6 +86,8 @@ boot_1stos() {
 boot_backup() { # boot_backup ACTIVE-SIDE N [OPTIONS...]
 	local side=$1 nth=$2 out
 	shift 2
+	# Judge this boot by what it prints: earlier OSes may have used the port.
+	wc -c <"$RUN/console-com$(( (nth - 1) % LAB_COM_PORTS + 1 )).log" >"$RUN/console-offset-$nth"
 	out=$(guest_on "$side" -t 200 ". /opt/orthros/lab/topology.sh; orthrosctl boot -n $nth -t 150 $* -- \$LAB_KERNEL_ARGS") ||
 		{ printf '%s\n' "$out"; fail "orthrosctl boot of the $(ordinal "$nth") failed"; return 1; }
 	printf '%s\n' "$out"
@@ -103,12 +105,13 @@ console_errors() {
 }
 
 wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands
-	local side=$1 nth=$2 com=$(( ($2 - 1) % LAB_COM_PORTS + 1 )) got
+	local side=$1 nth=$2 com=$(( ($2 - 1) % LAB_COM_PORTS + 1 )) got off
+	off=$(cat "$RUN/console-offset-$nth" 2>/dev/null || echo 0)
 	while :; do
 		qemu_alive || { fail "QEMU exited (log: $RUN/qemu.log)"; return 1; }
-		if grep -qE 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log"; then
+		if tail -c +$((off + 1)) "$RUN/console-com$com.log" | grep -qE 'Kernel panic|Attempted to kill init'; then
 			fail "the $(ordinal "$nth") died while booting; console: $RUN/console-com$com.log"
-			grep -E -m3 -A2 'Kernel panic|Attempted to kill init' "$RUN/console-com$com.log" >&2
+			tail -c +$((off + 1)) "$RUN/console-com$com.log" | grep -E -m3 -A2 'Kernel panic|Attempted to kill init' >&2
 			return 1
 		fi
 		if got=$(guest_on "$side" -t 5 cat /sys/kernel/orthros/nth 2>/dev/null); then

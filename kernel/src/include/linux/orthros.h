@@ -44,6 +44,18 @@ bool orthros_apic_foreign(u32 apic_id);
 struct orthros_shm *orthros_shm(void);
 int orthros_shm_create(const struct orthros_partition *part);
 
+/* Liveness monitoring (monitor.c). */
+struct file;
+struct poll_table_struct;
+struct orthros_event;
+void orthros_monitor_start(void);
+void orthros_panic(const char *msg);
+ssize_t orthros_monitor_show(char *buf);
+ssize_t orthros_last_event_show(char *buf);
+bool orthros_next_event(u64 *seen, struct orthros_event *ev);
+int orthros_wait_event(u64 seen);
+__poll_t orthros_poll_event(struct file *f, struct poll_table_struct *wait, u64 seen);
+
 /* Kernel-side checks of a partition description from user space. */
 int orthros_partition_check(const struct orthros_partition *p);
 const struct orthros_range *orthros_find_range(const struct orthros_partition *p,
@@ -57,6 +69,7 @@ ssize_t orthros_arch_show_cpus(char *buf);
 void orthros_arch_fill_platform(struct orthros_platform *pf);
 int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params);
 int orthros_arch_stop(u32 apic_id);
+int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park);
 
 #else /* !CONFIG_ORTHROS */
 
@@ -77,6 +90,10 @@ static inline bool orthros_apic_foreign(u32 apic_id)
 }
 
 static inline void orthros_init_platform(void)
+{
+}
+
+static inline void orthros_panic(const char *msg)
 {
 }
 

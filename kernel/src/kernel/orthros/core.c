@@ -15,6 +15,7 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/export.h>
 #include <linux/kobject.h>
 #include <linux/orthros.h>
 #include <linux/pci.h>
@@ -233,6 +234,7 @@ struct orthros_shm *orthros_shm(void)
 {
 	return shm;
 }
+EXPORT_SYMBOL_GPL(orthros_shm);
 
 /* The 1stOS makes the shared memory when it boots the 2ndOS. */
 int orthros_shm_create(const struct orthros_partition *part)
@@ -269,6 +271,7 @@ static const char *const state_names[] = {
 	[ORTHROS_OS_BOOTING] = "booting",
 	[ORTHROS_OS_UP] = "up",
 	[ORTHROS_OS_STOPPED] = "stopped",
+	[ORTHROS_OS_DEAD] = "dead",
 };
 
 static ssize_t show_record(char *buf, unsigned int role)
@@ -327,6 +330,18 @@ static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr, char
 	return orthros_arch_show_cpus(buf);
 }
 
+static ssize_t monitor_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_monitor_show(buf);
+}
+
+static ssize_t last_event_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_last_event_show(buf);
+}
+
+static struct kobj_attribute monitor_attr = __ATTR_RO(monitor);
+static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
 static struct kobj_attribute role_attr = __ATTR_RO(role);
@@ -343,6 +358,8 @@ static struct attribute *orthros_attrs[] = {
 	&backup_attr.attr,
 	&platform_attr.attr,
 	&cpus_attr.attr,
+	&monitor_attr.attr,
+	&last_event_attr.attr,
 	NULL,
 };
 
@@ -389,6 +406,7 @@ static int __init orthros_say_up(void)
 	smp_wmb();
 	WRITE_ONCE(r->state, ORTHROS_OS_UP);
 	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());
+	orthros_monitor_start();
 	return 0;
 }
 late_initcall_sync(orthros_say_up);

@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/orthros.h>
 #include <linux/pci.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/orthros/loader.h>
@@ -199,6 +200,7 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		goto unlock;
 	}
 	pr_info("started NthOS %u on APIC %u in slot %u\n", b->nth, b->apic_id, b->slot);
+	orthros_monitor_start();
 unlock:
 	mutex_unlock(&loader_lock);
 out:
@@ -216,6 +218,8 @@ static long orthros_stop(void)
 		return -ENODEV;
 	mutex_lock(&loader_lock);
 	rec = &s->os[ORTHROS_ROLE_BACKUP];
+	if (rec->state == ORTHROS_OS_DEAD)
+		goto out;	/* the monitor found it dead and fenced it already */
 	if (rec->state != ORTHROS_OS_BOOTING && rec->state != ORTHROS_OS_UP) {
 		ret = -ESRCH;
 		goto out;
@@ -245,8 +249,54 @@ static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* Monitoring events: each open file reads them in order from the first. */
+static int orthros_open(struct inode *inode, struct file *f)
+{
+	u64 *seen = kzalloc(sizeof(*seen), GFP_KERNEL);
+
+	if (!seen)
+		return -ENOMEM;
+	f->private_data = seen;
+	return 0;
+}
+
+static int orthros_release(struct inode *inode, struct file *f)
+{
+	kfree(f->private_data);
+	return 0;
+}
+
+static ssize_t orthros_read(struct file *f, char __user *buf, size_t len, loff_t *pos)
+{
+	u64 *seen = f->private_data;
+	struct orthros_event ev;
+	int ret;
+
+	if (len < sizeof(ev))
+		return -EINVAL;
+	while (!orthros_next_event(seen, &ev)) {
+		if (f->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = orthros_wait_event(*seen);
+		if (ret)
+			return ret;
+	}
+	if (copy_to_user(buf, &ev, sizeof(ev)))
+		return -EFAULT;
+	return sizeof(ev);
+}
+
+static __poll_t orthros_poll(struct file *f, poll_table *wait)
+{
+	return orthros_poll_event(f, wait, *(u64 *)f->private_data);
+}
+
 static const struct file_operations orthros_fops = {
 	.owner = THIS_MODULE,
+	.open = orthros_open,
+	.release = orthros_release,
+	.read = orthros_read,
+	.poll = orthros_poll,
 	.unlocked_ioctl = orthros_ioctl,
 };
 

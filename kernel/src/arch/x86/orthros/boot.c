@@ -12,6 +12,7 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/mc146818rtc.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/orthros.h>
@@ -61,6 +62,11 @@ static int apicid_to_cpu(u32 apic_id)
 }
 
 static void put32(void *base, u32 off, u32 val)
+{
+	memcpy(base + off, &val, sizeof(val));
+}
+
+static void put16(void *base, u32 off, u16 val)
 {
 	memcpy(base + off, &val, sizeof(val));
 }
@@ -138,9 +144,47 @@ int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params)
 	return 0;
 }
 
-/* INIT puts the core in wait-for-SIPI: whatever ran there stops. */
+/* INIT puts an AP in wait-for-SIPI: whatever ran there stops. */
 int orthros_arch_stop(u32 apic_id)
 {
+	send_init(apic_id);
+	return 0;
+}
+
+#define CMOS_SHUTDOWN_CODE	0x0f
+#define SHUTDOWN_JMP_4067	0x0a	/* resume by a far jump through 40:67 */
+#define BDA_RESUME_VECTOR	0x467
+
+/*
+ * INIT sends the BSP not to wait-for-SIPI but to the reset vector, into
+ * the firmware, which would reset the whole machine. Before the INIT, set
+ * the CMOS shutdown code that makes the BIOS's resume path (SeaBIOS
+ * handle_resume) jump through the BIOS data area's vector at 40:67, and
+ * point that at a cli/hlt loop in a page of ours below 1 MiB: the BSP
+ * passes through the firmware and parks there.
+ */
+int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park)
+{
+	static const u8 stub[] = { 0xfa, 0xf4, 0xeb, 0xfd };	/* cli; 1: hlt; jmp 1b */
+	unsigned long flags;
+	u8 *p;
+
+	if (park + PAGE_SIZE > SZ_1M || !PAGE_ALIGNED(park))
+		return -EINVAL;
+	p = memremap(park, PAGE_SIZE, MEMREMAP_WB);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, stub, sizeof(stub));
+	memunmap(p);
+	p = memremap(0, PAGE_SIZE, MEMREMAP_WB);
+	if (!p)
+		return -ENOMEM;
+	put16(p, BDA_RESUME_VECTOR, 0);			/* offset */
+	put16(p, BDA_RESUME_VECTOR + 2, park >> 4);	/* segment */
+	memunmap(p);
+	spin_lock_irqsave(&rtc_lock, flags);
+	CMOS_WRITE(SHUTDOWN_JMP_4067, CMOS_SHUTDOWN_CODE);
+	spin_unlock_irqrestore(&rtc_lock, flags);
 	send_init(apic_id);
 	return 0;
 }

@@ -39,6 +39,32 @@ struct orthros_boot {
 	struct orthros_partition partition;
 };
 
+/*
+ * Monitoring events, read() from /dev/orthros one struct at a time (poll()
+ * says when one is ready). Times are TSC counts; tsc_khz converts.
+ */
+enum orthros_event_type {
+	ORTHROS_EVENT_ACTIVE_PANIC = 1,	/* the ActiveOS's failure notice */
+	ORTHROS_EVENT_ACTIVE_HANG = 2,	/* no alive notice from the ActiveOS */
+	ORTHROS_EVENT_BACKUP_PANIC = 3,	/* the BackupOS's failure notice */
+	ORTHROS_EVENT_BACKUP_HANG = 4,	/* no alive notice from the BackupOS */
+};
+
+struct orthros_event {
+	__u32 type;			/* enum orthros_event_type */
+	__u32 nth;			/* the OS that failed */
+	__u64 seq;			/* 1, 2, ... in this OS */
+	__u64 tsc_khz;
+	__u64 failure_tsc;		/* its panic() entry, 0 for a hang */
+	__u64 last_alive_tsc;		/* its last alive notice */
+	__u64 detect_tsc;		/* this OS declared it dead */
+	__u64 fence_tsc;		/* all its cores were sent INIT */
+	__u64 fenced_tsc;		/* ... and were seen to be stopped (0: not seen) */
+	__u32 fenced_apics;		/* bit n: local APIC ID n was fenced */
+	__u32 reserved;
+	char reason[128];
+};
+
 #define ORTHROS_IOC_BOOT	_IOW('O', 1, struct orthros_boot)
 #define ORTHROS_IOC_STOP	_IO('O', 2)	/* stop the BackupOS's core */
 

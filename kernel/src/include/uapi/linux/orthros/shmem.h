@@ -16,13 +16,14 @@
 #include <linux/orthros/partition.h>
 
 #define ORTHROS_SHM_SIGNATURE	"ORTHSHM1"
-#define ORTHROS_SHM_REVISION	1
+#define ORTHROS_SHM_REVISION	2
 
 enum orthros_os_state {
 	ORTHROS_OS_NONE = 0,		/* no OS in this role */
 	ORTHROS_OS_BOOTING = 1,		/* started by INIT-SIPI-SIPI, not up yet */
 	ORTHROS_OS_UP = 2,		/* its kernel finished booting */
 	ORTHROS_OS_STOPPED = 3,		/* stopped by the other OS */
+	ORTHROS_OS_DEAD = 4,		/* failed; its cores are fenced */
 };
 
 enum orthros_role {
@@ -39,6 +40,24 @@ struct orthros_os_record {
 	__u64 boot_tsc;			/* when it was started */
 	__u64 up_tsc;			/* when its kernel said it is up */
 	__u64 boots;			/* how many OSes have held this role */
+	__u64 heartbeat;		/* alive notices sent */
+	__u64 heartbeat_tsc;		/* when the last one was sent */
+} __attribute__((packed));
+
+/* What an OS writes from its panic() before anything else. */
+struct orthros_failure {
+	__u32 failed;			/* nonzero once written */
+	__u32 apic_id;			/* the CPU that panicked */
+	__u64 tsc;			/* panic() entry */
+	char msg[128];			/* the panic message, NUL-terminated */
+} __attribute__((packed));
+
+/* Liveness monitoring, the same for both roles. */
+struct orthros_monitor {
+	__u32 period_ms;		/* alive notice every period */
+	__u32 timeout_ms;		/* declared dead after this long without one */
+	__u32 vector;			/* IPI vector of the notices */
+	__u32 reserved;
 } __attribute__((packed));
 
 /* What a BackupOS kernel takes from here instead of touching shared timers. */
@@ -59,6 +78,9 @@ struct orthros_shm {
 	struct orthros_partition partition;
 	struct orthros_platform platform;
 	struct orthros_os_record os[ORTHROS_NR_ROLES];
+	struct orthros_failure failure[ORTHROS_NR_ROLES];
+	struct orthros_monitor monitor;
+	__u64 probe;			/* a word tests may change, to see who still runs */
 } __attribute__((packed));
 
 #endif /* _UAPI_LINUX_ORTHROS_SHMEM_H */

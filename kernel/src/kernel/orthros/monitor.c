@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Orthros liveness monitoring (the paper's section 2.3), both ways.
+ *
+ * Every period each OS advances its heartbeat in the shared memory and
+ * sends an alive notice, an IPI, to the other OS's core. panic() first of
+ * all writes its reason to the shared memory and sends the same IPI: the
+ * failure notice. An OS declares the other dead on a failure notice, or
+ * when no alive notice came for the timeout. Before anything else it
+ * fences it: INIT to each of its cores, which then wait for a startup IPI
+ * that nobody will send, and a check that its heartbeat and the probe word
+ * no longer move. A fenced OS never comes back.
+ *
+ * Each event, with the time of each step, is queued for user space
+ * (read() and poll() on /dev/orthros, see loader.c) and shown in
+ * /sys/kernel/orthros/last_event.
+ */
+#define pr_fmt(fmt) "orthros: " fmt
+
+#include <linux/bits.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/orthros.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/timer.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/orthros/loader.h>
+#include <asm/apic.h>
+#include <asm/irq.h>
+#include <asm/irq_vectors.h>
+#include <asm/tsc.h>
+
+static unsigned int period_ms = 100;
+static unsigned int timeout_ms = 2000;
+
+static int __init parse_ms(char *arg, unsigned int *ms, unsigned int min)
+{
+	unsigned int v;
+
+	if (!arg || kstrtouint(arg, 0, &v) || v < min) {
+		pr_err("bad monitoring time '%s' (at least %u ms)\n", arg, min);
+		return 0;
+	}
+	*ms = v;
+	return 0;
+}
+
+static int __init period_setup(char *arg)
+{
+	return parse_ms(arg, &period_ms, 10);
+}
+early_param("orthros.period_ms", period_setup);
+
+static int __init timeout_setup(char *arg)
+{
+	return parse_ms(arg, &timeout_ms, 50);
+}
+early_param("orthros.timeout_ms", timeout_setup);
+
+#define NR_EVENTS 16
+
+static DEFINE_SPINLOCK(event_lock);
+static DECLARE_WAIT_QUEUE_HEAD(event_wait);
+static struct orthros_event events[NR_EVENTS];
+static u64 event_seq;			/* events queued so far */
+static struct orthros_event last_event;
+
+static struct timer_list alive_timer;
+static bool monitoring;
+static atomic_t peer_failing = ATOMIC_INIT(0);	/* declared dead, once */
+static struct orthros_event pending;		/* filled before the work runs */
+static u64 notices_received;
+/*
+ * When this OS last saw the peer's heartbeat move, by its own TSC: liveness
+ * is judged on one clock only (the peer's TSC may differ, and its last beat
+ * may land after our own reading of the time).
+ */
+static u64 seen_beat, seen_at;
+
+static unsigned int my_role(void)
+{
+	return orthros_isolated() ? ORTHROS_ROLE_BACKUP : ORTHROS_ROLE_ACTIVE;
+}
+
+static unsigned int peer_role(void)
+{
+	return my_role() ^ 1;
+}
+
+static bool peer_alive(const struct orthros_shm *s)
+{
+	u32 st = READ_ONCE(s->os[peer_role()].state);
+
+	return st == ORTHROS_OS_UP;
+}
+
+/* An IPI with a fixed vector to one core, by physical APIC ID. */
+static void send_notice(u32 apic_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	apic_icr_write(APIC_DM_FIXED | APIC_DEST_PHYSICAL | X86_PLATFORM_IPI_VECTOR, apic_id);
+	safe_apic_wait_icr_idle();
+	local_irq_restore(flags);
+}
+
+static u64 ms_to_tsc(const struct orthros_shm *s, u64 ms)
+{
+	return ms * s->platform.tsc_khz;
+}
+
+static void fence_work_fn(struct work_struct *work);
+static DECLARE_WORK(fence_work, fence_work_fn);
+
+/* The peer is dead: take the time, then fence it in process context. */
+static void declare_dead(struct orthros_shm *s, bool panicked)
+{
+	unsigned int peer = peer_role();
+	struct orthros_os_record *r = &s->os[peer];
+
+	if (atomic_xchg(&peer_failing, 1))
+		return;
+	memset(&pending, 0, sizeof(pending));
+	pending.detect_tsc = rdtsc();
+	pending.nth = READ_ONCE(r->nth);
+	pending.tsc_khz = s->platform.tsc_khz;
+	pending.last_alive_tsc = seen_at;
+	if (panicked) {
+		pending.type = peer == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_PANIC :
+							      ORTHROS_EVENT_BACKUP_PANIC;
+		pending.failure_tsc = READ_ONCE(s->failure[peer].tsc);
+		snprintf(pending.reason, sizeof(pending.reason), "panic on APIC %u: %.100s",
+			 READ_ONCE(s->failure[peer].apic_id), s->failure[peer].msg);
+	} else {
+		pending.type = peer == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_HANG :
+							      ORTHROS_EVENT_BACKUP_HANG;
+		snprintf(pending.reason, sizeof(pending.reason),
+			 "no alive notice for %llu ms (timeout %u ms)",
+			 div64_u64(pending.detect_tsc - seen_at, s->platform.tsc_khz ?: 1),
+			 timeout_ms);
+	}
+	queue_work(system_highpri_wq, &fence_work);
+}
+
+/* The cores of the peer: the BackupOS's core, or for the ActiveOS all but ours. */
+static u32 peer_apics(const struct orthros_shm *s)
+{
+	const struct orthros_partition *p = &s->partition;
+	u32 mask = 0, me = read_apic_id();
+	unsigned int i;
+
+	if (peer_role() == ORTHROS_ROLE_BACKUP)
+		return BIT(s->os[ORTHROS_ROLE_BACKUP].apic_id & 31);
+	for (i = 0; i < p->nr_cpus; i++)
+		if (p->cpus[i].apic_id != me && p->cpus[i].apic_id < 32)
+			mask |= BIT(p->cpus[i].apic_id);
+	return mask;
+}
+
+/* A page of our own below 1 MiB: the first of our slot's low chunk. */
+static phys_addr_t park_page(const struct orthros_shm *s)
+{
+	const struct orthros_range *low;
+
+	low = orthros_find_range(&s->partition, ORTHROS_MEM_SLOT_LOW,
+				 s->os[my_role()].slot);
+	return low ? low->start : 0;
+}
+
+static void queue_event(const struct orthros_event *ev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&event_lock, flags);
+	events[event_seq % NR_EVENTS] = *ev;
+	events[event_seq % NR_EVENTS].seq = event_seq + 1;
+	last_event = events[event_seq % NR_EVENTS];
+	event_seq++;
+	spin_unlock_irqrestore(&event_lock, flags);
+	wake_up_interruptible(&event_wait);
+}
+
+static void fence_work_fn(struct work_struct *work)
+{
+	struct orthros_shm *s = orthros_shm();
+	unsigned int peer = peer_role(), i;
+	u64 beat, probe;
+	s64 ms;
+	u32 apics;
+
+	apics = peer_apics(s);
+	for (i = 0; i < 32; i++) {
+		const struct orthros_cpu *c = orthros_find_cpu(&s->partition, i);
+
+		if (!(apics & BIT(i)))
+			continue;
+		if (c && (c->flags & ORTHROS_CPU_BSP))
+			orthros_arch_fence_bsp(i, park_page(s));
+		else
+			orthros_arch_stop(i);
+	}
+	pending.fence_tsc = rdtsc();
+	pending.fenced_apics = apics;
+	WRITE_ONCE(s->os[peer].state, ORTHROS_OS_DEAD);
+
+	/* Stopped means nothing of it moves any more: watch for 3 periods. */
+	beat = READ_ONCE(s->os[peer].heartbeat);
+	probe = READ_ONCE(s->probe);
+	msleep(3 * period_ms);
+	if (READ_ONCE(s->os[peer].heartbeat) == beat && READ_ONCE(s->probe) == probe)
+		pending.fenced_tsc = rdtsc();
+	ms = max_t(s64, 0, div64_s64(pending.detect_tsc -
+				     (pending.failure_tsc ?: pending.last_alive_tsc),
+				     s->platform.tsc_khz ?: 1));
+	if (pending.fenced_tsc)
+		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its cores %#x fenced\n",
+			 pending.nth, pending.reason, ms, apics);
+	else
+		pr_emerg("NthOS %u is dead (%s) but its memory still changes after INIT to %#x\n",
+			 pending.nth, pending.reason, apics);
+	queue_event(&pending);
+}
+
+/* X86_PLATFORM_IPI_VECTOR: an alive or a failure notice from the peer. */
+static void notice_irq(void)
+{
+	struct orthros_shm *s = orthros_shm();
+
+	notices_received++;
+	if (s && READ_ONCE(s->failure[peer_role()].failed))
+		declare_dead(s, true);
+}
+
+static void alive_tick(struct timer_list *t)
+{
+	struct orthros_shm *s = orthros_shm();
+	struct orthros_os_record *me = &s->os[my_role()];
+	struct orthros_os_record *peer = &s->os[peer_role()];
+	u64 now = rdtsc();
+
+	u64 beat = READ_ONCE(peer->heartbeat);
+
+	WRITE_ONCE(me->heartbeat_tsc, now);
+	WRITE_ONCE(me->heartbeat, me->heartbeat + 1);
+	if (beat != seen_beat) {
+		seen_beat = beat;
+		seen_at = now;
+	}
+	if (peer_alive(s) && !atomic_read(&peer_failing)) {
+		send_notice(READ_ONCE(peer->apic_id));
+		/* A peer starts beating once it is up; before that, no verdict. */
+		if (seen_beat && (s64)(now - seen_at) > (s64)ms_to_tsc(s, timeout_ms))
+			declare_dead(s, READ_ONCE(s->failure[peer_role()].failed));
+	}
+	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
+}
+
+/* Called once the shared memory exists and a peer was started or is us. */
+void orthros_monitor_start(void)
+{
+	struct orthros_shm *s = orthros_shm();
+	unsigned int peer = peer_role();
+
+	if (!s)
+		return;
+	if (!orthros_isolated()) {
+		s->monitor.period_ms = period_ms;
+		s->monitor.timeout_ms = timeout_ms;
+		s->monitor.vector = X86_PLATFORM_IPI_VECTOR;
+	} else {
+		/* One setting for both: the ActiveOS's. */
+		period_ms = s->monitor.period_ms ?: period_ms;
+		timeout_ms = s->monitor.timeout_ms ?: timeout_ms;
+	}
+	/* A new peer: forget the old one's failure. */
+	memset(&s->failure[peer], 0, sizeof(s->failure[peer]));
+	WRITE_ONCE(s->os[peer].heartbeat, 0);
+	seen_beat = 0;
+	seen_at = rdtsc();
+	atomic_set(&peer_failing, 0);
+	x86_platform_ipi_callback = notice_irq;
+	if (!monitoring) {
+		timer_setup(&alive_timer, alive_tick, 0);
+		monitoring = true;
+	}
+	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
+	pr_info("monitoring the %s: alive notice every %u ms, dead after %u ms\n",
+		peer == ORTHROS_ROLE_ACTIVE ? "ActiveOS" : "BackupOS", period_ms, timeout_ms);
+}
+
+/* From panic(), as early as possible: interrupts off, locks maybe held. */
+void orthros_panic(const char *msg)
+{
+	struct orthros_shm *s = orthros_shm();
+	struct orthros_failure *f;
+
+	if (!s)
+		return;
+	f = &s->failure[my_role()];
+	f->tsc = rdtsc();
+	f->apic_id = read_apic_id();
+	strscpy(f->msg, msg, sizeof(f->msg));
+	/* The reason first, then the flag the other OS tests. */
+	smp_wmb();
+	WRITE_ONCE(f->failed, 1);
+	if (READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP)
+		send_notice(READ_ONCE(s->os[peer_role()].apic_id));
+}
+
+ssize_t orthros_monitor_show(char *buf)
+{
+	struct orthros_shm *s = orthros_shm();
+	struct orthros_os_record *peer;
+	u64 age = 0;
+
+	if (!s || !monitoring)
+		return sysfs_emit(buf, "off\n");
+	peer = &s->os[peer_role()];
+	if (seen_beat)
+		age = div64_u64(rdtsc() - seen_at, s->platform.tsc_khz ?: 1);
+	return sysfs_emit(buf,
+			  "period_ms=%u timeout_ms=%u peer_heartbeat=%llu peer_heartbeat_age_ms=%llu "
+			  "notices_received=%llu probe=%llu protected=%s\n",
+			  period_ms, timeout_ms, READ_ONCE(peer->heartbeat), age,
+			  notices_received, READ_ONCE(s->probe),
+			  peer_alive(s) ? "yes" : "no");
+}
+
+ssize_t orthros_last_event_show(char *buf)
+{
+	struct orthros_event ev;
+	unsigned long flags;
+	s64 detect;
+	u64 khz;
+
+	spin_lock_irqsave(&event_lock, flags);
+	ev = last_event;
+	spin_unlock_irqrestore(&event_lock, flags);
+	if (!ev.seq)
+		return sysfs_emit(buf, "none\n");
+	khz = ev.tsc_khz ?: 1;
+	detect = div64_s64(ev.detect_tsc - (ev.failure_tsc ?: ev.last_alive_tsc), khz);
+	return sysfs_emit(buf,
+			  "seq=%llu type=%u nth=%u detect_ms=%lld fence_ms=%lld fenced=%s apics=%#x reason=%s\n",
+			  ev.seq, ev.type, ev.nth, max_t(s64, 0, detect),
+			  (s64)div64_s64(ev.fence_tsc - ev.detect_tsc, khz),
+			  ev.fenced_tsc ? "yes" : "no", ev.fenced_apics, ev.reason);
+}
+
+/* The next event after *seen, for read(); 0 if none is there yet. */
+bool orthros_next_event(u64 *seen, struct orthros_event *ev)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&event_lock, flags);
+	if (*seen + NR_EVENTS < event_seq)
+		*seen = event_seq - NR_EVENTS;	/* the oldest were overwritten */
+	if (*seen < event_seq) {
+		*ev = events[*seen % NR_EVENTS];
+		(*seen)++;
+		ret = true;
+	}
+	spin_unlock_irqrestore(&event_lock, flags);
+	return ret;
+}
+
+int orthros_wait_event(u64 seen)
+{
+	return wait_event_interruptible(event_wait, READ_ONCE(event_seq) > seen);
+}
+
+__poll_t orthros_poll_event(struct file *f, poll_table *wait, u64 seen)
+{
+	poll_wait(f, &event_wait, wait);
+	return READ_ONCE(event_seq) > seen ? EPOLLIN | EPOLLRDNORM : 0;
+}

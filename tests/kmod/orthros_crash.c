@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * orthros_crash: make this kernel fail on purpose, for the lab scenarios.
+ *
+ *   echo panic >/proc/orthros_crash
+ *	panic() inside this write() system call
+ *   echo hang >/proc/orthros_crash
+ *	every CPU spins with interrupts off, for good; the writing CPU keeps
+ *	changing the shared memory's probe word, so the other OS can see
+ *	whether fencing really stopped it
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/orthros.h>
+#include <linux/proc_fs.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+
+static void spin_here(void *unused)
+{
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
+static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	struct orthros_shm *s = orthros_shm();
+	char buf[16] = "";
+
+	if (copy_from_user(buf, ubuf, min(len, sizeof(buf) - 1)))
+		return -EFAULT;
+	if (!strncmp(buf, "panic", 5))
+		panic("orthros_crash: panic in a system call (write to /proc/orthros_crash)");
+	if (strncmp(buf, "hang", 4))
+		return -EINVAL;
+	pr_emerg("orthros_crash: all CPUs now spin with interrupts off\n");
+	smp_call_function(spin_here, NULL, 0);
+	local_irq_disable();
+	for (;;) {
+		if (s)
+			WRITE_ONCE(s->probe, s->probe + 1);
+		cpu_relax();
+	}
+	return len;
+}
+
+static const struct proc_ops crash_ops = {
+	.proc_write = crash_write,
+};
+
+static int __init crash_init(void)
+{
+	return proc_create("orthros_crash", 0200, NULL, &crash_ops) ? 0 : -ENOMEM;
+}
+
+static void __exit crash_exit(void)
+{
+	remove_proc_entry("orthros_crash", NULL);
+}
+
+module_init(crash_init);
+module_exit(crash_exit);
+MODULE_DESCRIPTION("Orthros lab: panic or hang this kernel on purpose");
+MODULE_LICENSE("GPL");
