@@ -319,18 +319,19 @@ ssize_t orthros_monitor_show(char *buf)
 	struct orthros_shm *s = orthros_shm();
 	struct orthros_os_record *peer;
 	u64 age = 0;
+	ssize_t n;
 
 	if (!s || !monitoring)
 		return sysfs_emit(buf, "off\n");
 	peer = &s->os[peer_role()];
 	if (seen_beat)
 		age = div64_u64(rdtsc() - seen_at, s->platform.tsc_khz ?: 1);
-	return sysfs_emit(buf,
-			  "period_ms=%u timeout_ms=%u peer_heartbeat=%llu peer_heartbeat_age_ms=%llu "
-			  "notices_received=%llu probe=%llu protected=%s\n",
-			  period_ms, timeout_ms, READ_ONCE(peer->heartbeat), age,
-			  notices_received, READ_ONCE(s->probe),
-			  peer_alive(s) ? "yes" : "no");
+	n = sysfs_emit(buf, "period_ms=%u timeout_ms=%u ", period_ms, timeout_ms);
+	n += sysfs_emit_at(buf, n, "peer_heartbeat=%llu peer_heartbeat_age_ms=%llu ",
+			   READ_ONCE(peer->heartbeat), age);
+	n += sysfs_emit_at(buf, n, "notices_received=%llu probe=%llu protected=%s\n",
+			   notices_received, READ_ONCE(s->probe), peer_alive(s) ? "yes" : "no");
+	return n;
 }
 
 ssize_t orthros_last_event_show(char *buf)
