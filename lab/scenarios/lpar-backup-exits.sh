@@ -10,7 +10,7 @@ scenario() {
 	for how in reboot poweroff panic; do
 		step 300 "$how: boot the 2ndOS" boot_backup a 2
 		step 60 "$how: the 2ndOS ${how}s; it stops, the machine runs on" exit_backup "$how"
-		step 30 "$how: the ActiveOS clears the dead BackupOS's core (orthrosctl stop)" guest orthrosctl stop
+		step 30 "$how: the ActiveOS clears the BackupOS's core (orthrosctl stop; fenced already if the monitor saw it die)" guest orthrosctl stop
 	done
 	step 30 "the 1stOS's ticker never stalled more than 2 s" check_ticker
 	step 30 "no kernel errors on the 1stOS's console" check_active_console
@@ -32,10 +32,13 @@ exit_backup() {
 	fi
 	qmp query-status | grep -q '"status": *"running"' || { fail "the machine is not running: $(qmp query-status)"; return 1; }
 	expect_eq "the 1stOS answers, NthOS" "$(guest cat /sys/kernel/orthros/nth)" 1 || return
+	# A panicking BackupOS is fenced by the ActiveOS within milliseconds of
+	# its failure notice, before its own console says much: its reason
+	# travels through the shared memory.
 	case "$1" in
-	panic) grep -q "Kernel panic - not syncing: sysrq triggered crash" "$RUN/console-com2.log" ;;
-	*) grep -q "NthOS 2 stops its own cores" "$RUN/console-com2.log" ;;
-	esac || { fail "the 2ndOS's console does not show its $1"; return 1; }
+	panic) guest cat /sys/kernel/orthros/last_event | grep -q "sysrq triggered crash" ;;
+	*) tail -c +$(($(cat "$RUN/console-offset-2") + 1)) "$RUN/console-com2.log" | grep -q "NthOS 2 stops its own cores" ;;
+	esac || { fail "no sign of the 2ndOS's $1"; return 1; }
 	log "ok: the 2ndOS stopped by $1; machine and 1stOS running"
 }
 

@@ -16,6 +16,7 @@ scenario() {
 	step $((LOAD_SECONDS + 120)) "both OSes run the load for ${LOAD_SECONDS} s" wait_load
 	step 30 "the 1stOS's clock kept time (no jump from the 2ndOS's timers)" clock_check a
 	step 30 "the 2ndOS's clock kept time" clock_check b
+	step 30 "no false failover: neither OS declared the other dead, both still protected" no_false_failover
 	step 30 "the 1stOS refuses to bring APIC 3 online" refuse_online
 	step 30 "no kernel errors on either console" check_consoles
 }
@@ -110,6 +111,15 @@ wait_load() {
 		until r=$(cat "$RUN/http-$nic" 2>/dev/null) && [ "${r% done}" != "$r" ]; do sleep 1; done
 		log "HTTP through $nic: $r"
 		case "$r" in ok=0*|*bad=[1-9]*) fail "HTTP through $nic failed: $r"; return 1 ;; esac
+	done
+}
+
+no_false_failover() {
+	local side
+	for side in a b; do
+		expect_eq "last monitoring event on ctl-$side" "$(guest_on "$side" cat /sys/kernel/orthros/last_event)" none &&
+		guest_on "$side" cat /sys/kernel/orthros/monitor | grep "protected=yes" ||
+			{ fail "ctl-$side lost its peer under load"; return 1; }
 	done
 }
 
