@@ -104,6 +104,24 @@ console_errors() {
 	grep -nE "$KERNEL_ERRORS" "$RUN"/console-com*.log
 }
 
+check_consoles() {
+	if console_errors; then
+		fail "kernel errors on a console"
+		return 1
+	fi
+	log "consoles clean"
+}
+
+# A line every 0.2 s in the 1stOS, to show later that it never stalled.
+start_ticker() {
+	guest "setsid sh -c 'while :; do cut -d\" \" -f1 /proc/uptime; sleep 0.2; done >/run/ticker' </dev/null >/dev/null 2>&1 &"
+}
+
+check_ticker() {
+	guest "awk 'NR > 1 && \$1 - prev > 2 { print \"gap\", prev, \$1; bad = 1 } { prev = \$1 } END { print NR, \"ticks\"; exit bad }' /run/ticker" ||
+		{ fail "the 1stOS stalled"; return 1; }
+}
+
 wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands
 	local side=$1 nth=$2 com=$(( ($2 - 1) % LAB_COM_PORTS + 1 )) got off
 	off=$(cat "$RUN/console-offset-$nth" 2>/dev/null || echo 0)

@@ -5,12 +5,12 @@
  * "zero page"); they are an ABI and do not move.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/orthros/loader.h>
 
+#include "errf.h"
 #include "bzimage.h"
 
 #define HDR_SETUP_SECTS		0x1f1
@@ -37,16 +37,6 @@
 /* Where boot_params and the command line go in the slot's low chunk. */
 #define LOW_BOOT_PARAMS		ORTHROS_LOW_RESERVED
 #define LOW_CMDLINE		(LOW_BOOT_PARAMS + BOOT_PARAMS_SIZE)
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static uint16_t get16(const unsigned char *p, size_t off)
 {

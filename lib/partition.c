@@ -14,24 +14,14 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errf.h"
 #include "partition.h"
 
 #define MIB (1ULL << 20)
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const char *const kind_names[] = {
 	[ORTHROS_MEM_FIRST_ONLY] = "first-only",

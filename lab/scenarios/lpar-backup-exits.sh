@@ -16,9 +16,6 @@ scenario() {
 	step 30 "no kernel errors on the 1stOS's console" check_active_console
 }
 
-start_ticker() {
-	guest "setsid sh -c 'while :; do cut -d\" \" -f1 /proc/uptime; sleep 0.2; done >/run/ticker' </dev/null >/dev/null 2>&1 &"
-}
 
 exit_backup() {
 	local key
@@ -42,10 +39,6 @@ exit_backup() {
 	log "ok: the 2ndOS stopped by $1; machine and 1stOS running"
 }
 
-check_ticker() {
-	guest "awk 'NR > 1 && \$1 - prev > 2 { print \"gap\", prev, \$1; bad = 1 } { prev = \$1 } END { print NR, \"ticks\"; exit bad }' /run/ticker" ||
-		{ fail "the 1stOS stalled"; return 1; }
-}
 
 check_active_console() {
 	if grep -nE "$KERNEL_ERRORS" "$RUN/console-com1.log"; then

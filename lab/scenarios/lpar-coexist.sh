@@ -133,10 +133,3 @@ refuse_online() {
 	expect_eq "the BackupOS after the attempt" "$(guest_on b cat /sys/kernel/orthros/nth)" 2
 }
 
-check_consoles() {
-	if console_errors; then
-		fail "kernel errors on a console"
-		return 1
-	fi
-	log "consoles clean: COM1 $(wc -l <"$RUN/console-com1.log") lines, COM2 $(wc -l <"$RUN/console-com2.log") lines"
-}

@@ -45,10 +45,3 @@ unharmed() {
 	expect_eq "shared memory" "$(guest cat /sys/kernel/orthros/shared)" "none"
 }
 
-check_consoles() {
-	if console_errors; then
-		fail "kernel errors on a console"
-		return 1
-	fi
-	log "consoles clean"
-}

@@ -17,9 +17,6 @@ scenario() {
 	step 30 "no kernel errors on either console" check_consoles
 }
 
-start_ticker() {
-	guest "setsid sh -c 'while :; do cut -d\" \" -f1 /proc/uptime; sleep 0.2; done >/run/ticker' </dev/null >/dev/null 2>&1 &"
-}
 
 check_up() {
 	local rec
@@ -42,10 +39,6 @@ stop_backup() {
 	log "ok: the 2ndOS no longer answers"
 }
 
-check_ticker() {
-	guest "awk 'NR > 1 && \$1 - prev > 2 { print \"gap\", prev, \$1; bad = 1 } { prev = \$1 } END { print NR, \"ticks\"; exit bad }' /run/ticker" ||
-		{ fail "the 1stOS stalled"; return 1; }
-}
 
 check_active() {
 	expect_eq "online CPUs of the 1stOS" "$(guest cat /sys/devices/system/cpu/online)" "0-2" &&
@@ -53,10 +46,3 @@ check_active() {
 		"orthros-root-a orthros-user"
 }
 
-check_consoles() {
-	if console_errors; then
-		fail "kernel errors on a console"
-		return 1
-	fi
-	log "consoles clean"
-}
