@@ -49,6 +49,7 @@ struct file;
 struct poll_table_struct;
 struct orthros_event;
 void orthros_monitor_start(void);
+int orthros_monitor_set(bool on);
 void orthros_panic(const char *msg);
 ssize_t orthros_monitor_show(char *buf);
 ssize_t orthros_last_event_show(char *buf);

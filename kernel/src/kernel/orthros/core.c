@@ -340,7 +340,21 @@ static ssize_t last_event_show(struct kobject *kobj, struct kobj_attribute *attr
 	return orthros_last_event_show(buf);
 }
 
-static struct kobj_attribute monitor_attr = __ATTR_RO(monitor);
+static ssize_t monitor_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t len)
+{
+	int ret;
+
+	if (sysfs_streq(buf, "on"))
+		ret = orthros_monitor_set(true);
+	else if (sysfs_streq(buf, "off"))
+		ret = orthros_monitor_set(false);
+	else
+		ret = -EINVAL;
+	return ret ?: len;
+}
+
+static struct kobj_attribute monitor_attr = __ATTR_RW(monitor);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);

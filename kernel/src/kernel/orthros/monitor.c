@@ -72,7 +72,8 @@ static u64 event_seq;			/* events queued so far */
 static struct orthros_event last_event;
 
 static struct timer_list alive_timer;
-static bool monitoring;
+static bool monitoring;			/* the timer is set up */
+static bool paused;			/* switched off in /sys/kernel/orthros/monitor */
 static atomic_t peer_failing = ATOMIC_INIT(0);	/* declared dead, once */
 static struct orthros_event pending;		/* filled before the work runs */
 static u64 notices_received;
@@ -286,6 +287,7 @@ void orthros_monitor_start(void)
 	seen_at = rdtsc();
 	atomic_set(&peer_failing, 0);
 	x86_platform_ipi_callback = notice_irq;
+	paused = false;
 	if (!monitoring) {
 		timer_setup(&alive_timer, alive_tick, 0);
 		monitoring = true;
@@ -314,6 +316,30 @@ void orthros_panic(const char *msg)
 		send_notice(READ_ONCE(s->os[peer_role()].apic_id));
 }
 
+/*
+ * Switch this OS's notices off and on (benchmarks, maintenance). Off, it
+ * sends no alive notices and judges nothing; back on, it judges the peer
+ * only once it has seen it beat again, so both sides can be switched in
+ * either order.
+ */
+int orthros_monitor_set(bool on)
+{
+	if (!orthros_shm() || !monitoring)
+		return -ENODEV;
+	if (!on) {
+		paused = true;
+		del_timer_sync(&alive_timer);
+		pr_info("monitoring switched off\n");
+		return 0;
+	}
+	seen_beat = 0;
+	seen_at = rdtsc();
+	paused = false;
+	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
+	pr_info("monitoring switched on\n");
+	return 0;
+}
+
 ssize_t orthros_monitor_show(char *buf)
 {
 	struct orthros_shm *s = orthros_shm();
@@ -321,7 +347,7 @@ ssize_t orthros_monitor_show(char *buf)
 	u64 age = 0;
 	ssize_t n;
 
-	if (!s || !monitoring)
+	if (!s || !monitoring || paused)
 		return sysfs_emit(buf, "off\n");
 	peer = &s->os[peer_role()];
 	if (seen_beat)
