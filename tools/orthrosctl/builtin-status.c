@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * orthrosctl status: what this OS instance is and owns, and what the
- * shared memory says of both roles.
+ * orthrosctl status: what this OS instance is and owns, what the shared
+ * memory says of both roles, and the monitoring: the other OS's heartbeat
+ * age, whether this OS is protected, the last event.
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -113,5 +114,7 @@ int cmd_status(int argc, char **argv)
 	printf("%-12s %s\n", "shared mem", line_of("/sys/kernel/orthros/shared", a, sizeof(a)));
 	printf("%-12s %s\n", "ActiveOS", line_of("/sys/kernel/orthros/active", a, sizeof(a)));
 	printf("%-12s %s\n", "BackupOS", line_of("/sys/kernel/orthros/backup", a, sizeof(a)));
+	printf("%-12s %s\n", "monitor", line_of("/sys/kernel/orthros/monitor", a, sizeof(a)));
+	printf("%-12s %s\n", "last event", line_of("/sys/kernel/orthros/last_event", a, sizeof(a)));
 	return 0;
 }

@@ -10,7 +10,7 @@
 
 static const struct builtin builtins[] = {
 	{ "status", cmd_status, "",
-	  "this OS instance and the other: role, NthOS number, state, CPUs, devices" },
+	  "this OS and the other: role, NthOS, CPUs, memory, devices, heartbeat, last event" },
 	{ "plan", cmd_plan, "[FILE]",
 	  "validate a partition description and show how it splits this machine" },
 	{ "cmdline", cmd_cmdline, "[FILE]",
