@@ -60,6 +60,8 @@ check_backup_partition() {
 	expect_eq "APIC and logical ID of the 2ndOS" "$(cpus_of b)" "apic=3 logical=0x08" &&
 	expect_eq "disks of the 2ndOS" "$(guest_on b 'grep -h . /sys/block/vd*/serial' | paste -sd' ')" "orthros-root-b" &&
 	expect_eq "NICs of the 2ndOS" "$(guest_on b 'ls /sys/class/net | grep -v ^lo$' | paste -sd' ')" "net-bak" &&
+	expect_eq "IPI shorthand broadcast in the 2ndOS" \
+		"$(guest_on b "dmesg | sed -n 's/.*IPI shorthand broadcast: //p'")" disabled &&
 	expect_eq "PCI functions the 2ndOS enumerated" \
 		"$(guest_on b 'ls /sys/bus/pci/devices' | paste -sd' ')" "0000:00:05.0 0000:00:08.0 0000:00:0a.0" ||
 		return 1

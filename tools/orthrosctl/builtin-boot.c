@@ -111,8 +111,8 @@ static void boot_usage(FILE *f)
 		"  -s, --slot N          memory slot 1-3 (rotates with N)\n"
 		"  -n, --nth N           the new OS is the NthOS (this OS's N + 1)\n"
 		"  -t, --timeout SEC     wait this long for it to come up (120)\n"
-		"KERNEL-ARGS are added to its command line after orthros.nth=, orthros.shared=\n"
-		"and its console (COM((N-1) mod 4 + 1)).\n",
+		"KERNEL-ARGS are added to its command line after orthros.nth=, orthros.shared=,\n"
+		"no_ipi_broadcast=1 and its console (COM((N-1) mod 4 + 1)).\n",
 		ORTHROS_DEFAULT_PARTITION, DEFAULT_KERNEL);
 }
 
@@ -208,7 +208,7 @@ int cmd_boot(int argc, char **argv)
 			shared = &req.partition.ranges[i];
 	com = (nth - 1) % 4;
 	n = snprintf(cmdline, sizeof(cmdline),
-		     "orthros.nth=%ld orthros.shared=%#llx console=ttyS%d,115200 earlycon=uart8250,io,%s,115200",
+		     "orthros.nth=%ld orthros.shared=%#llx no_ipi_broadcast=1 console=ttyS%d,115200 earlycon=uart8250,io,%s,115200",
 		     nth, (unsigned long long)shared->start, com, com_io[com]);
 	for (i = optind; (int)i < argc && n < sizeof(cmdline); i++)
 		n += snprintf(cmdline + n, sizeof(cmdline) - n, " %s", argv[i]);
