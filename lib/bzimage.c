@@ -125,7 +125,6 @@ int bzimage_boot_params(const struct bzimage *bz, const struct orthros_partition
 	const struct orthros_range *low = find(p, ORTHROS_MEM_SLOT_LOW, slot);
 	const struct orthros_range *shared = find(p, ORTHROS_MEM_SHARED, 0);
 	const struct orthros_range *map[3];
-	uint32_t type[3];
 	size_t hdr_end;
 	int i, j;
 	uint64_t align = bz->kernel_alignment;
@@ -167,9 +166,8 @@ int bzimage_boot_params(const struct bzimage *bz, const struct orthros_partition
 			map[j] = map[j - 1];
 			map[j - 1] = t;
 		}
-	for (i = 0; i < 3; i++) {
-		type[i] = map[i] == shared ? E820_RESERVED : E820_RAM;
-		add_e820(bp, map[i]->start, map[i]->size, type[i]);
-	}
+	for (i = 0; i < 3; i++)
+		add_e820(bp, map[i]->start, map[i]->size,
+			 map[i] == shared ? E820_RESERVED : E820_RAM);
 	return 0;
 }
