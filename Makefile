@@ -7,6 +7,8 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 # Tools see the same ABI headers as the kernel (kernel/src/include/uapi).
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Ikernel/src/include/uapi
+# libdeadkernel reads the dead kernel's BTF with libbpf.
+LDLIBS := -lbpf
 SHELL := /bin/bash
 
 SETUP   := $(BUILD)/.setup-done
@@ -17,18 +19,23 @@ OPT     := $(BUILD)/opt-orthros
 LABCTL  := $(BUILD)/bin/labctl
 CTL     := $(BUILD)/bin/orthrosctl
 DAEMON  := $(BUILD)/bin/orthrosd
+FCM     := $(BUILD)/bin/orthros-fcm
+FCWRITER := $(BUILD)/bin/fcwriter
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
+# The partition libraries, and the dead-kernel reader with what stands on it.
+LIB_LPAR := lib/partition.c lib/machine.c lib/bzimage.c lib/errf.c
+LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/filecache.c lib/errf.c
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	kernel/patches/series $(wildcard kernel/patches/*.patch) \
 	$(shell find kernel/src -type f)
 GUEST_FILES := lab/topology.sh lab/partition.conf $(wildcard lab/guest/*)
 
-.PHONY: help setup kernel kmod rootfs images tools lab-deps unit checkpatch \
+.PHONY: help setup kernel kmod rootfs images tools workloads lab-deps unit checkpatch \
 	scenarios scenario test test-long demo lab clean
 .DELETE_ON_ERROR:
 
@@ -57,13 +64,22 @@ kernel: $(KERNEL)
 $(LABCTL): lab/labctl.c lab/labproto.c lab/labproto.h | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ lab/labctl.c lab/labproto.c
-$(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_SRCS) $(LIB_HDRS) | $(SETUP)
+$(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 $(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
-tools: $(LABCTL) $(CTL) $(DAEMON)
+$(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM)
+
+# Test workloads that run in the lab's OS instances (and check themselves).
+$(FCWRITER): $(wildcard tests/workloads/fc*.[ch]) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+workloads: $(FCWRITER)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -77,22 +93,22 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(FCWRITER) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(FCWRITER) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER)
 
 # Tests.
-UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c $(LIB_SRCS)
-$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) lab/labproto.h $(LIB_HDRS) | $(SETUP)
+UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS)
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) lab/labproto.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(UNIT_SRCS)
+	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS)
 unit: $(UNIT)
 	$(UNIT)
 

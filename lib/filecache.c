@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libfilecache: find the dead kernel's dirty ext4 page cache and write it
+ * back through the surviving kernel. See filecache.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "errf.h"
+#include "filecache.h"
+
+#define PAGE_SIZE	4096ULL
+#define MAX_DEPTH	256		/* directory levels of one path */
+#define EXT4_FIRST_INO	11		/* below: the file system's own inodes */
+#define FILEID_INO32_GEN 1		/* ext4's file handle: inode, generation */
+#define XA_PAGECACHE_MARKS 7		/* dirty, writeback, towrite */
+#define H(x) ((unsigned long long)(x))
+
+/* Where the fields live in this build (BTF), looked up once per scan. */
+struct fc_layout {
+	uint32_t sb_list, sb_type, sb_id, sb_uuid, sb_inodes;
+	uint32_t fst_name;
+	uint32_t i_sb_list, i_mode, i_uid, i_gid, i_ino, i_nlink, i_size, i_generation;
+	uint32_t i_mapping, i_dentry;
+	uint32_t d_parent, d_len, d_name, d_alias, d_inode;
+	uint32_t as_pages;
+	uint32_t pg_flags, pg_mapping, pg_index, pg_order, pg_size;
+	int64_t pg_dirty, pg_writeback, pg_head;
+};
+
+static int fc_layout(struct dk *dk, struct fc_layout *l)
+{
+	const struct {
+		const char *type, *path;
+		uint32_t *off;
+	} f[] = {
+		{ "struct super_block", "s_list", &l->sb_list },
+		{ "struct super_block", "s_type", &l->sb_type },
+		{ "struct super_block", "s_id", &l->sb_id },
+		{ "struct super_block", "s_uuid", &l->sb_uuid },
+		{ "struct super_block", "s_inodes", &l->sb_inodes },
+		{ "struct file_system_type", "name", &l->fst_name },
+		{ "struct inode", "i_sb_list", &l->i_sb_list },
+		{ "struct inode", "i_mode", &l->i_mode },
+		{ "struct inode", "i_uid", &l->i_uid },
+		{ "struct inode", "i_gid", &l->i_gid },
+		{ "struct inode", "i_ino", &l->i_ino },
+		{ "struct inode", "__i_nlink", &l->i_nlink },
+		{ "struct inode", "i_size", &l->i_size },
+		{ "struct inode", "i_generation", &l->i_generation },
+		{ "struct inode", "i_mapping", &l->i_mapping },
+		{ "struct inode", "i_dentry", &l->i_dentry },
+		{ "struct dentry", "d_parent", &l->d_parent },
+		{ "struct dentry", "d_name.len", &l->d_len },
+		{ "struct dentry", "d_name.name", &l->d_name },
+		{ "struct dentry", "d_u.d_alias", &l->d_alias },
+		{ "struct dentry", "d_inode", &l->d_inode },
+		{ "struct address_space", "i_pages", &l->as_pages },
+		{ "struct page", "flags", &l->pg_flags },
+		{ "struct page", "mapping", &l->pg_mapping },
+		{ "struct page", "index", &l->pg_index },
+		{ "struct page", "compound_order", &l->pg_order },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
+			return -1;
+	return dk_sizeof(dk, "struct page", &l->pg_size) ||
+	       dk_enum(dk, "PG_dirty", &l->pg_dirty) ||
+	       dk_enum(dk, "PG_writeback", &l->pg_writeback) ||
+	       dk_enum(dk, "PG_head", &l->pg_head);
+}
+
+static int read_u32(struct dk *dk, uint64_t va, uint32_t *v)
+{
+	return dk_read(dk, va, v, 4);
+}
+
+/* ---- Scanning the dead kernel ---- */
+
+struct scan_ctx {
+	struct fc_layout l;
+	struct fc_scan *scan;
+	struct fc_sb *sb;
+	struct fc_file *file;
+	bool all;		/* every cached folio, not only dirty ones */
+};
+
+/* The path of a dentry from its file system's root, "/a/b". */
+static int dentry_path(struct dk *dk, const struct fc_layout *l, uint64_t d, char *out)
+{
+	char buf[FC_PATH_MAX];
+	size_t pos = sizeof(buf) - 1;
+	int depth;
+
+	buf[pos] = 0;
+	for (depth = 0; depth < MAX_DEPTH; depth++) {
+		uint64_t parent, name;
+		uint32_t len;
+
+		if (dk_read_u64(dk, d + l->d_parent, &parent))
+			return -1;
+		if (parent == d)
+			break;
+		if (read_u32(dk, d + l->d_len, &len) || dk_read_u64(dk, d + l->d_name, &name))
+			return -1;
+		if (!len || len > 255 || len + 1 > pos)
+			return dk_fail(dk, "dentry 0x%llx: name of %u bytes", H(d), len);
+		pos -= len;
+		if (dk_read(dk, name, buf + pos, len))
+			return -1;
+		if (memchr(buf + pos, '/', len) || memchr(buf + pos, 0, len))
+			return dk_fail(dk, "dentry 0x%llx: corrupt name", H(d));
+		buf[--pos] = '/';
+		d = parent;
+	}
+	if (depth == MAX_DEPTH)
+		return dk_fail(dk, "dentry 0x%llx: more than %d levels", H(d), MAX_DEPTH);
+	strcpy(out, pos == sizeof(buf) - 1 ? "/" : buf + pos);
+	return 0;
+}
+
+static int first_alias(struct dk *dk, uint64_t node, void *arg)
+{
+	*(uint64_t *)arg = node;
+	(void)dk;
+	return 1;
+}
+
+static int add_folio(struct dk *dk, uint64_t index, uint64_t page, void *arg)
+{
+	struct scan_ctx *c = arg;
+	const struct fc_layout *l = &c->l;
+	struct fc_file *f = c->file;
+	uint64_t flags, mapping, pindex, pfn;
+	unsigned char order = 0;
+	struct fc_folio *fo;
+
+	if (dk_xa_is_value(page))	/* a shadow of an evicted page */
+		return 0;
+	if (dk_read_u64(dk, page + l->pg_flags, &flags) ||
+	    dk_read_u64(dk, page + l->pg_mapping, &mapping) ||
+	    dk_read_u64(dk, page + l->pg_index, &pindex) || dk_page_to_pfn(dk, page, &pfn))
+		return dk_fail(dk, "inode %llu page %llu: %s", H(f->ino), H(index), dk_error(dk));
+	if (mapping != f->mapping || pindex != index)
+		return dk_fail(dk, "inode %llu page %llu: struct page 0x%llx belongs to mapping 0x%llx index %llu",
+			       H(f->ino), H(index), H(page), H(mapping), H(pindex));
+	if (flags & (1ULL << l->pg_head) &&
+	    dk_read(dk, page + l->pg_size + l->pg_order, &order, 1))
+		return -1;
+	if (order > 9)
+		return dk_fail(dk, "inode %llu page %llu: folio of order %u", H(f->ino), H(index), order);
+	fo = realloc(f->folios, (f->nfolios + 1) * sizeof(*fo));
+	if (!fo)
+		return dk_fail(dk, "out of memory");
+	f->folios = fo;
+	fo[f->nfolios++] = (struct fc_folio){
+		index, pfn, 1u << order,
+		!!(flags & (1ULL << l->pg_dirty | 1ULL << l->pg_writeback)),
+	};
+	return 0;
+}
+
+static int read_inode(struct dk *dk, struct scan_ctx *c, uint64_t inode, struct fc_file *f)
+{
+	const struct fc_layout *l = &c->l;
+	uint16_t mode;
+
+	memset(f, 0, sizeof(*f));
+	f->inode = inode;
+	if (dk_read(dk, inode + l->i_mode, &mode, 2) || read_u32(dk, inode + l->i_uid, &f->uid) ||
+	    read_u32(dk, inode + l->i_gid, &f->gid) || dk_read_u64(dk, inode + l->i_ino, &f->ino) ||
+	    read_u32(dk, inode + l->i_nlink, &f->nlink) ||
+	    dk_read_u64(dk, inode + l->i_size, &f->size) ||
+	    read_u32(dk, inode + l->i_generation, &f->generation) ||
+	    dk_read_u64(dk, inode + l->i_mapping, &f->mapping))
+		return -1;
+	f->mode = mode;
+	return 0;
+}
+
+/* The folios of one file: dirty ones, or all (c->all). */
+static int file_folios(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
+{
+	c->file = f;
+	f->nfolios = 0;
+	return dk_xa_walk(dk, f->mapping + c->l.as_pages, c->all ? 0 : XA_PAGECACHE_MARKS,
+			  add_folio, c);
+}
+
+static int scan_inode(struct dk *dk, uint64_t node, void *arg)
+{
+	struct scan_ctx *c = arg;
+	struct fc_sb *sb = c->sb;
+	struct fc_file f, *files;
+	uint64_t alias = 0;
+
+	if (read_inode(dk, c, node - c->l.i_sb_list, &f))
+		return -1;
+	if (!S_ISREG(f.mode) || f.ino < EXT4_FIRST_INO || !dk_kernel_addr(f.mapping))
+		return 0;
+	if (file_folios(dk, c, &f) < 0)
+		return -1;
+	if (!f.nfolios)
+		return 0;
+	if (dk_hlist_walk(dk, f.inode + c->l.i_dentry, first_alias, &alias) < 0 ||
+	    (alias && dentry_path(dk, &c->l, alias - c->l.d_alias, f.path))) {
+		free(f.folios);
+		return -1;
+	}
+	files = realloc(sb->files, (sb->nfiles + 1) * sizeof(*files));
+	if (!files) {
+		free(f.folios);
+		return dk_fail(dk, "out of memory");
+	}
+	sb->files = files;
+	sb->files[sb->nfiles++] = f;
+	return 0;
+}
+
+static int scan_sb(struct dk *dk, uint64_t node, void *arg)
+{
+	struct scan_ctx *c = arg;
+	uint64_t sb = node - c->l.sb_list, type, name;
+	struct fc_sb *s;
+	char fstype[32];
+
+	if (dk_read_u64(dk, sb + c->l.sb_type, &type) ||
+	    dk_read_u64(dk, type + c->l.fst_name, &name) ||
+	    dk_read_str(dk, name, fstype, sizeof(fstype)))
+		return dk_fail(dk, "super block 0x%llx: file system type unreadable: %s",
+			       H(sb), dk_error(dk));
+	if (strcmp(fstype, "ext4"))
+		return 0;
+	s = realloc(c->scan->sbs, (c->scan->nsbs + 1) * sizeof(*s));
+	if (!s)
+		return dk_fail(dk, "out of memory");
+	c->scan->sbs = s;
+	c->sb = s = &s[c->scan->nsbs++];
+	memset(s, 0, sizeof(*s));
+	s->addr = sb;
+	if (dk_read(dk, sb + c->l.sb_id, s->id, sizeof(s->id)) ||
+	    dk_read(dk, sb + c->l.sb_uuid, s->uuid, sizeof(s->uuid)))
+		return -1;
+	s->id[sizeof(s->id) - 1] = 0;
+	if (dk_list_walk(dk, sb + c->l.sb_inodes, scan_inode, c) < 0)
+		return dk_fail(dk, "ext4 %s: %s", s->id, dk_error(dk));
+	return 0;
+}
+
+int fc_scan(struct dk *dk, struct fc_scan *scan)
+{
+	struct scan_ctx c = { .scan = scan };
+	uint64_t super_blocks;
+
+	memset(scan, 0, sizeof(*scan));
+	if (fc_layout(dk, &c.l) || dk_symbol(dk, "super_blocks", &super_blocks))
+		return -1;
+	return dk_list_walk(dk, super_blocks, scan_sb, &c) < 0 ? -1 : 0;
+}
+
+void fc_scan_free(struct fc_scan *scan)
+{
+	size_t i, j;
+
+	for (i = 0; i < scan->nsbs; i++) {
+		for (j = 0; j < scan->sbs[i].nfiles; j++)
+			free(scan->sbs[i].files[j].folios);
+		free(scan->sbs[i].files);
+	}
+	free(scan->sbs);
+	memset(scan, 0, sizeof(*scan));
+}
+
+/* ---- The surviving side ---- */
+
+int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen)
+{
+	char dev[300], uevent[4096], *name;
+	unsigned char sb[1024];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	/* No udev here, perhaps: the device's name comes from sysfs. */
+	if (stat(dir, &st))
+		return errf(err, errlen, "%s: %s", dir, strerror(errno));
+	snprintf(dev, sizeof(dev), "/sys/dev/block/%u:%u/uevent", major(st.st_dev), minor(st.st_dev));
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, uevent, sizeof(uevent) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return errf(err, errlen, "%s is not on a block device", dir);
+	uevent[n] = 0;
+	name = strstr(uevent, "DEVNAME=");
+	if (!name)
+		return errf(err, errlen, "%s: no DEVNAME", dev);
+	name[8 + strcspn(name + 8, "\n")] = 0;
+	snprintf(dev, sizeof(dev), "/dev/%s", name + 8);
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errf(err, errlen, "%s (the device of %s): %s", dev, dir, strerror(errno));
+	if (pread(fd, sb, sizeof(sb), 1024) != sizeof(sb)) {
+		close(fd);
+		return errf(err, errlen, "%s: cannot read its super block", dev);
+	}
+	close(fd);
+	if (sb[0x38] != 0x53 || sb[0x39] != 0xef)	/* s_magic 0xef53 */
+		return errf(err, errlen, "%s is not on an ext4 file system", dir);
+	memcpy(uuid, sb + 0x68, 16);
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf = (const char *)buf + n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Make the parent directories of path (under mnt) that do not exist. */
+static int make_parents(int mntfd, const char *path)
+{
+	char dir[FC_PATH_MAX], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path + 1);
+	for (p = strchr(dir, '/'); p; p = strchr(p + 1, '/')) {
+		*p = 0;
+		if (mkdirat(mntfd, dir, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Open the file as the disk has it, or re-create it; *fresh says which. */
+static int open_target(int mntfd, const struct fc_file *f, bool *fresh, FILE *report)
+{
+	struct { struct file_handle h; uint32_t id[2]; } fh = {
+		{ .handle_bytes = 8, .handle_type = FILEID_INO32_GEN },
+		{ (uint32_t)f->ino, f->generation },
+	};
+	struct stat st;
+	int fd;
+
+	fd = open_by_handle_at(mntfd, &fh.h, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		*fresh = false;
+		if (f->path[0] && (fstatat(mntfd, f->path + 1, &st, AT_SYMLINK_NOFOLLOW) ||
+				   st.st_ino != f->ino))
+			fprintf(report, "fcm: %s: note: on disk under its earlier name (inode %llu)\n",
+				f->path, H(f->ino));
+		return fd;
+	}
+	if (errno != ESTALE && errno != ENOENT)
+		return -1;
+	/* The journal never committed this inode: make the file anew. */
+	*fresh = true;
+	if (!f->path[0]) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (make_parents(mntfd, f->path))
+		return -1;
+	fd = openat(mntfd, f->path + 1, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    f->mode & 07777);
+	if (fd >= 0 && fchown(fd, f->uid, f->gid))
+		fprintf(report, "fcm: %s: note: cannot set owner %u:%u: %s\n", f->path,
+			f->uid, f->gid, strerror(errno));
+	return fd;
+}
+
+static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_file *f,
+			FILE *report, struct fc_totals *t)
+{
+	uint64_t pages = 0, bytes = 0, want, have = 0;
+	const char *name = f->path[0] ? f->path : "(no cached name)";
+	unsigned char *buf = malloc(512 * PAGE_SIZE);
+	bool fresh;
+	size_t i;
+	int fd = -1;
+
+	if (!buf)
+		goto fail_errno;
+	if (!f->nlink) {
+		fprintf(report, "fcm: %s: NOT written: unlinked while open (inode %llu, %zu dirty folios)\n",
+			name, H(f->ino), f->nfolios);
+		goto fail;
+	}
+	fd = open_target(mntfd, f, &fresh, report);
+	if (fd < 0)
+		goto fail_errno;
+	if (fresh) {	/* every cached page is needed, dirty or not */
+		c->all = true;
+		if (file_folios(dk, c, f) < 0) {
+			fprintf(report, "fcm: %s: NOT written: %s\n", name, dk_error(dk));
+			goto fail;
+		}
+	}
+	for (i = 0; i < f->nfolios; i++) {
+		const struct fc_folio *fo = &f->folios[i];
+		uint64_t off = fo->index * PAGE_SIZE, len = fo->npages * PAGE_SIZE;
+
+		if (off >= f->size)	/* past the end: truncated meanwhile */
+			continue;
+		if (len > f->size - off)
+			len = f->size - off;
+		if (dk_read_phys(dk, fo->pfn * PAGE_SIZE, buf, len)) {
+			fprintf(report, "fcm: %s: NOT written: page %llu: %s\n", name,
+				H(fo->index), dk_error(dk));
+			goto fail;
+		}
+		if (write_all(fd, buf, len, off))
+			goto fail_errno;
+		pages += fo->npages;
+		bytes += len;
+		have += (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	}
+	if (ftruncate(fd, f->size) || fsync(fd))
+		goto fail_errno;
+	close(fd);
+	fd = -1;
+	t->pages += pages;
+	t->bytes += bytes;
+	want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (fresh && have < want) {
+		fprintf(report, "fcm: %s: INCOMPLETE: re-created with %llu of its %llu pages (the rest was not in memory)\n",
+			name, H(have), H(want));
+		goto fail;
+	}
+	fprintf(report, "fcm: %s: %s %llu pages, %llu bytes; size %llu\n", name,
+		fresh ? "re-created with" : "wrote", H(pages), H(bytes), H(f->size));
+	t->written++;
+	t->recreated += fresh;
+	free(buf);
+	return 0;
+fail_errno:
+	fprintf(report, "fcm: %s: NOT written: %s\n", name, strerror(errno));
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	t->failed++;
+	return -1;
+}
+
+int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
+	       struct fc_totals *t)
+{
+	struct scan_ctx c = { 0 };
+	int mntfd, ret = 0;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	if (fc_layout(dk, &c.l))
+		return -1;
+	mntfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mntfd < 0)
+		return dk_fail(dk, "%s: %s", mnt, strerror(errno));
+	for (i = 0; i < sb->nfiles; i++) {
+		t->files++;
+		if (migrate_file(dk, &c, mntfd, &sb->files[i], report, t))
+			ret = -1;
+	}
+	if (syncfs(mntfd))
+		ret = dk_fail(dk, "%s: syncfs: %s", mnt, strerror(errno));
+	else if (ret)
+		dk_fail(dk, "%u of %u files not written completely", t->failed, t->files);
+	close(mntfd);
+	return ret;
+}

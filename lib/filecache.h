@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libfilecache: file-cache migration. Find in a dead kernel's memory the
+ * ext4 files whose page cache holds data not yet on disk, then write that
+ * data through the surviving kernel's mount of the same disk, so that no
+ * write() that returned before the crash is lost.
+ *
+ * Only file data is written, through the file system; the dead kernel's
+ * metadata blocks never are (journal replay at mount brings the metadata
+ * to its last commit, and files the journal never saw are re-created).
+ */
+#ifndef ORTHROS_LIB_FILECACHE_H
+#define ORTHROS_LIB_FILECACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "deadkernel.h"
+
+#define FC_PATH_MAX 4096
+
+/* A folio of the page cache: npages pages from pfn, file page index. */
+struct fc_folio {
+	uint64_t index, pfn;
+	unsigned int npages;
+	bool dirty;		/* dirty or under writeback: not known on disk */
+};
+
+struct fc_file {
+	uint64_t inode, mapping;	/* dead kernel addresses */
+	uint64_t ino, size;
+	uint32_t generation, mode, uid, gid, nlink;
+	char path[FC_PATH_MAX];		/* from the fs root; "" if no name is cached */
+	struct fc_folio *folios;	/* the dirty ones, by index */
+	size_t nfolios;
+};
+
+struct fc_sb {
+	uint64_t addr;
+	char id[32];			/* s_id, e.g. "vdc" */
+	unsigned char uuid[16];
+	struct fc_file *files;		/* only files with dirty data */
+	size_t nfiles;
+};
+
+struct fc_scan {
+	struct fc_sb *sbs;		/* every ext4 super block of the dead kernel */
+	size_t nsbs;
+};
+
+/* Read all ext4 super blocks and their files with dirty pages. */
+int fc_scan(struct dk *dk, struct fc_scan *scan);
+void fc_scan_free(struct fc_scan *scan);
+
+/* The ext4 UUID of the file system mounted at dir (its device's super block). */
+int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen);
+
+struct fc_totals {
+	unsigned int files, written, recreated, failed;
+	uint64_t pages, bytes;
+};
+
+/*
+ * Write sb's dirty files into the file system mounted at mnt (the same
+ * disk). A file still on disk (found by inode number and generation) gets
+ * its dirty pages; a file the journal never committed is re-created at its
+ * path, directories included, from every page the dead kernel cached. Each
+ * file ends at the dead kernel's size and is fsynced. One line per file
+ * goes to report. Returns 0, or -1 if any file could not be written
+ * completely (the others are still written).
+ */
+int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
+	       struct fc_totals *t);
+
+#endif

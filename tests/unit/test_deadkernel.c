@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libdeadkernel on synthetic dead-kernel images built here: an ELF core of
+ * 8 MiB "physical memory" in two segments, x86-64 page tables with 1 GiB,
+ * 2 MiB and 4 KiB mappings, lists, xarrays and maple trees laid out as the
+ * kernel lays them out, BTF made with libbpf, and corrupted variants that
+ * must be rejected with a message naming the fault.
+ */
+#include <elf.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "unit.h"
+#include "../../lib/deadkernel.h"
+
+#define MEM		(8ULL << 20)
+#define DMAP		0xffff888000000000ULL
+#define VMAL		0xffffc90000000000ULL
+#define KIMG		0xffffffff80000000ULL
+#define PHYS_BASE	0x100000ULL
+
+struct img {
+	unsigned char *mem;
+	uint64_t next, pgd;
+	char info[2048];
+	char path[64];
+};
+
+static uint64_t DM(uint64_t pa)
+{
+	return DMAP + pa;
+}
+
+static uint64_t *P(struct img *m, uint64_t pa)
+{
+	return (uint64_t *)(m->mem + pa);
+}
+
+static uint64_t alloc(struct img *m, uint64_t len, uint64_t align)
+{
+	uint64_t pa = (m->next + align - 1) & ~(align - 1);
+
+	m->next = pa + len;
+	memset(m->mem + pa, 0, len);
+	return pa;
+}
+
+/* The entry for va at level (3 = PGD ... 0 = PTE), making tables above it. */
+static uint64_t *pt_entry(struct img *m, uint64_t va, int stop)
+{
+	uint64_t table = m->pgd;
+	int level;
+
+	for (level = 3;; level--) {
+		uint64_t *e = P(m, table + ((va >> (12 + 9 * level)) & 511) * 8);
+
+		if (level == stop)
+			return e;
+		if (!(*e & 1))
+			*e = alloc(m, 4096, 4096) | 0x63;
+		table = *e & 0x000ffffffffff000ULL;
+	}
+}
+
+/* Map va to pa at a level: 2 = 1 GiB, 1 = 2 MiB, 0 = 4 KiB; NX set. */
+static void map(struct img *m, uint64_t va, uint64_t pa, int level)
+{
+	*pt_entry(m, va, level) = pa | 0x63 | (level ? 0x80 : 0) | (1ULL << 63);
+}
+
+static void img_init(struct img *m, const char *extra)
+{
+	m->mem = calloc(1, MEM);
+	m->next = PHYS_BASE;
+	m->pgd = alloc(m, 4096, 4096);
+	snprintf(m->info, sizeof(m->info),
+		 "OSRELEASE=6.1.0-test\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=%llx\n"
+		 "NUMBER(phys_base)=%llu\nNUMBER(pgtable_l5_enabled)=0\n%s",
+		 (unsigned long long)(KIMG + m->pgd - PHYS_BASE),
+		 (unsigned long long)PHYS_BASE, extra ? extra : "");
+	map(m, DMAP, 0, 2);
+	map(m, VMAL, 0x300000, 0);
+	map(m, VMAL + 0x1000, 0x2ff000, 0);
+	map(m, VMAL + 0x200000, 0x400000, 1);
+}
+
+/* The core: a VMCOREINFO note (unless note is false), two PT_LOADs. */
+static void img_write(struct img *m, bool note)
+{
+	size_t ilen = strlen(m->info), nlen = 12 + 12 + ((ilen + 3) & ~3u);
+	uint64_t data = 4096 * 2, gap = 4096;
+	Elf64_Ehdr eh = { .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 3 };
+	Elf64_Phdr ph[3] = {
+		{ .p_type = PT_NOTE, .p_offset = 4096, .p_filesz = note ? nlen : 0 },
+		{ .p_type = PT_LOAD, .p_paddr = 0, .p_offset = data, .p_filesz = MEM / 2 },
+		{ .p_type = PT_LOAD, .p_paddr = MEM / 2, .p_offset = data + MEM / 2 + gap,
+		  .p_filesz = MEM / 2 },
+	};
+	Elf64_Nhdr nh = { 11, ilen, 0 };
+	int fd;
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	strcpy(m->path, "/tmp/orthros-dk-XXXXXX");
+	fd = mkstemp(m->path);
+	CHECK(fd >= 0);
+	CHECK(pwrite(fd, &eh, sizeof(eh), 0) == sizeof(eh));
+	CHECK(pwrite(fd, ph, sizeof(ph), sizeof(eh)) == sizeof(ph));
+	CHECK(pwrite(fd, &nh, sizeof(nh), 4096) == sizeof(nh));
+	CHECK(pwrite(fd, "VMCOREINFO\0\0", 12, 4096 + 12) == 12);
+	CHECK(pwrite(fd, m->info, ilen, 4096 + 24) == (ssize_t)ilen);
+	CHECK(pwrite(fd, m->mem, MEM / 2, data) == MEM / 2);
+	CHECK(pwrite(fd, m->mem + MEM / 2, MEM / 2, data + MEM / 2 + gap) == MEM / 2);
+	close(fd);
+}
+
+static void img_free(struct img *m)
+{
+	unlink(m->path);
+	free(m->mem);
+}
+
+/* The kernel's layouts on x86-64 (6.1), as BTF would give them. */
+static const struct dk_layout kernel_layout = {
+	.list_next = 0, .list_prev = 8, .hlist_first = 0, .hnode_next = 0,
+	.xa_flags = 4, .xa_head = 8,
+	.xn_shift = 0, .xn_offset = 1, .xn_parent = 8, .xn_slots = 40, .xn_marks = 552,
+	.xa_chunk = 64, .xa_marks = 3,
+	.mt_root = 8, .mt_flags = 16,
+	.mr64_pivot = 8, .mr64_slot = 128, .mr64_end = 248, .mr64_slots = 16,
+	.ma64_pivot = 8, .ma64_slot = 80, .ma64_end = 240, .ma64_slots = 10,
+};
+
+static struct dk *img_open(struct img *m)
+{
+	struct dk *dk = NULL;
+	char err[512];
+
+	img_write(m, true);
+	if (dk_open_layout(&dk, m->path, &kernel_layout, err, sizeof(err)))
+		printf("  dk_open_layout: %s\n", err);
+	CHECK(dk != NULL);
+	return dk;
+}
+
+#define CHECK_ERR(call, text)						\
+	do {								\
+		CHECK((call) < 0);					\
+		CHECK(strstr(dk_error(dk), text) != NULL);		\
+	} while (0)
+
+TEST(dk_translates_through_the_dead_page_tables)
+{
+	struct img m;
+	struct dk *dk;
+	uint64_t pa, v;
+	char buf[16];
+
+	img_init(&m, NULL);
+	memcpy(m.mem + 0x300ffc, "ABCD", 4);
+	memcpy(m.mem + 0x2ff000, "EFGH", 4);
+	memcpy(m.mem + 0x3ffffc, "wxyz0123", 8);
+	dk = img_open(&m);
+	if (!dk)
+		return;
+	CHECK(dk_read(dk, VMAL + 0xffc, buf, 8) == 0 && !memcmp(buf, "ABCDEFGH", 8));
+	CHECK(dk_virt_to_phys(dk, VMAL + 0x200123, &pa) == 0 && pa == 0x400123);
+	CHECK(dk_virt_to_phys(dk, DM(0x123456), &pa) == 0 && pa == 0x123456);
+	/* Across the two segments of the core. */
+	CHECK(dk_read(dk, DM(0x3ffffc), buf, 8) == 0 && !memcmp(buf, "wxyz0123", 8));
+	CHECK_ERR(dk_read(dk, VMAL + 0x5000, buf, 1), "not mapped (PTE entry not present)");
+	CHECK_ERR(dk_read(dk, VMAL + 0x40000000, buf, 1), "not mapped (PUD");
+	CHECK_ERR(dk_read(dk, 0x1000, buf, 1), "not a kernel address");
+	CHECK_ERR(dk_read(dk, DM(MEM + 0x1000), buf, 1), "not in the dead kernel's memory");
+	CHECK_STR(dk_info(dk, "OSRELEASE"), "6.1.0-test");
+	CHECK(dk_info_u64(dk, "NUMBER(phys_base)", &v) == 0 && v == PHYS_BASE);
+	CHECK_ERR(dk_info_u64(dk, "NUMBER(nothing)", &v), "VMCOREINFO has no NUMBER(nothing)");
+	CHECK_ERR(dk_info_u64(dk, "OSRELEASE", &v), "is not a number");
+	dk_close(dk);
+	img_free(&m);
+}
+
+TEST(dk_rejects_what_is_not_a_dead_kernel)
+{
+	struct img m;
+	struct dk *dk = NULL;
+	char err[512];
+
+	img_init(&m, NULL);
+	img_write(&m, false);
+	CHECK(dk_open_layout(&dk, m.path, &kernel_layout, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "no VMCOREINFO note") != NULL);
+	CHECK(dk_open_layout(&dk, "/etc/hostname", &kernel_layout, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "not an x86-64 ELF core file") != NULL);
+	CHECK(dk_open_layout(&dk, "/nonexistent/vmcore", &kernel_layout, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "No such file") != NULL);
+	img_free(&m);
+	/* Page tables outside the core. */
+	img_init(&m, NULL);
+	snprintf(m.info, sizeof(m.info), "SYMBOL(init_top_pgt)=%llx\nNUMBER(phys_base)=%llu\n",
+		 KIMG + (16ULL << 20), PHYS_BASE);
+	img_write(&m, true);
+	CHECK(dk_open_layout(&dk, m.path, &kernel_layout, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "is not in the core") != NULL);
+	img_free(&m);
+}
+
+/* ---- Lists ---- */
+
+struct visits {
+	int n;
+	uint64_t item[16], first[16], last[16];
+};
+
+static int visit_node(struct dk *dk, uint64_t node, void *arg)
+{
+	struct visits *v = arg;
+
+	(void)dk;
+	if (v->n < 16)
+		v->item[v->n] = node;
+	v->n++;
+	return 0;
+}
+
+/* A list_head ring of n nodes after head; returns the head's address. */
+static uint64_t mklist(struct img *m, int n, uint64_t *node)
+{
+	uint64_t head = alloc(m, 16, 8), prev = head;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		node[i] = alloc(m, 64, 8);
+		P(m, prev)[0] = DM(node[i]);
+		P(m, node[i])[1] = DM(prev);
+		prev = node[i];
+	}
+	P(m, prev)[0] = DM(head);
+	P(m, head)[1] = DM(prev);
+	return head;
+}
+
+TEST(dk_walks_lists_and_rejects_broken_ones)
+{
+	struct visits v = { 0 };
+	uint64_t node[5], head, h, a, b, c;
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	head = mklist(&m, 5, node);
+	dk = img_open(&m);
+	CHECK(dk_list_walk(dk, DM(head), visit_node, &v) == 0);
+	CHECK(v.n == 5 && v.item[0] == DM(node[0]) && v.item[4] == DM(node[4]));
+	dk_close(dk);
+
+	P(&m, node[2])[1] = DM(node[0]);	/* stray back pointer */
+	dk = img_open(&m);
+	CHECK_ERR(dk_list_walk(dk, DM(head), visit_node, &v), "prev is");
+	dk_close(dk);
+
+	P(&m, node[2])[1] = DM(node[1]);
+	P(&m, node[3])[0] = 0x1234;		/* user address */
+	dk = img_open(&m);
+	CHECK_ERR(dk_list_walk(dk, DM(head), visit_node, &v), "bad pointer 0x1234");
+	dk_close(dk);
+
+	/* An hlist a -> b -> c -> a never ends. */
+	h = alloc(&m, 8, 8), a = alloc(&m, 16, 8), b = alloc(&m, 16, 8), c = alloc(&m, 16, 8);
+	P(&m, h)[0] = DM(a), P(&m, a)[0] = DM(b), P(&m, b)[0] = DM(c), P(&m, c)[0] = DM(a);
+	dk = img_open(&m);
+	v.n = 0;
+	CHECK_ERR(dk_hlist_walk(dk, DM(h), visit_node, &v), "cycle");
+	CHECK(v.n >= 3 && v.n < 10);
+	dk_close(dk);
+	P(&m, c)[0] = 0;
+	dk = img_open(&m);
+	v.n = 0;
+	CHECK(dk_hlist_walk(dk, DM(h), visit_node, &v) == 0 && v.n == 3);
+	dk_close(dk);
+	img_free(&m);
+}
+
+/* ---- XArray ---- */
+
+struct xa_seen {
+	int n;
+	uint64_t index[16], entry[16];
+};
+
+static int visit_xa(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
+{
+	struct xa_seen *s = arg;
+
+	(void)dk;
+	if (s->n < 16) {
+		s->index[s->n] = index;
+		s->entry[s->n] = entry;
+	}
+	s->n++;
+	return 0;
+}
+
+static uint64_t xa_node(struct img *m, unsigned int shift, unsigned int offset, uint64_t parent)
+{
+	uint64_t n = alloc(m, 576, 64);
+
+	m->mem[n] = shift;
+	m->mem[n + 1] = offset;
+	P(m, n)[1] = parent ? DM(parent) : 0;
+	return n;
+}
+
+static void xa_set(struct img *m, uint64_t node, unsigned int slot, uint64_t entry)
+{
+	P(m, node + 40)[slot] = entry;
+}
+
+static void xa_mark(struct img *m, uint64_t node, unsigned int mark, unsigned int slot)
+{
+	P(m, node + 552)[mark] |= 1ULL << slot;
+}
+
+TEST(dk_walks_xarrays_with_marks)
+{
+	uint64_t xa, root, c1, c2, e1 = DM(0x500000), e2 = DM(0x500040), e3 = DM(0x500080);
+	struct xa_seen s = { 0 };
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	xa = alloc(&m, 16, 8);
+	root = xa_node(&m, 6, 0, 0);
+	c1 = xa_node(&m, 0, 0, root);
+	c2 = xa_node(&m, 0, 1, root);
+	P(&m, xa)[1] = DM(root) + 2;
+	xa_set(&m, root, 0, DM(c1) + 2);
+	xa_set(&m, root, 1, DM(c2) + 2);
+	xa_set(&m, c1, 3, e1);
+	xa_set(&m, c1, 5, 0x11);		/* a value entry */
+	xa_set(&m, c1, 8, e2);
+	xa_set(&m, c1, 9, (8 << 2) | 2);	/* sibling of slot 8 */
+	xa_set(&m, c2, 6, e3);			/* index 70, marked 0 */
+	xa_mark(&m, root, 0, 1);
+	xa_mark(&m, c2, 0, 6);
+	dk = img_open(&m);
+	CHECK(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s) == 0);
+	CHECK(s.n == 4);
+	CHECK(s.index[0] == 3 && s.entry[0] == e1);
+	CHECK(s.index[1] == 5 && dk_xa_is_value(s.entry[1]));
+	CHECK(s.index[2] == 8 && s.entry[2] == e2);
+	CHECK(s.index[3] == 70 && s.entry[3] == e3);
+	s.n = 0;
+	CHECK(dk_xa_walk(dk, DM(xa), 1 << 0, visit_xa, &s) == 0);
+	CHECK(s.n == 1 && s.index[0] == 70);
+	s.n = 0;
+	CHECK(dk_xa_walk(dk, DM(xa), 1 << 1, visit_xa, &s) == 0 && s.n == 0);
+	dk_close(dk);
+
+	/* A lone entry lives in the root itself. */
+	P(&m, xa)[1] = e1;
+	dk = img_open(&m);
+	s.n = 0;
+	CHECK(dk_xa_walk(dk, DM(xa), 1 << 0, visit_xa, &s) == 0);
+	CHECK(s.n == 1 && s.index[0] == 0 && s.entry[0] == e1);
+	dk_close(dk);
+	img_free(&m);
+}
+
+TEST(dk_rejects_corrupt_xarrays)
+{
+	uint64_t xa, root, c1;
+	struct xa_seen s = { 0 };
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	xa = alloc(&m, 16, 8);
+	root = xa_node(&m, 6, 0, 0);
+	c1 = xa_node(&m, 0, 0, root);
+	P(&m, xa)[1] = DM(root) + 2;
+	xa_set(&m, root, 0, DM(c1) + 2);
+	xa_set(&m, c1, 1, DM(0x500000));
+
+	P(&m, c1)[1] = DM(0x600000);		/* wrong parent */
+	dk = img_open(&m);
+	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "parent");
+	dk_close(dk);
+	P(&m, c1)[1] = DM(root);
+
+	m.mem[c1] = 12;				/* wrong shift */
+	dk = img_open(&m);
+	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "has shift 12, expected 0");
+	dk_close(dk);
+	m.mem[c1] = 0;
+
+	xa_set(&m, root, 2, DM(root) + 2);	/* a cycle back to the root */
+	dk = img_open(&m);
+	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "expected 0");
+	dk_close(dk);
+	xa_set(&m, root, 2, 0);
+
+	xa_set(&m, c1, 2, DM(root) + 2);	/* a node below the leaves */
+	dk = img_open(&m);
+	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "node pointer in a leaf slot");
+	dk_close(dk);
+	xa_set(&m, c1, 2, 0);
+
+	xa_set(&m, root, 3, VMAL + 0x7000 + 2);	/* a node that is not mapped */
+	dk = img_open(&m);
+	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "unreadable");
+	dk_close(dk);
+	img_free(&m);
+}
+
+/* ---- Maple tree ---- */
+
+struct mt_seen {
+	int n;
+	uint64_t first[16], last[16], entry[16];
+};
+
+static int visit_mt(struct dk *dk, uint64_t first, uint64_t last, uint64_t entry, void *arg)
+{
+	struct mt_seen *s = arg;
+
+	(void)dk;
+	if (s->n < 16) {
+		s->first[s->n] = first;
+		s->last[s->n] = last;
+		s->entry[s->n] = entry;
+	}
+	s->n++;
+	return 0;
+}
+
+enum { LEAF = 1, RANGE = 2, ARANGE = 3 };
+
+/* A node of a type with pivots, slots and its data end; returns its enode. */
+static uint64_t mt_node(struct img *m, int type, unsigned int end, const uint64_t *piv,
+			const uint64_t *slot)
+{
+	uint64_t n = alloc(m, 256, 256);
+	unsigned int npiv = type == ARANGE ? 9 : 15, soff = type == ARANGE ? 80 : 128, i;
+
+	for (i = 0; i <= end; i++) {
+		if (i < npiv)
+			P(m, n + 8)[i] = piv[i];
+		P(m, n + soff)[i] = slot[i];
+	}
+	m->mem[n + (type == ARANGE ? 240 : 248)] = end;
+	return DM(n) | type << 3 | 4;
+}
+
+TEST(dk_walks_maple_trees_of_three_levels)
+{
+	uint64_t E1 = DM(0x500000), E2 = DM(0x500100), E3 = DM(0x500200), E4 = DM(0x500300);
+	uint64_t a1, a2, b1, b2, a, b, root, mt, max = ~0ULL;
+	struct mt_seen s = { 0 };
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	a1 = mt_node(&m, LEAF, 2, (uint64_t[]){ 0xfff, 0x1fff, 0x3fff }, (uint64_t[]){ 0, E1, 0 });
+	a2 = mt_node(&m, LEAF, 1, (uint64_t[]){ 0x4fff, 0x7fff }, (uint64_t[]){ E2, 0 });
+	b1 = mt_node(&m, LEAF, 0, (uint64_t[]){ 0x9fff }, (uint64_t[]){ E3 });
+	b2 = mt_node(&m, LEAF, 1, (uint64_t[]){ 0xafff, max }, (uint64_t[]){ E4, 0 });
+	a = mt_node(&m, RANGE, 1, (uint64_t[]){ 0x3fff, 0x7fff }, (uint64_t[]){ a1, a2 });
+	b = mt_node(&m, RANGE, 1, (uint64_t[]){ 0x9fff, max }, (uint64_t[]){ b1, b2 });
+	root = mt_node(&m, ARANGE, 1, (uint64_t[]){ 0x7fff, 0 }, (uint64_t[]){ a, b });
+	mt = alloc(&m, 24, 8);
+	P(&m, mt)[1] = root | 2;
+	P(&m, mt)[2] = 3 << 2 | 1;		/* height 3, allocation tree */
+	dk = img_open(&m);
+	CHECK(dk_mt_walk(dk, DM(mt), visit_mt, &s) == 0);
+	CHECK(s.n == 4);
+	CHECK(s.first[0] == 0x1000 && s.last[0] == 0x1fff && s.entry[0] == E1);
+	CHECK(s.first[1] == 0x4000 && s.last[1] == 0x4fff && s.entry[1] == E2);
+	CHECK(s.first[2] == 0x8000 && s.last[2] == 0x9fff && s.entry[2] == E3);
+	CHECK(s.first[3] == 0xa000 && s.last[3] == 0xafff && s.entry[3] == E4);
+	dk_close(dk);
+
+	/* The tree's height disagrees with its nodes. */
+	P(&m, mt)[2] = 2 << 2 | 1;
+	dk = img_open(&m);
+	CHECK_ERR(dk_mt_walk(dk, DM(mt), visit_mt, &s), "of a tree of height 2");
+	dk_close(dk);
+	P(&m, mt)[2] = 3 << 2 | 1;
+
+	/* A pivot outside the parent's range. */
+	P(&m, (a1 & ~255ULL) - DMAP + 8)[1] = 0x9000;
+	dk = img_open(&m);
+	CHECK_ERR(dk_mt_walk(dk, DM(mt), visit_mt, &s), "outside [0x0, 0x3fff]");
+	dk_close(dk);
+	P(&m, (a1 & ~255ULL) - DMAP + 8)[1] = 0x1fff;
+
+	/* A cycle: a child points back at the root. */
+	P(&m, (b & ~255ULL) - DMAP + 128)[0] = root;
+	dk = img_open(&m);
+	CHECK_ERR(dk_mt_walk(dk, DM(mt), visit_mt, &s), "(inner) at depth 2");
+	dk_close(dk);
+
+	/* A node type that no tree of ranges has. */
+	P(&m, (b & ~255ULL) - DMAP + 128)[0] = b1 & ~(15ULL << 3);
+	dk = img_open(&m);
+	CHECK_ERR(dk_mt_walk(dk, DM(mt), visit_mt, &s), "has type 0");
+	dk_close(dk);
+
+	/* One entry and no node: the root holds it for index 0. */
+	P(&m, mt)[1] = E1;
+	dk = img_open(&m);
+	s.n = 0;
+	CHECK(dk_mt_walk(dk, DM(mt), visit_mt, &s) == 0 && s.n == 1 && s.entry[0] == E1);
+	dk_close(dk);
+	img_free(&m);
+}
+
+/* ---- BTF and symbols ---- */
+
+static const char *write_file(char *path, const void *data, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/orthros-dk-XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, data, len) == (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* BTF of the structures libdeadkernel reads, shaped like 6.1's. */
+static const char *make_btf(char *path)
+{
+	struct btf *b = btf__new_empty();
+	int u8 = btf__add_int(b, "unsigned char", 1, 0);
+	int u32 = btf__add_int(b, "unsigned int", 4, 0);
+	int u64 = btf__add_int(b, "long unsigned int", 8, 0);
+	int vp = btf__add_ptr(b, 0);
+	int slots64 = btf__add_array(b, u32, vp, 64);
+	int mark1 = btf__add_array(b, u32, u64, 1);
+	int marks3 = btf__add_array(b, u32, mark1, 3);
+	int piv15 = btf__add_array(b, u32, u64, 15), slot16 = btf__add_array(b, u32, vp, 16);
+	int pad15 = btf__add_array(b, u32, vp, 15);
+	int piv9 = btf__add_array(b, u32, u64, 9), slot10 = btf__add_array(b, u32, vp, 10);
+	int meta, marks_u, lock_u, pad_s, slot_u;
+	const void *raw;
+	uint32_t size;
+
+	btf__add_struct(b, "list_head", 16);
+	btf__add_field(b, "next", vp, 0, 0);
+	btf__add_field(b, "prev", vp, 64, 0);
+	btf__add_struct(b, "hlist_head", 8);
+	btf__add_field(b, "first", vp, 0, 0);
+	btf__add_struct(b, "hlist_node", 16);
+	btf__add_field(b, "next", vp, 0, 0);
+	btf__add_field(b, "pprev", vp, 64, 0);
+	btf__add_struct(b, "xarray", 16);
+	btf__add_field(b, "xa_lock", u32, 0, 0);
+	btf__add_field(b, "xa_flags", u32, 32, 0);
+	btf__add_field(b, "xa_head", vp, 64, 0);
+	marks_u = btf__add_union(b, NULL, 24);
+	btf__add_field(b, "tags", marks3, 0, 0);
+	btf__add_field(b, "marks", marks3, 0, 0);
+	btf__add_struct(b, "xa_node", 576);
+	btf__add_field(b, "shift", u8, 0, 0);
+	btf__add_field(b, "offset", u8, 8, 0);
+	btf__add_field(b, "parent", vp, 64, 0);
+	btf__add_field(b, "slots", slots64, 320, 0);
+	btf__add_field(b, NULL, marks_u, 4416, 0);
+	lock_u = btf__add_union(b, NULL, 4);
+	btf__add_field(b, "ma_lock", u32, 0, 0);
+	btf__add_struct(b, "maple_tree", 24);
+	btf__add_field(b, NULL, lock_u, 0, 0);
+	btf__add_field(b, "ma_root", vp, 64, 0);
+	btf__add_field(b, "ma_flags", u32, 128, 0);
+	meta = btf__add_struct(b, "maple_metadata", 2);
+	btf__add_field(b, "end", u8, 0, 0);
+	btf__add_field(b, "gap", u8, 8, 0);
+	pad_s = btf__add_struct(b, NULL, 128);
+	btf__add_field(b, "pad", pad15, 0, 0);
+	btf__add_field(b, "meta", meta, 960, 0);
+	slot_u = btf__add_union(b, NULL, 128);
+	btf__add_field(b, "slot", slot16, 0, 0);
+	btf__add_field(b, NULL, pad_s, 0, 0);
+	btf__add_struct(b, "maple_range_64", 256);
+	btf__add_field(b, "parent", vp, 0, 0);
+	btf__add_field(b, "pivot", piv15, 64, 0);
+	btf__add_field(b, NULL, slot_u, 1024, 0);
+	btf__add_struct(b, "maple_arange_64", 248);
+	btf__add_field(b, "parent", vp, 0, 0);
+	btf__add_field(b, "pivot", piv9, 64, 0);
+	btf__add_field(b, "slot", slot10, 640, 0);
+	btf__add_field(b, "meta", meta, 1920, 0);
+	btf__add_struct(b, "page", 64);
+	btf__add_field(b, "flags", u64, 0, 0);
+	btf__add_field(b, "mapping", vp, 192, 0);
+	btf__add_field(b, "bits", u32, 256, 3);
+	btf__add_struct(b, "pglist_data", 128);
+	btf__add_field(b, "node_id", u32, 0, 0);
+	btf__add_struct(b, "zone", 256);
+	btf__add_field(b, "free_area", u64, 512, 0);
+	btf__add_enum(b, "pageflags", 4);
+	btf__add_enum_value(b, "PG_locked", 0);
+	btf__add_enum_value(b, "PG_dirty", 4);
+	raw = btf__raw_data(b, &size);
+	write_file(path, raw, size);
+	btf__free(b);
+	return path;
+}
+
+#define BTF_INFO "SIZE(page)=%d\nSIZE(list_head)=16\nSIZE(pglist_data)=128\nSIZE(zone)=256\n" \
+	"OFFSET(page.flags)=0\nOFFSET(page.mapping)=24\nOFFSET(list_head.next)=0\n" \
+	"OFFSET(list_head.prev)=8\nOFFSET(zone.free_area)=64\nSYMBOL(init_uts_ns)=ffffffff82000100\n"
+
+TEST(dk_open_takes_layouts_from_btf_and_checks_them)
+{
+	char btf[64], syms[64], info[512], err[512], text[256];
+	struct dk_sources src = { NULL, btf, syms };
+	const struct dk_layout *l;
+	struct dk *dk = NULL;
+	struct img m;
+	uint64_t addr;
+	uint32_t v;
+	int64_t e;
+
+	make_btf(btf);
+	snprintf(text, sizeof(text), "ffffffff81000000 T _stext\nffffffff82000100 D init_uts_ns\n"
+		 "ffffffff82000200 B super_blocks\nffffffffc0000000 t helper\t[mod]\n");
+	write_file(syms, text, strlen(text));
+	snprintf(info, sizeof(info), BTF_INFO, 64);
+	img_init(&m, info);
+	img_write(&m, true);
+	src.core = m.path;
+	if (dk_open(&dk, &src, err, sizeof(err)))
+		printf("  dk_open: %s\n", err);
+	CHECK(dk != NULL);
+	if (dk) {
+		l = dk_layout(dk);
+		CHECK(l->list_prev == 8 && l->xa_flags == 4 && l->xa_head == 8);
+		CHECK(l->xn_slots == 40 && l->xn_marks == 552);
+		CHECK(l->xa_chunk == 64 && l->xa_marks == 3);
+		CHECK(l->mt_root == 8 && l->mt_flags == 16);
+		CHECK(l->mr64_slot == 128 && l->mr64_end == 248 && l->mr64_slots == 16);
+		CHECK(l->ma64_slot == 80 && l->ma64_end == 240 && l->ma64_slots == 10);
+		CHECK(memcmp(l, &kernel_layout, sizeof(*l)) == 0);
+		CHECK(dk_enum(dk, "PG_dirty", &e) == 0 && e == 4);
+		CHECK_ERR(dk_enum(dk, "PG_nothing", &e), "no enumerator PG_nothing");
+		CHECK(dk_symbol(dk, "super_blocks", &addr) == 0 && addr == 0xffffffff82000200ULL);
+		CHECK_ERR(dk_symbol(dk, "helper", &addr), "no symbol helper");
+		CHECK_ERR(dk_offset(dk, "struct page", "bits", &v), "is a bit field");
+		CHECK_ERR(dk_offset(dk, "struct page", "lru", &v), "has no member lru");
+		CHECK_ERR(dk_offset(dk, "struct inode", "i_size", &v), "BTF has no struct inode");
+		CHECK(dk_array_len(dk, "struct maple_range_64", "pivot", &v) == 0 && v == 15);
+		dk_close(dk);
+	}
+	img_free(&m);
+
+	/* BTF of another build: struct page has another size there. */
+	snprintf(info, sizeof(info), BTF_INFO, 80);
+	img_init(&m, info);
+	img_write(&m, true);
+	src.core = m.path;
+	CHECK(dk_open(&dk, &src, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "the BTF is not the dead kernel's: struct page is 64 bytes in it, 80 in VMCOREINFO") != NULL);
+	img_free(&m);
+
+	/* Symbols of another build. */
+	snprintf(info, sizeof(info), BTF_INFO, 64);
+	img_init(&m, info);
+	img_write(&m, true);
+	src.core = m.path;
+	snprintf(text, sizeof(text), "ffffffff82000180 D init_uts_ns\n");
+	unlink(syms);
+	write_file(syms, text, strlen(text));
+	CHECK(dk_open(&dk, &src, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "is not the dead kernel's: init_uts_ns is 0xffffffff82000180") != NULL);
+	img_free(&m);
+	unlink(btf);
+	unlink(syms);
+}
