@@ -124,7 +124,7 @@ static int cmd_run(const char *sock, double timeout, int argc, char **argv)
 	char id[32];
 	double deadline = now() + timeout;
 	int fd, i, rc;
-	size_t out_len;
+	size_t out_start, out_len;
 
 	for (i = 0; i < argc; i++) {
 		if (i)
@@ -139,7 +139,7 @@ static int cmd_run(const char *sock, double timeout, int argc, char **argv)
 	for (;;) {
 		ssize_t n = read_some(fd, &in, deadline);
 
-		if (labproto_reply(in.data, in.len, id, &out_len, &rc))
+		if (labproto_reply(in.data, in.len, id, &out_start, &out_len, &rc))
 			break;
 		if (n == 0)
 			die(EXIT_LAB, "control channel closed before the command finished");
@@ -150,7 +150,7 @@ static int cmd_run(const char *sock, double timeout, int argc, char **argv)
 			return EXIT_TIMEOUT;
 		}
 	}
-	fwrite(in.data, 1, out_len, stdout);
+	fwrite(in.data + out_start, 1, out_len, stdout);
 	close(fd);
 	return rc;
 }

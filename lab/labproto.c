@@ -59,11 +59,12 @@ void labproto_request(struct labbuf *out, const char *id, unsigned int timeout,
 }
 
 bool labproto_reply(const char *buf, size_t len, const char *id,
-		    size_t *out_len, int *status)
+		    size_t *out_start, size_t *out_len, int *status)
 {
+	static const char any[] = "\n@@orthros-rc ";
 	char marker[64];
-	size_t m = snprintf(marker, sizeof(marker), "\n@@orthros-rc %s ", id);
-	size_t i;
+	size_t m = snprintf(marker, sizeof(marker), "%s%s ", any, id);
+	size_t i, k, start = 0;
 
 	for (i = 0; i + m <= len; i++) {
 		size_t j = i + m;
@@ -77,7 +78,21 @@ bool labproto_reply(const char *buf, size_t len, const char *id,
 		}
 		if (j >= len || buf[j] != '\n' || !digits)
 			return false;	/* marker not complete yet */
-		*out_len = i;
+		/*
+		 * A request that timed out earlier may still have been run
+		 * once the guest came up: its output and reply come first.
+		 */
+		for (k = 0; k + sizeof(any) - 1 <= i; k++) {
+			const char *nl;
+
+			if (memcmp(buf + k, any, sizeof(any) - 1))
+				continue;
+			nl = memchr(buf + k + 1, '\n', i - k - 1);
+			if (nl)
+				start = nl + 1 - buf;
+		}
+		*out_start = start;
+		*out_len = i - start;
 		*status = v;
 		return true;
 	}

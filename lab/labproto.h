@@ -27,10 +27,11 @@ void labproto_request(struct labbuf *out, const char *id, unsigned int timeout,
 
 /*
  * Look for the reply to request id in buf[0..len). When complete, set
- * *out_len to the length of the command's output and *status to its exit
- * status, and return true.
+ * buf[*out_start, *out_start + *out_len) to the command's output (skipping
+ * replies to earlier requests) and *status to its exit status, and return
+ * true.
  */
 bool labproto_reply(const char *buf, size_t len, const char *id,
-		    size_t *out_len, int *status);
+		    size_t *out_start, size_t *out_len, int *status);
 
 #endif

@@ -36,21 +36,32 @@ TEST(request_is_one_line_with_id_and_timeout)
 TEST(reply_found_with_output_and_status)
 {
 	const char *r = "hello\nworld\n\n@@orthros-rc 9-1 3\n";
-	size_t out = 99;
+	size_t start = 99, out = 99;
 	int st = -1;
 
-	CHECK(labproto_reply(r, strlen(r), "9-1", &out, &st));
-	CHECK(out == strlen("hello\nworld\n"));
+	CHECK(labproto_reply(r, strlen(r), "9-1", &start, &out, &st));
+	CHECK(start == 0 && out == strlen("hello\nworld\n"));
 	CHECK(st == 3);
+}
+
+TEST(reply_skips_a_late_reply_to_an_earlier_request)
+{
+	/* A request that timed out while the guest booted ran later. */
+	const char *r = "1\n@@orthros-rc 9-0 0\n1\n\n@@orthros-rc 9-1 0\n";
+	size_t start = 99, out = 99;
+	int st = -1;
+
+	CHECK(labproto_reply(r, strlen(r), "9-1", &start, &out, &st));
+	CHECK(out == 2 && !memcmp(r + start, "1\n", 2) && st == 0);
 }
 
 TEST(reply_with_empty_output)
 {
 	const char *r = "\n@@orthros-rc 9-1 0\n";
-	size_t out = 99;
+	size_t start = 99, out = 99;
 	int st = -1;
 
-	CHECK(labproto_reply(r, strlen(r), "9-1", &out, &st));
+	CHECK(labproto_reply(r, strlen(r), "9-1", &start, &out, &st));
 	CHECK(out == 0 && st == 0);
 }
 
@@ -59,11 +70,11 @@ TEST(reply_incomplete_or_for_another_request_is_not_taken)
 	const char *partial = "x\n@@orthros-rc 9-1 1";
 	const char *other = "x\n@@orthros-rc 8-1 0\n";
 	const char *prefix = "x\n@@orthros-rc 9-12 0\n";
-	size_t out;
+	size_t start, out;
 	int st;
 
-	CHECK(!labproto_reply(partial, strlen(partial), "9-1", &out, &st));
-	CHECK(!labproto_reply(other, strlen(other), "9-1", &out, &st));
+	CHECK(!labproto_reply(partial, strlen(partial), "9-1", &start, &out, &st));
+	CHECK(!labproto_reply(other, strlen(other), "9-1", &start, &out, &st));
 	/* "9-1" must not match the reply to "9-12". */
-	CHECK(!labproto_reply(prefix, strlen(prefix), "9-1", &out, &st));
+	CHECK(!labproto_reply(prefix, strlen(prefix), "9-1", &start, &out, &st));
 }
