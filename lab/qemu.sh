@@ -10,7 +10,8 @@
 #   ports                  "NIC GUEST-PORT HOST-PORT" for every forward
 #   *.qcow2                copy-on-write overlays: the built images stay clean
 # ORTHROS_CMDLINE replaces the 1stOS's kernel command line (made from
-# lab/topology.sh and lab/partition.conf). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
+# lab/topology.sh and lab/partition.conf); LAB_1STOS_EXTRA adds to it (e.g.
+# crashkernel=256M for the kdump scenarios). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
 # runs in the foreground; otherwise it runs in the background.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ done
 mkdir -p "$run"
 run=$(cd "$run" && pwd)
 hands_off=$("$ctl" cmdline "$here/partition.conf") || die "lab/partition.conf is not valid"
-cmdline=${ORTHROS_CMDLINE:-$LAB_1STOS_CONSOLE $hands_off $LAB_KERNEL_ARGS}
+cmdline=${ORTHROS_CMDLINE:-$LAB_1STOS_CONSOLE $hands_off ${LAB_1STOS_EXTRA:-} $LAB_KERNEL_ARGS}
 
 args=(-M q35 -cpu "$LAB_CPU_MODEL" -smp "$LAB_CPUS" -m "$LAB_MEM_MIB"
       -nodefaults -no-user-config -display none -vga none

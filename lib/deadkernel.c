@@ -598,7 +598,8 @@ static int symcmp(const void *a, const void *b)
 
 static int load_symbols(struct dk *dk, const char *path)
 {
-	size_t cap = 0, len = 0, got;
+	static const char *const checked[] = { "init_uts_ns", "_stext", "init_top_pgt" };
+	size_t cap = 0, len = 0, got, i;
 	char chunk[65536], *p, *line;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -647,21 +648,27 @@ static int load_symbols(struct dk *dk, const char *path)
 		dk->sym[dk->nsym++] = (struct symbol){ name, addr };
 	}
 	qsort(dk->sym, dk->nsym, sizeof(*dk->sym), symcmp);
-	/* The file must be the dead kernel's: every VMCOREINFO symbol agrees. */
+	/*
+	 * The file must be the dead kernel's: its addresses agree with
+	 * VMCOREINFO. Only for symbols given by address there (some, like
+	 * mem_section, are given by the pointer they hold).
+	 */
 	got = 0;
-	for (line = dk->info; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char name[128];
-		unsigned long long want;
-		uint64_t have;
+	for (i = 0; i < sizeof(checked) / sizeof(checked[0]); i++) {
+		char key[64];
+		uint64_t want, have;
 
-		if (sscanf(line, "SYMBOL(%127[^)])=%llx", name, &want) != 2 ||
-		    dk_symbol(dk, name, &have))
+		snprintf(key, sizeof(key), "SYMBOL(%s)", checked[i]);
+		if (!dk_info(dk, key) || dk_symbol(dk, checked[i], &have))
 			continue;
+		if (dk_info_u64(dk, key, &want))
+			return -1;
 		if (have == 0)
 			return dk_fail(dk, "%s hides addresses (run as root, kptr_restrict)", path);
 		if (have != want)
 			return dk_fail(dk, "%s is not the dead kernel's: %s is 0x%llx in it, 0x%llx in VMCOREINFO",
-				       path, name, (unsigned long long)have, want);
+				       path, checked[i], (unsigned long long)have,
+				       (unsigned long long)want);
 		got++;
 	}
 	if (!got)
