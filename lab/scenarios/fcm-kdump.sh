@@ -77,7 +77,8 @@ check_migration() {
 		return
 	fi
 	until guest_on b -t 5 'test -e /run/fcm.rc' 2>/dev/null; do sleep 2; done
-	guest_on b cat /run/fcm.log | tee "$RUN/fcm.log"
+	guest_on b cat /run/fcm.log >"$RUN/fcm.log" || return
+	cat "$RUN/fcm.log"
 	guest_on b cat /run/fcm.json >"$RUN/fcm.json"
 	expect_eq "orthros-fcm exit status" "$(guest_on b cat /run/fcm.rc)" 0 || return
 	grep -q "fcm: /fcm/late/fresh.dat: " "$RUN/fcm.log" || { fail "the late file was not migrated"; return 1; }
@@ -101,7 +102,8 @@ verify_writes() {
 	rm -rf "$RUN/disk" && mkdir -p "$RUN/disk"
 	debugfs -R "rdump /fcm $RUN/disk" "$RUN/user.raw" 2>/dev/null || return
 	rm -f "$RUN/user.raw"
-	"$BUILD/bin/fcwriter" verify "$RUN/disk/fcm" "$ACKS" | tee "$RUN/verify.log" || rc=$?
+	"$BUILD/bin/fcwriter" verify "$RUN/disk/fcm" "$ACKS" >"$RUN/verify.log" || rc=$?
+	cat "$RUN/verify.log"
 	if [ "$FCM_MODE" = none ]; then
 		[ "$rc" = 1 ] || { fail "the baseline lost no write (verify exit $rc): the test cannot fail"; return 1; }
 		log "ok: without the migrator acknowledged writes are lost"

@@ -166,6 +166,8 @@ TEST(dk_translates_through_the_dead_page_tables)
 	memcpy(m.mem + 0x300ffc, "ABCD", 4);
 	memcpy(m.mem + 0x2ff000, "EFGH", 4);
 	memcpy(m.mem + 0x3ffffc, "wxyz0123", 8);
+	/* A corrupt PMD entry: its page table lies outside memory. */
+	*pt_entry(&m, VMAL + 0x600000, 1) = (2 * MEM) | 0x63;
 	dk = img_open(&m);
 	if (!dk)
 		return;
@@ -177,6 +179,7 @@ TEST(dk_translates_through_the_dead_page_tables)
 	CHECK_ERR(dk_read(dk, VMAL + 0x5000, buf, 1), "not mapped (PTE entry not present)");
 	CHECK_ERR(dk_read(dk, VMAL + 0x40000000, buf, 1), "not mapped (PUD");
 	CHECK_ERR(dk_read(dk, 0x1000, buf, 1), "not a kernel address");
+	CHECK_ERR(dk_read(dk, VMAL + 0x600000, buf, 1), "PTE table at physical 0x1000000 unreadable");
 	CHECK_ERR(dk_read(dk, DM(MEM + 0x1000), buf, 1), "not in the dead kernel's memory");
 	CHECK_STR(dk_info(dk, "OSRELEASE"), "6.1.0-test");
 	CHECK(dk_info_u64(dk, "NUMBER(phys_base)", &v) == 0 && v == PHYS_BASE);
