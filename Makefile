@@ -20,7 +20,9 @@ LABCTL  := $(BUILD)/bin/labctl
 CTL     := $(BUILD)/bin/orthrosctl
 DAEMON  := $(BUILD)/bin/orthrosd
 FCM     := $(BUILD)/bin/orthros-fcm
+PM      := $(BUILD)/bin/orthros-pm
 FCWRITER := $(BUILD)/bin/fcwriter
+PMWORK  := $(BUILD)/bin/pmwork
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -28,7 +30,8 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 # The partition libraries, and the dead-kernel reader with what stands on it.
 LIB_LPAR := lib/partition.c lib/machine.c lib/bzimage.c lib/errf.c
-LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/filecache.c lib/errf.c
+LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c \
+	lib/pbuf.c lib/criuimg.c lib/errf.c
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	kernel/patches/series $(wildcard kernel/patches/*.patch) \
@@ -73,13 +76,19 @@ $(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_HDRS) | $(SETUP)
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
-tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM)
+$(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM) $(PM)
 
 # Test workloads that run in the lab's OS instances (and check themselves).
 $(FCWRITER): $(wildcard tests/workloads/fc*.[ch]) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
-workloads: $(FCWRITER)
+$(PMWORK): tests/workloads/pmwork.c | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $< -lm
+workloads: $(FCWRITER) $(PMWORK)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -93,16 +102,16 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(FCWRITER) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(FCM) $(FCWRITER) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS)

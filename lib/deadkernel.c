@@ -21,6 +21,7 @@
 #define START_KERNEL_MAP 0xffffffff80000000ULL	/* x86-64 kernel image base */
 #define PTE_PRESENT	0x1ULL
 #define PTE_HUGE	0x80ULL
+#define PTE_PROTNONE	0x100ULL	/* _PAGE_PROTNONE: the global bit, unused by user pages */
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define TLB_SIZE	512
 #define PCACHE_SIZE	64
@@ -276,11 +277,60 @@ int dk_read_phys(struct dk *dk, uint64_t pa, void *buf, size_t len)
 
 static const char *const level_name[] = { "PTE", "PMD", "PUD", "P4D", "PGD" };
 
+/*
+ * Walk the page tables at root for va: 0 with *pa set, 1 if va is not
+ * mapped (*where says at which level), -1 if a table cannot be read. In
+ * user space a leaf that is not present but PROT_NONE still holds its page
+ * (as pte_present() says).
+ */
+static int pt_walk(struct dk *dk, uint64_t root, uint64_t va, bool user, uint64_t *pa,
+		   int *where)
+{
+	uint64_t table = root, e = 0;
+	int level;
+
+	for (level = dk->levels - 1; level >= 0; level--) {
+		unsigned int shift = 12 + 9 * level;
+		uint64_t idx = (va >> shift) & 511;
+		bool leaf;
+
+		if (dk_read_phys(dk, table + idx * 8, &e, 8))
+			return dk_fail(dk, "0x%llx: %s table at physical 0x%llx unreadable",
+				       (unsigned long long)va, level_name[level],
+				       (unsigned long long)table);
+		leaf = level == 0 || ((level == 1 || level == 2) && (e & PTE_HUGE));
+		if (!(e & PTE_PRESENT) && !(user && leaf && (e & PTE_PROTNONE))) {
+			*where = level;
+			return 1;
+		}
+		if (leaf && level) {
+			uint64_t size = 1ULL << shift;
+
+			*pa = (e & dk->addr_mask & ~(size - 1)) | (va & (size - 1));
+			return 0;
+		}
+		table = e & dk->addr_mask;
+	}
+	*pa = table | (va & (PAGE_SIZE - 1));
+	return 0;
+}
+
+int dk_user_virt_to_phys(struct dk *dk, uint64_t pgd, uint64_t va, uint64_t *pa)
+{
+	uint64_t root;
+	int where, r;
+
+	if (dk_virt_to_phys(dk, pgd, &root))
+		return -1;
+	r = pt_walk(dk, root, va, true, pa, &where);
+	return r;
+}
+
 int dk_virt_to_phys(struct dk *dk, uint64_t va, uint64_t *pa)
 {
-	uint64_t vpn = va / PAGE_SIZE, table = dk->pgd, e = 0;
+	uint64_t vpn = va / PAGE_SIZE;
 	unsigned int slot = vpn % TLB_SIZE;
-	int level;
+	int where, r;
 
 	if (dk->tlb[slot].vpn == vpn + 1) {	/* +1: entry 0 is empty */
 		*pa = dk->tlb[slot].pa + va % PAGE_SIZE;
@@ -288,27 +338,12 @@ int dk_virt_to_phys(struct dk *dk, uint64_t va, uint64_t *pa)
 	}
 	if (!dk_kernel_addr(va))
 		return dk_fail(dk, "0x%llx is not a kernel address", (unsigned long long)va);
-	for (level = dk->levels - 1; level >= 0; level--) {
-		unsigned int shift = 12 + 9 * level;
-		uint64_t idx = (va >> shift) & 511;
-
-		if (dk_read_phys(dk, table + idx * 8, &e, 8))
-			return dk_fail(dk, "0x%llx: %s table at physical 0x%llx unreadable",
-				       (unsigned long long)va, level_name[level],
-				       (unsigned long long)table);
-		if (!(e & PTE_PRESENT))
-			return dk_fail(dk, "0x%llx is not mapped (%s entry not present)",
-				       (unsigned long long)va, level_name[level]);
-		if ((level == 1 || level == 2) && (e & PTE_HUGE)) {
-			uint64_t size = 1ULL << shift;
-
-			*pa = (e & dk->addr_mask & ~(size - 1)) | (va & (size - 1));
-			goto done;
-		}
-		table = e & dk->addr_mask;
-	}
-	*pa = table | (va & (PAGE_SIZE - 1));
-done:
+	r = pt_walk(dk, dk->pgd, va, false, pa, &where);
+	if (r > 0)
+		return dk_fail(dk, "0x%llx is not mapped (%s entry not present)",
+			       (unsigned long long)va, level_name[where]);
+	if (r < 0)
+		return -1;
 	dk->tlb[slot].vpn = vpn + 1;
 	dk->tlb[slot].pa = *pa & ~(PAGE_SIZE - 1);
 	return 0;
@@ -689,37 +724,50 @@ int dk_symbol(struct dk *dk, const char *name, uint64_t *addr)
 
 /* ---- struct page <-> pfn ---- */
 
+static int vmemmap_base(struct dk *dk)
+{
+	uint64_t ms, root, smm_off, map;
+
+	if (dk->vmemmap)
+		return 0;
+	/*
+	 * With SPARSEMEM_EXTREME, SYMBOL(mem_section) is the array of roots;
+	 * every present section encodes the vmemmap base (mem_map minus the
+	 * section's first pfn) with flags in the low bits. Section 0 always
+	 * holds memory on x86.
+	 */
+	if (dk_info_u64(dk, "SYMBOL(mem_section)", &ms) ||
+	    dk_info_u64(dk, "OFFSET(mem_section.section_mem_map)", &smm_off) ||
+	    dk_info_u64(dk, "SIZE(page)", &dk->page_size))
+		return -1;
+	if (dk_read_u64(dk, ms, &root) || dk_read_u64(dk, root + smm_off, &map))
+		return dk_fail(dk, "mem_section unreadable: %s", dk->err);
+	map &= ~(PAGE_SIZE - 1);
+	if (!dk_kernel_addr(map) || !dk->page_size)
+		return dk_fail(dk, "mem_section[0] gives no vmemmap base (0x%llx)",
+			       (unsigned long long)map);
+	dk->vmemmap = map;
+	return 0;
+}
+
 int dk_page_to_pfn(struct dk *dk, uint64_t page, uint64_t *pfn)
 {
 	uint64_t bits;
 
-	if (!dk->vmemmap) {
-		uint64_t ms, root, smm_off, map;
-
-		/*
-		 * With SPARSEMEM_EXTREME, SYMBOL(mem_section) is the array of
-		 * roots; every present section encodes the vmemmap base
-		 * (mem_map minus the section's first pfn) with flags in the
-		 * low bits. Section 0 always holds memory on x86.
-		 */
-		if (dk_info_u64(dk, "SYMBOL(mem_section)", &ms) ||
-		    dk_info_u64(dk, "OFFSET(mem_section.section_mem_map)", &smm_off) ||
-		    dk_info_u64(dk, "SIZE(page)", &dk->page_size))
-			return -1;
-		if (dk_read_u64(dk, ms, &root) || dk_read_u64(dk, root + smm_off, &map))
-			return dk_fail(dk, "mem_section unreadable: %s", dk->err);
-		map &= ~(PAGE_SIZE - 1);
-		if (!dk_kernel_addr(map) || !dk->page_size)
-			return dk_fail(dk, "mem_section[0] gives no vmemmap base (0x%llx)",
-				       (unsigned long long)map);
-		dk->vmemmap = map;
-	}
-	if (dk_info_u64(dk, "NUMBER(MAX_PHYSMEM_BITS)", &bits))
+	if (vmemmap_base(dk) || dk_info_u64(dk, "NUMBER(MAX_PHYSMEM_BITS)", &bits))
 		return -1;
 	if (page < dk->vmemmap || (page - dk->vmemmap) % dk->page_size ||
 	    (page - dk->vmemmap) / dk->page_size >> (bits - 12))
 		return dk_fail(dk, "0x%llx is not a struct page", (unsigned long long)page);
 	*pfn = (page - dk->vmemmap) / dk->page_size;
+	return 0;
+}
+
+int dk_pfn_to_page(struct dk *dk, uint64_t pfn, uint64_t *page)
+{
+	if (vmemmap_base(dk))
+		return -1;
+	*page = dk->vmemmap + pfn * dk->page_size;
 	return 0;
 }
 

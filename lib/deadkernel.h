@@ -70,6 +70,11 @@ int dk_info_u64(struct dk *dk, const char *key, uint64_t *val);
 /* Memory. Physical addresses must lie in the core's PT_LOAD segments. */
 int dk_read_phys(struct dk *dk, uint64_t pa, void *buf, size_t len);
 int dk_virt_to_phys(struct dk *dk, uint64_t va, uint64_t *pa);
+/*
+ * A user address through a process's page tables (pgd: mm->pgd, a kernel
+ * address): 0 with *pa set, 1 if not mapped (or swapped out), -1 on error.
+ */
+int dk_user_virt_to_phys(struct dk *dk, uint64_t pgd, uint64_t va, uint64_t *pa);
 int dk_read(struct dk *dk, uint64_t va, void *buf, size_t len);
 int dk_read_u64(struct dk *dk, uint64_t va, uint64_t *val);
 /* A NUL-terminated string of at most max-1 bytes; longer is an error. */
@@ -89,6 +94,7 @@ int dk_enum(struct dk *dk, const char *name, int64_t *val);
 
 /* struct page <-> page frame number, from the vmemmap base in mem_section. */
 int dk_page_to_pfn(struct dk *dk, uint64_t page, uint64_t *pfn);
+int dk_pfn_to_page(struct dk *dk, uint64_t pfn, uint64_t *page);
 
 /*
  * Walks. A callback returns 0 to go on, > 0 to stop the walk early (the
@@ -96,6 +102,8 @@ int dk_page_to_pfn(struct dk *dk, uint64_t page, uint64_t *pfn);
  * bound every walk; exceeding one is reported as corruption.
  */
 #define DK_LIST_MAX (1u << 24)
+/* x86-64 kernel constants a reader needs (not in BTF or VMCOREINFO). */
+#define DK_THREAD_SIZE	(16u << 10)	/* kernel stack, no KASAN */
 
 /* Entries of a list_head list at head, as addresses of the list_heads. */
 typedef int (*dk_node_fn)(struct dk *dk, uint64_t node, void *arg);

@@ -13,11 +13,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "deadfs.h"
 #include "errf.h"
 #include "filecache.h"
 
 #define PAGE_SIZE	4096ULL
-#define MAX_DEPTH	256		/* directory levels of one path */
 #define EXT4_FIRST_INO	11		/* below: the file system's own inodes */
 #define FILEID_INO32_GEN 1		/* ext4's file handle: inode, generation */
 #define XA_PAGECACHE_MARKS 7		/* dirty, writeback, towrite */
@@ -29,7 +29,8 @@ struct fc_layout {
 	uint32_t fst_name;
 	uint32_t i_sb_list, i_mode, i_uid, i_gid, i_ino, i_nlink, i_size, i_generation;
 	uint32_t i_mapping, i_dentry;
-	uint32_t d_parent, d_len, d_name, d_alias, d_inode;
+	uint32_t d_alias;
+	struct dk_fs_layout fs;
 	uint32_t as_pages;
 	uint32_t pg_flags, pg_mapping, pg_index, pg_order, pg_size;
 	int64_t pg_dirty, pg_writeback, pg_head;
@@ -57,11 +58,7 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 		{ "struct inode", "i_generation", &l->i_generation },
 		{ "struct inode", "i_mapping", &l->i_mapping },
 		{ "struct inode", "i_dentry", &l->i_dentry },
-		{ "struct dentry", "d_parent", &l->d_parent },
-		{ "struct dentry", "d_name.len", &l->d_len },
-		{ "struct dentry", "d_name.name", &l->d_name },
 		{ "struct dentry", "d_u.d_alias", &l->d_alias },
-		{ "struct dentry", "d_inode", &l->d_inode },
 		{ "struct address_space", "i_pages", &l->as_pages },
 		{ "struct page", "flags", &l->pg_flags },
 		{ "struct page", "mapping", &l->pg_mapping },
@@ -73,7 +70,7 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
 			return -1;
-	return dk_sizeof(dk, "struct page", &l->pg_size) ||
+	return dk_fs_layout(dk, &l->fs) || dk_sizeof(dk, "struct page", &l->pg_size) ||
 	       dk_enum(dk, "PG_dirty", &l->pg_dirty) ||
 	       dk_enum(dk, "PG_writeback", &l->pg_writeback) ||
 	       dk_enum(dk, "PG_head", &l->pg_head);
@@ -93,40 +90,6 @@ struct scan_ctx {
 	struct fc_file *file;
 	bool all;		/* every cached folio, not only dirty ones */
 };
-
-/* The path of a dentry from its file system's root, "/a/b". */
-static int dentry_path(struct dk *dk, const struct fc_layout *l, uint64_t d, char *out)
-{
-	char buf[FC_PATH_MAX];
-	size_t pos = sizeof(buf) - 1;
-	int depth;
-
-	buf[pos] = 0;
-	for (depth = 0; depth < MAX_DEPTH; depth++) {
-		uint64_t parent, name;
-		uint32_t len;
-
-		if (dk_read_u64(dk, d + l->d_parent, &parent))
-			return -1;
-		if (parent == d)
-			break;
-		if (read_u32(dk, d + l->d_len, &len) || dk_read_u64(dk, d + l->d_name, &name))
-			return -1;
-		if (!len || len > 255 || len + 1 > pos)
-			return dk_fail(dk, "dentry 0x%llx: name of %u bytes", H(d), len);
-		pos -= len;
-		if (dk_read(dk, name, buf + pos, len))
-			return -1;
-		if (memchr(buf + pos, '/', len) || memchr(buf + pos, 0, len))
-			return dk_fail(dk, "dentry 0x%llx: corrupt name", H(d));
-		buf[--pos] = '/';
-		d = parent;
-	}
-	if (depth == MAX_DEPTH)
-		return dk_fail(dk, "dentry 0x%llx: more than %d levels", H(d), MAX_DEPTH);
-	strcpy(out, pos == sizeof(buf) - 1 ? "/" : buf + pos);
-	return 0;
-}
 
 static int first_alias(struct dk *dk, uint64_t node, void *arg)
 {
@@ -212,7 +175,8 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	if (!f.nfolios)
 		return 0;
 	if (dk_hlist_walk(dk, f.inode + c->l.i_dentry, first_alias, &alias) < 0 ||
-	    (alias && dentry_path(dk, &c->l, alias - c->l.d_alias, f.path))) {
+	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f.path,
+				     sizeof(f.path)))) {
 		free(f.folios);
 		return -1;
 	}

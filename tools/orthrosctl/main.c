@@ -19,6 +19,12 @@ static const struct builtin builtins[] = {
 	  "boot the next BackupOS into a slot and wait until it is up (boot --help)" },
 	{ "stop", cmd_stop, "",
 	  "stop the BackupOS" },
+	{ "protect", cmd_protect, "[PID]",
+	  "protect a process, its threads and descendants (no PID: list the protected)" },
+	{ "unprotect", cmd_unprotect, "PID",
+	  "protect it no more" },
+	{ "run", cmd_run, "-- CMD",
+	  "run a command protected from its start" },
 };
 
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
@@ -36,7 +42,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: orthrosctl COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < NR_BUILTINS; i++)
-		fprintf(f, "  %-7s %-8s %s\n", builtins[i].name, builtins[i].args, builtins[i].help);
+		fprintf(f, "  %-9s %-8s %s\n", builtins[i].name, builtins[i].args, builtins[i].help);
 	fprintf(f, "\nFILE defaults to %s.\n", ORTHROS_DEFAULT_PARTITION);
 }
 

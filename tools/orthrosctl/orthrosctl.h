@@ -2,6 +2,7 @@
 #ifndef ORTHROSCTL_H
 #define ORTHROSCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* One subcommand: a file builtin-NAME.c and one line in main.c's table. */
@@ -15,6 +16,9 @@ struct builtin {
 int cmd_boot(int argc, char **argv);
 int cmd_cmdline(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_unprotect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 

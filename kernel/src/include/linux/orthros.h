@@ -10,6 +10,7 @@
 #ifndef _LINUX_ORTHROS_H
 #define _LINUX_ORTHROS_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 #include <uapi/linux/orthros/shmem.h>
 
@@ -57,6 +58,13 @@ bool orthros_next_event(u64 *seen, struct orthros_event *ev);
 int orthros_wait_event(u64 seen);
 __poll_t orthros_poll_event(struct file *f, struct poll_table_struct *wait, u64 seen);
 
+/* Protected processes (protect.c): pid is a thread-group ID. */
+int orthros_protect(pid_t pid, bool on);
+ssize_t orthros_protected_show(char *buf);
+
+/* A CPU stopping for good keeps its task's user state in memory (x86). */
+void orthros_save_user_state(void);
+
 /* Kernel-side checks of a partition description from user space. */
 int orthros_partition_check(const struct orthros_partition *p);
 const struct orthros_range *orthros_find_range(const struct orthros_partition *p,
@@ -95,6 +103,10 @@ static inline void orthros_init_platform(void)
 }
 
 static inline void orthros_panic(const char *msg)
+{
+}
+
+static inline void orthros_save_user_state(void)
 {
 }
 

@@ -354,7 +354,27 @@ static ssize_t monitor_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ?: len;
 }
 
+static ssize_t protected_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_protected_show(buf);
+}
+
+/* "PID" protects a process (and its threads and descendants), "-PID" not. */
+static ssize_t protected_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t len)
+{
+	bool on = buf[0] != '-';
+	int pid, ret;
+
+	ret = kstrtoint(buf + !on, 10, &pid);
+	if (ret || pid <= 0)
+		return -EINVAL;
+	ret = orthros_protect(pid, on);
+	return ret ?: len;
+}
+
 static struct kobj_attribute monitor_attr = __ATTR_RW(monitor);
+static struct kobj_attribute protected_attr = __ATTR_RW(protected);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
@@ -374,6 +394,7 @@ static struct attribute *orthros_attrs[] = {
 	&cpus_attr.attr,
 	&monitor_attr.attr,
 	&last_event_attr.attr,
+	&protected_attr.attr,
 	NULL,
 };
 

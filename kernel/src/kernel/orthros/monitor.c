@@ -303,6 +303,7 @@ void orthros_panic(const char *msg)
 	struct orthros_shm *s = orthros_shm();
 	struct orthros_failure *f;
 
+	orthros_save_user_state();
 	if (!s)
 		return;
 	f = &s->failure[my_role()];

@@ -1,0 +1,97 @@
+# pm-file-syscall
+# Process migration on the kdump path: pmwork (file reader/writer) runs protected in the 1stOS, blocked in a system call when the 1stOS panics; the crash kernel writes back the file cache, re-creates it from the dead kernel's memory with CRIU (same PID), and it goes on checking itself.
+SCENARIO_TIER=feature
+SCENARIO_TIMEOUT=900
+: "${PM_WORKLOAD:=file}" "${PM_TIMING:=syscall}"
+PM_DIR=$LAB_USER_MOUNT/pm
+
+scenario() {
+	step 600 "boot the 1stOS with crashkernel=256M" boot_1stos_kdump
+	step 60 "load the crash kernel (mode pm: file cache, then processes)" load_crash_kernel
+	step 120 "pmwork $PM_WORKLOAD $PM_TIMING runs protected and checks itself" start_workload
+	step 60 "the 1stOS panics while pmwork runs" crash_1stos
+	step 300 "the crash kernel boots, writes back the file cache, re-creates pmwork" wait_kdump
+	step 120 "orthros-pm re-created it with its PID; it was caught $PM_TIMING" check_restore
+	step 120 "pmwork goes on in the crash kernel, every self-check passing" check_running
+}
+
+boot_1stos_kdump() {
+	LAB_1STOS_EXTRA=crashkernel=256M boot_1stos
+}
+
+load_crash_kernel() {
+	guest /opt/orthros/lab/kdump-load pm
+}
+
+# The PID the workload got in the 1stOS, kept for the checks after.
+pm_pid() { cat "$RUN/pm.pid"; }
+
+start_workload() {
+	# Writeback held off: the file's data lives in the page cache only.
+	guest sysctl -w vm.dirty_expire_centisecs=360000 vm.dirty_writeback_centisecs=0 \
+		vm.dirty_background_ratio=50 vm.dirty_ratio=80 >/dev/null || return
+	# High PIDs, far from those a freshly booted kernel hands out.
+	guest "mkdir -p $PM_DIR && echo 20000 >/proc/sys/kernel/ns_last_pid" || return
+	guest "cd $PM_DIR && setsid orthrosctl run -- pmwork $PM_WORKLOAD $PM_TIMING $PM_DIR </dev/null >$PM_DIR/pmwork.log 2>&1 &" || return
+	until [ "$(guest "grep -c alive $PM_DIR/pmwork.log || true" 2>/dev/null)" -ge 3 ] 2>/dev/null; do
+		guest "grep FAIL $PM_DIR/pmwork.log" && { fail "pmwork failed before the crash"; return 1; }
+		sleep 1
+	done
+	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_DIR/pmwork.log | head -n1" >"$RUN/pm.pid"
+	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(pm_pid)" || return
+	guest "tail -n 2 $PM_DIR/pmwork.log"
+}
+
+crash_1stos() {
+	guest "grep -c alive $PM_DIR/pmwork.log" >"$RUN/alive-before"
+	guest insmod /opt/orthros/kmod/orthros_crash.ko || return
+	guest -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
+	log "panic requested after $(cat "$RUN/alive-before") alive lines"
+}
+
+wait_kdump() {
+	until [ "$(guest_on b -t 5 hostname 2>/dev/null)" = orthros-kdump ]; do
+		qemu_alive || { fail "QEMU exited"; return 1; }
+		if grep -aq 'Kernel panic' "$RUN/console-com2.log"; then
+			fail "the crash kernel panicked; console: $RUN/console-com2.log"
+			return 1
+		fi
+		sleep 2
+	done
+	grep -a 'orthros-lab: kdump' "$RUN/console-com2.log"
+}
+
+# What the timing means in orthros-pm's report of the dead threads.
+expected_state() {
+	case "$PM_TIMING" in
+	syscall) echo "in system call (35|230|7|23|202|0)," ;;	# nanosleep, clock_nanosleep, poll, select, futex, read
+	write) echo "in system call (1|18)," ;;			# write, pwrite64
+	user) echo "in user code" ;;
+	esac
+}
+
+check_restore() {
+	guest_on b cat /run/pm.log >"$RUN/pm.log" || return
+	cat "$RUN/pm.log"
+	guest_on b "cat /var/lib/orthros/pm/restore.log" >"$RUN/criu-restore.log" 2>&1 || true
+	expect_eq "orthros-pm exit status" "$(guest_on b cat /run/pm.rc)" 0 || return
+	grep -Eq "pm:   thread [0-9]+: $(expected_state)" "$RUN/pm.log" ||
+		{ fail "no thread was caught $PM_TIMING ($(expected_state))"; return 1; }
+	expect_eq "pmwork runs in the crash kernel with its PID" \
+		"$(guest_on b cat /proc/"$(pm_pid)"/comm)" pmwork
+}
+
+check_running() {
+	local before after
+	before=$(guest_on b "grep -c alive $PM_DIR/pmwork.log") || return
+	sleep 10
+	after=$(guest_on b "grep -c alive $PM_DIR/pmwork.log") || return
+	guest_on b "tail -n 3 $PM_DIR/pmwork.log"
+	if guest_on b "grep FAIL $PM_DIR/pmwork.log"; then
+		fail "pmwork found an inconsistency after the restore"
+		return 1
+	fi
+	[ "$after" -gt "$before" ] || { fail "pmwork does not go on ($before -> $after alive lines)"; return 1; }
+	log "ok: $(cat "$RUN/alive-before") alive lines before the crash, $after now"
+	guest_on b "kill -0 $(pm_pid)" || { fail "pmwork is gone"; return 1; }
+}

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libcriuimg: CRIU images from a dead kernel's processes. Field numbers
+ * follow CRIU 3.17's .proto files (images/); see criuimg.h.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "criuimg.h"
+#include "errf.h"
+#include "pbuf.h"
+
+#define IMG_COMMON_MAGIC	0x54564319u
+#define MAGIC_INVENTORY		0x58313116u
+#define MAGIC_PSTREE		0x50273030u
+#define MAGIC_CORE		0x55053847u
+#define MAGIC_IDS		0x54432030u
+#define MAGIC_MM		0x57492820u
+#define MAGIC_PAGEMAP		0x56084025u
+#define MAGIC_FILES		0x56303138u
+#define MAGIC_FDINFO		0x56213732u
+#define MAGIC_FS		0x51403912u
+
+#define IMAGES_V1_1	2
+#define MARCH_X86_64	1
+#define FD_TYPE_REG	1
+#define TASK_ALIVE	1
+#define PE_PRESENT	(1u << 2)
+#define FD_CLOEXEC_FLAG	1
+#define SS_DISABLE	2
+
+/* VMA status bits (criu/include/image.h) */
+#define VMA_AREA_REGULAR	(1u << 0)
+#define VMA_AREA_VDSO		(1u << 3)
+#define VMA_AREA_HEAP		(1u << 5)
+#define VMA_FILE_PRIVATE	(1u << 6)
+#define VMA_FILE_SHARED		(1u << 7)
+#define VMA_ANON_PRIVATE	(1u << 9)
+#define VMA_AREA_VVAR		(1u << 12)
+
+#define VM_READ		0x01ULL
+#define VM_WRITE	0x02ULL
+#define VM_EXEC		0x04ULL
+#define VM_MAYSHARE	0x80ULL
+#define VM_GROWSDOWN	0x100ULL
+#define MAP_SHARED_	0x01
+#define MAP_PRIVATE_	0x02
+#define MAP_ANON_	0x20
+#define MAP_GROWSDOWN_	0x100
+#define MADV_DONTDUMP_BIT (1ULL << 16)
+
+#define PAGE_SIZE	4096
+#define XSTATE_FP	1ULL
+#define XSTATE_SSE	2ULL
+
+struct writer {
+	struct dk *dk;
+	const char *dir;
+	char *err;
+	size_t errlen;
+	unsigned int next_file_id;
+	struct pbuf files;		/* files.img entries, for all processes */
+	struct pbuf pstree;
+};
+
+/* ---- Image files ---- */
+
+static int put_u32(struct pbuf *b, uint32_t v)
+{
+	pb_raw(b, &v, 4);
+	return 0;
+}
+
+static void entry(struct pbuf *img, struct pbuf *msg)
+{
+	put_u32(img, msg->len);
+	pb_raw(img, msg->data, msg->len);
+	if (msg->oom)
+		img->oom = true;
+	pb_free(msg);
+}
+
+static int write_file(struct writer *w, const char *name, const void *data, size_t len)
+{
+	char path[4096];
+	const char *p = data;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		}
+		p += n;
+		len -= n;
+	}
+	if (close(fd))
+		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* An image: the magics, then the entries already framed in body. */
+static int write_image(struct writer *w, const char *name, uint32_t magic, struct pbuf *body)
+{
+	struct pbuf img = { 0 };
+	int ret;
+
+	if (magic != MAGIC_INVENTORY)
+		put_u32(&img, IMG_COMMON_MAGIC);
+	put_u32(&img, magic);
+	pb_raw(&img, body->data, body->len);
+	if (img.oom || body->oom)
+		ret = errf(w->err, w->errlen, "out of memory");
+	else
+		ret = write_file(w, name, img.data, img.len);
+	pb_free(&img);
+	pb_free(body);
+	return ret;
+}
+
+static int single(struct writer *w, const char *name, uint32_t magic, struct pbuf *msg)
+{
+	struct pbuf body = { 0 };
+
+	entry(&body, msg);
+	return write_image(w, name, magic, &body);
+}
+
+/* ---- Messages ---- */
+
+static void ids_msg(struct pbuf *m, uint32_t id)
+{
+	pb_uint(m, 1, id);	/* vm_id */
+	pb_uint(m, 2, id);	/* files_id */
+	pb_uint(m, 3, id);	/* fs_id */
+	pb_uint(m, 4, id);	/* sighand_id */
+}
+
+static void creds_msg(struct pbuf *m, const struct dp_creds *c)
+{
+	const uint64_t caps[] = { c->cap_inh, c->cap_prm, c->cap_eff, c->cap_bnd };
+	unsigned int i;
+
+	pb_uint(m, 1, c->uid);
+	pb_uint(m, 2, c->gid);
+	pb_uint(m, 3, c->euid);
+	pb_uint(m, 4, c->egid);
+	pb_uint(m, 5, c->suid);
+	pb_uint(m, 6, c->sgid);
+	pb_uint(m, 7, c->fsuid);
+	pb_uint(m, 8, c->fsgid);
+	for (i = 0; i < 4; i++) {	/* two 32-bit words each, low first */
+		pb_uint(m, 9 + i, (uint32_t)caps[i]);
+		pb_uint(m, 9 + i, caps[i] >> 32);
+	}
+	pb_uint(m, 13, c->securebits);
+	for (i = 0; i < c->ngroups; i++)
+		pb_uint(m, 14, c->groups[i]);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * Where xsave component c starts in the kernel's buffer. The standard
+ * format puts it where CPUID leaf 0xd says; the compacted one (XSAVES,
+ * bit 63 of XCOMP_BV) packs the components present in XCOMP_BV from byte
+ * 576 on, some aligned to 64 bytes. This runs on the dead kernel's own
+ * machine, so its CPUID describes the buffer.
+ */
+static uint32_t xsave_offset(unsigned int c, uint64_t xcomp_bv, uint32_t *size)
+{
+	unsigned int a, b, cx, d, i;
+	uint32_t off = 576;
+
+	__cpuid_count(0xd, c, a, b, cx, d);
+	*size = a;
+	if (!(xcomp_bv & (1ULL << 63)))
+		return b;
+	for (i = 2; i <= c; i++) {
+		if (!(xcomp_bv & (1ULL << i)))
+			continue;
+		__cpuid_count(0xd, i, a, b, cx, d);
+		if (cx & 2)
+			off = (off + 63) & ~63u;
+		if (i == c)
+			return off;
+		off += a;
+	}
+	return 0;
+}
+
+/* CRIU's user_x86_xsave_entry: component, field, element size in bytes. */
+static const struct { unsigned int comp, field, elem; } xsave_fields[] = {
+	{ 2, 2, 4 },	/* ymmh_space */
+	{ 3, 3, 8 },	/* bndreg_state */
+	{ 4, 4, 8 },	/* bndcsr_state */
+	{ 5, 5, 8 },	/* opmask_reg */
+	{ 6, 6, 8 },	/* zmm_upper */
+	{ 7, 7, 8 },	/* hi16_zmm */
+	{ 9, 8, 4 },	/* pkru */
+};
+
+/*
+ * FPU registers from the kernel's xregs_state: the FXSAVE area, then each
+ * extended component the task's buffer holds. A component whose
+ * xstate_bv bit is clear is in its initial state and its area may be
+ * stale: write the initial values.
+ */
+static void fpregs_msg(struct pbuf *m, const struct dp_thread *t)
+{
+	static const unsigned char zero[576];
+	const unsigned char *x = t->xsave && t->xsave_size >= 576 ? t->xsave : zero;
+	uint64_t bv = x == zero ? 0 : le64(x + 512), xcomp = x == zero ? 0 : le64(x + 520);
+	bool fp = bv & XSTATE_FP, sse = bv & XSTATE_SSE;
+	struct pbuf xs = { 0 };
+	unsigned int i, j;
+
+	pb_uint(m, 1, fp ? le32(x) & 0xffff : 0x37f);		/* cwd */
+	pb_uint(m, 2, fp ? le32(x) >> 16 : 0);			/* swd */
+	pb_uint(m, 3, fp ? x[4] : 0);				/* twd, abridged */
+	pb_uint(m, 4, fp ? le32(x + 4) >> 16 : 0);		/* fop */
+	pb_uint(m, 5, fp ? le64(x + 8) : 0);			/* rip */
+	pb_uint(m, 6, fp ? le64(x + 16) : 0);			/* rdp */
+	pb_uint(m, 7, x == zero ? 0x1f80 : le32(x + 24));	/* mxcsr, always saved */
+	pb_uint(m, 8, x == zero ? 0xffff : le32(x + 28));	/* mxcsr_mask */
+	for (i = 0; i < 32; i++)
+		pb_uint(m, 9, fp ? le32(x + 32 + 4 * i) : 0);	/* st_space */
+	for (i = 0; i < 64; i++)
+		pb_uint(m, 10, sse ? le32(x + 160 + 4 * i) : 0);	/* xmm_space */
+	if (x == zero || !(t->xfeatures & ~(XSTATE_FP | XSTATE_SSE)))
+		return;
+	pb_uint(&xs, 1, bv);
+	for (i = 0; i < sizeof(xsave_fields) / sizeof(xsave_fields[0]); i++) {
+		unsigned int c = xsave_fields[i].comp, e = xsave_fields[i].elem;
+		bool live = bv & (1ULL << c);
+		uint32_t size, off;
+
+		if (!(t->xfeatures & (1ULL << c)))
+			continue;
+		off = xsave_offset(c, xcomp, &size);
+		if (live && (!off || off + size > t->xsave_size))
+			live = false;
+		for (j = 0; j + e <= size; j += e)
+			pb_uint(&xs, xsave_fields[i].field,
+				!live ? 0 : e == 4 ? le32(x + off + j) : le64(x + off + j));
+	}
+	pb_msg(m, 13, &xs);
+}
+
+static void gpregs_msg(struct pbuf *m, const struct dp_thread *t)
+{
+	const struct dp_regs *r = &t->regs;
+	const uint64_t v[] = {
+		r->r15, r->r14, r->r13, r->r12, r->bp, r->bx, r->r11, r->r10, r->r9, r->r8,
+		r->ax, r->cx, r->dx, r->si, r->di, r->orig_ax, r->ip, r->cs, r->flags, r->sp,
+		r->ss, t->fs_base, t->gs_base, t->ds, t->es, t->fsindex, t->gsindex,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		pb_uint(m, i + 1, v[i]);
+	pb_uint(m, 28, 1);	/* native mode */
+}
+
+static void task_core_msg(struct pbuf *m, const struct dp_proc *p)
+{
+	struct pbuf timers = { 0 }, it = { 0 }, rl = { 0 }, r = { 0 }, sa = { 0 };
+	unsigned int i, sig;
+
+	pb_uint(m, 1, TASK_ALIVE);
+	pb_uint(m, 2, 0);			/* exit_code */
+	pb_uint(m, 3, p->personality);
+	pb_uint(m, 4, 0);			/* flags */
+	pb_uint(m, 5, p->threads[0].blocked);
+	pb_str(m, 6, p->comm);
+	for (i = 1; i <= 3; i++) {		/* real, virt, prof: not running */
+		pb_uint(&it, 1, 0);
+		pb_uint(&it, 2, 0);
+		pb_uint(&it, 3, 0);
+		pb_uint(&it, 4, 0);
+		pb_msg(&timers, i, &it);
+	}
+	pb_msg(m, 7, &timers);
+	for (i = 0; i < DP_NRLIMITS; i++) {
+		pb_uint(&r, 1, p->rlim[i][0]);
+		pb_uint(&r, 2, p->rlim[i][1]);
+		pb_msg(&rl, 1, &r);
+	}
+	pb_msg(m, 8, &rl);
+	for (sig = 1; sig <= DP_NSIG; sig++) {	/* 62: all but SIGKILL, SIGSTOP */
+		const struct dp_sigaction *a = &p->sigaction[sig - 1];
+
+		if (sig == 9 || sig == 19)
+			continue;
+		pb_uint(&sa, 1, a->handler);
+		pb_uint(&sa, 2, a->flags);
+		pb_uint(&sa, 3, a->restorer);
+		pb_uint(&sa, 4, a->mask);
+		pb_msg(m, 15, &sa);
+	}
+}
+
+static void thread_core_msg(struct pbuf *m, const struct dp_proc *p, const struct dp_thread *t,
+			    bool leader)
+{
+	struct pbuf sas = { 0 }, creds = { 0 }, rseq = { 0 };
+
+	pb_uint(m, 1, t->robust_list);
+	pb_uint(m, 2, t->robust_len);
+	pb_sint(m, 3, t->nice);
+	pb_uint(m, 4, t->policy);
+	if (!leader)
+		pb_uint(m, 6, t->blocked);
+	pb_uint(&sas, 1, t->sas_sp);
+	pb_uint(&sas, 2, t->sas_size);
+	pb_uint(&sas, 3, t->sas_size ? t->sas_flags : SS_DISABLE);
+	pb_msg(m, 7, &sas);
+	creds_msg(&creds, &p->creds);
+	pb_msg(m, 10, &creds);
+	pb_str(m, 13, t->comm);
+	if (t->rseq) {
+		pb_uint(&rseq, 1, t->rseq);
+		pb_uint(&rseq, 2, t->rseq_len);
+		pb_uint(&rseq, 3, t->rseq_sig);
+		pb_msg(m, 15, &rseq);
+	}
+}
+
+static int write_core(struct writer *w, const struct dp_proc *p, const struct dp_thread *t,
+		      bool leader)
+{
+	struct pbuf core = { 0 }, ti = { 0 }, sub = { 0 };
+	char name[64];
+
+	pb_uint(&core, 1, MARCH_X86_64);
+	pb_uint(&ti, 1, t->clear_child_tid);
+	gpregs_msg(&sub, t);
+	pb_msg(&ti, 2, &sub);
+	fpregs_msg(&sub, t);
+	pb_msg(&ti, 3, &sub);
+	pb_msg(&core, 2, &ti);
+	if (leader) {
+		task_core_msg(&sub, p);
+		pb_msg(&core, 3, &sub);
+	}
+	thread_core_msg(&sub, p, t, leader);
+	pb_msg(&core, 5, &sub);
+	snprintf(name, sizeof(name), "core-%d.img", t->tid);
+	return single(w, name, MAGIC_CORE, &core);
+}
+
+/* ---- Files ---- */
+
+static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uint64_t pos)
+{
+	struct pbuf fe = { 0 }, reg = { 0 }, fown = { 0 };
+	uint32_t id = w->next_file_id++;
+	unsigned int i;
+
+	for (i = 1; i <= 5; i++)
+		pb_uint(&fown, i, 0);
+	pb_uint(&reg, 1, id);
+	pb_uint(&reg, 2, flags);
+	pb_uint(&reg, 3, pos);
+	pb_msg(&reg, 5, &fown);
+	pb_str(&reg, 6, path);
+	pb_uint(&fe, 1, FD_TYPE_REG);
+	pb_uint(&fe, 2, id);
+	pb_msg(&fe, 3, &reg);
+	entry(&w->files, &fe);
+	return id;
+}
+
+/* O_CLOEXEC is an fd flag in the images, not an open flag. */
+#define O_CLOEXEC_ 02000000
+
+static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files_id,
+		       uint32_t *file_ids)
+{
+	struct pbuf fdinfo = { 0 }, fs = { 0 };
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < p->nfiles; i++) {
+		const struct dp_file *f = &p->files[i];
+
+		file_ids[i] = f->kind == DP_REG ?
+			reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) : 0;
+	}
+	for (i = 0; i < p->nfds; i++) {
+		struct pbuf fd = { 0 };
+
+		pb_uint(&fd, 1, file_ids[p->fds[i].file]);
+		pb_uint(&fd, 2, p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0);
+		pb_uint(&fd, 3, FD_TYPE_REG);
+		pb_uint(&fd, 4, p->fds[i].fd);
+		entry(&fdinfo, &fd);
+	}
+	snprintf(name, sizeof(name), "fdinfo-%u.img", files_id);
+	if (write_image(w, name, MAGIC_FDINFO, &fdinfo))
+		return -1;
+	pb_uint(&fs, 1, reg_file(w, p->cwd, 0, 0));
+	pb_uint(&fs, 2, reg_file(w, p->root, 0, 0));
+	pb_uint(&fs, 3, p->umask);
+	snprintf(name, sizeof(name), "fs-%d.img", p->pid);
+	return single(w, name, MAGIC_FS, &fs);
+}
+
+/* ---- Memory ---- */
+
+static void vma_msg(struct pbuf *m, const struct dp_vma *v, const uint32_t *file_ids)
+{
+	bool shared = v->vm_flags & VM_MAYSHARE, file = v->file >= 0;
+	uint32_t status = VMA_AREA_REGULAR, flags = shared ? MAP_SHARED_ : MAP_PRIVATE_;
+
+	if (file)
+		status |= shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
+	else
+		status |= VMA_ANON_PRIVATE, flags |= MAP_ANON_;
+	if (v->heap)
+		status |= VMA_AREA_HEAP;
+	if (v->vdso)
+		status |= VMA_AREA_VDSO;
+	if (v->vvar)
+		status |= VMA_AREA_VVAR;
+	if (v->vm_flags & VM_GROWSDOWN)
+		flags |= MAP_GROWSDOWN_;
+	pb_uint(m, 1, v->start);
+	pb_uint(m, 2, v->end);
+	pb_uint(m, 3, file ? v->pgoff * PAGE_SIZE : 0);
+	pb_uint(m, 4, file ? file_ids[v->file] : 0);		/* shmid: the file's id */
+	pb_uint(m, 5, v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));	/* as PROT_* */
+	pb_uint(m, 6, flags);
+	pb_uint(m, 7, status);
+	pb_sint(m, 8, -1);
+	if (v->vvar)
+		pb_uint(m, 9, MADV_DONTDUMP_BIT);
+	if (file)
+		pb_uint(m, 10, shared && (v->vm_flags & VM_WRITE) ? O_RDWR : O_RDONLY);
+}
+
+static int write_mm(struct writer *w, const struct dp_proc *p, const uint32_t *file_ids)
+{
+	struct pbuf mm = { 0 };
+	const uint64_t f[] = {
+		p->start_code, p->end_code, p->start_data, p->end_data, p->start_stack,
+		p->start_brk, p->brk, p->arg_start, p->arg_end, p->env_start, p->env_end,
+	};
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		pb_uint(&mm, i + 1, f[i]);
+	pb_uint(&mm, 12, file_ids[p->exe]);
+	for (i = 0; i + 1 < p->nauxv && p->auxv[i]; i += 2) {	/* without AT_NULL */
+		pb_uint(&mm, 13, p->auxv[i]);
+		pb_uint(&mm, 13, p->auxv[i + 1]);
+	}
+	for (i = 0; i < p->nvmas; i++) {
+		struct pbuf v = { 0 };
+
+		vma_msg(&v, &p->vmas[i], file_ids);
+		pb_msg(&mm, 14, &v);
+	}
+	pb_uint(&mm, 15, 1);		/* dumpable */
+	snprintf(name, sizeof(name), "mm-%d.img", p->pid);
+	return single(w, name, MAGIC_MM, &mm);
+}
+
+static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages_id)
+{
+	struct pbuf pagemap = { 0 }, head = { 0 };
+	char name[64], path[4096];
+	unsigned char page[PAGE_SIZE];
+	unsigned int i, j;
+	int fd;
+
+	pb_uint(&head, 1, pages_id);
+	entry(&pagemap, &head);
+	snprintf(path, sizeof(path), "%s/pages-%u.img", w->dir, pages_id);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pb_free(&pagemap);
+		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	}
+	for (i = 0; i < p->npages_runs; i++) {
+		const struct dp_pages *r = &p->pages[i];
+		struct pbuf e = { 0 };
+
+		pb_uint(&e, 1, r->vaddr);
+		pb_uint(&e, 2, r->npages);
+		pb_uint(&e, 4, PE_PRESENT);
+		entry(&pagemap, &e);
+		for (j = 0; j < r->npages; j++) {
+			if (dk_read_phys(w->dk, r->pfn[j] * PAGE_SIZE, page, PAGE_SIZE) ||
+			    write(fd, page, PAGE_SIZE) != PAGE_SIZE) {
+				close(fd);
+				pb_free(&pagemap);
+				return errf(w->err, w->errlen, "process %d page 0x%llx: %s", p->pid,
+					    (unsigned long long)(r->vaddr + j * PAGE_SIZE),
+					    dk_error(w->dk));
+			}
+		}
+	}
+	if (close(fd)) {
+		pb_free(&pagemap);
+		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	}
+	snprintf(name, sizeof(name), "pagemap-%d.img", p->pid);
+	return write_image(w, name, MAGIC_PAGEMAP, &pagemap);
+}
+
+/* ---- Processes ---- */
+
+static bool written(const struct dp_set *set, int pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->nprocs; i++)
+		if (set->procs[i].pid == pid && !set->procs[i].problems[0])
+			return true;
+	return false;
+}
+
+static int write_proc(struct writer *w, const struct dp_set *set, const struct dp_proc *p,
+		      uint32_t id)
+{
+	struct pbuf ps = { 0 }, ids = { 0 };
+	uint32_t *file_ids;
+	char name[64];
+	unsigned int i;
+	int ret = -1;
+
+	if (p->exe < 0)
+		return errf(w->err, w->errlen, "process %d: no executable", p->pid);
+	file_ids = calloc(p->nfiles + 1, sizeof(*file_ids));
+	if (!file_ids)
+		return errf(w->err, w->errlen, "out of memory");
+	pb_uint(&ps, 1, p->pid);
+	pb_uint(&ps, 2, written(set, p->ppid) ? p->ppid : 0);
+	pb_uint(&ps, 3, p->pgid);
+	pb_uint(&ps, 4, p->sid);
+	for (i = 0; i < p->nthreads; i++)
+		pb_uint(&ps, 5, p->threads[i].tid);
+	entry(&w->pstree, &ps);
+	ids_msg(&ids, id);
+	snprintf(name, sizeof(name), "ids-%d.img", p->pid);
+	if (single(w, name, MAGIC_IDS, &ids))
+		goto out;
+	for (i = 0; i < p->nthreads; i++)
+		if (write_core(w, p, &p->threads[i], i == 0))
+			goto out;
+	if (write_files(w, p, id, file_ids) || write_mm(w, p, file_ids) ||
+	    write_pages(w, p, id))
+		goto out;
+	ret = 0;
+out:
+	free(file_ids);
+	return ret;
+}
+
+int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err, size_t errlen)
+{
+	struct writer w = { .dk = dk, .dir = dir, .err = err, .errlen = errlen, .next_file_id = 1 };
+	struct pbuf inv = { 0 }, root = { 0 };
+	unsigned int i, n = 0;
+
+	for (i = 0; i < set->nprocs; i++) {
+		if (set->procs[i].problems[0])
+			continue;
+		/* Ids 1 are CRIU's own (root_ids); each process gets its own. */
+		if (write_proc(&w, set, &set->procs[i], i + 2))
+			goto fail;
+		n++;
+	}
+	if (write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
+	    write_image(&w, "files.img", MAGIC_FILES, &w.files))
+		goto fail;
+	pb_uint(&inv, 1, IMAGES_V1_1);
+	pb_uint(&inv, 2, 1);		/* fdinfo_per_id */
+	ids_msg(&root, 1);
+	pb_msg(&inv, 3, &root);
+	if (single(&w, "inventory.img", MAGIC_INVENTORY, &inv))
+		return -1;
+	return n;
+fail:
+	pb_free(&w.pstree);
+	pb_free(&w.files);
+	return -1;
+}

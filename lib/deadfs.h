@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* libdeadkernel: path names of a dead kernel's dentries, across mounts. */
+#ifndef ORTHROS_LIB_DEADFS_H
+#define ORTHROS_LIB_DEADFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deadkernel.h"
+
+struct dk_fs_layout {
+	uint32_t d_parent, d_len, d_name;	/* struct dentry */
+	uint32_t mnt_parent, mnt_mountpoint;	/* struct mount */
+	uint32_t mount_mnt;			/* struct vfsmount in struct mount */
+	uint32_t mnt_root;			/* struct vfsmount */
+};
+
+int dk_fs_layout(struct dk *dk, struct dk_fs_layout *l);
+
+/*
+ * The path of dentry: from the root of its file system if mnt is 0, else
+ * the absolute path through the mounts above mnt (a struct vfsmount).
+ */
+int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
+		   uint64_t dentry, char *out, size_t len);
+
+#endif

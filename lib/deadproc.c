@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libdeadproc: read the protected processes out of a dead kernel's memory.
+ * See deadproc.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <linux/orthros/protect.h>
+
+#include "deadfs.h"
+#include "deadproc.h"
+
+#define PAGE_SIZE	4096ULL
+#define MAX_PROCS	4096
+#define MAX_THREADS	4096
+#define MAX_FDS		65536
+#define USER_CS		0x33
+#define USER_DS		0x2b
+#define ENOSYS_RET	((uint64_t)-38)		/* entry code's ax in a system call */
+#define PAGE_MAPPING_ANON 1
+#define VM_SHARED	0x08ULL
+#define VM_GROWSDOWN	0x100ULL
+#define XFEATURE_MASK_CRIU 0x2ffULL		/* x87 ... AVX-512, PKRU: what CRIU restores */
+#define XFEATURE_MASK_USER 0x602ffULL		/* and AMX: the rest are the kernel's */
+#define H(x) ((unsigned long long)(x))
+
+/* Field offsets of this build, from BTF, looked up once per read. */
+struct dp_layout {
+	struct dk_fs_layout fs;
+	uint32_t t_tasks, t_pid, t_tgid, t_comm, t_children, t_sibling, t_parent, t_leader;
+	uint32_t t_thread_group, t_mm, t_fs, t_files, t_signal, t_sighand, t_blocked;
+	uint32_t t_pending, t_stack, t_fsbase, t_gsbase, t_fsindex, t_gsindex, t_es, t_ds;
+	uint32_t t_fpstate, t_clear_tid, t_sas_sp, t_sas_size, t_sas_flags, t_robust;
+	uint32_t t_rseq, t_rseq_sig, t_cred, t_start, t_flags, t_exit_state, t_personality;
+	uint32_t t_prio, t_policy;
+	uint32_t sig_pids, sig_shared_pending, sig_rlim, pid_numbers, upid_nr;
+	uint32_t sp_signal;
+	uint32_t sh_action, ka_size, sa_handler, sa_flags, sa_restorer, sa_mask;
+	uint32_t c_uid, c_gid, c_suid, c_sgid, c_euid, c_egid, c_fsuid, c_fsgid;
+	uint32_t c_securebits, c_cap_inh, c_cap_prm, c_cap_eff, c_cap_bnd, c_cap_amb;
+	uint32_t c_groups, gi_ngroups, gi_gid;
+	uint32_t mm_mt, mm_pgd, mm_start_code, mm_end_code, mm_start_data, mm_end_data;
+	uint32_t mm_start_brk, mm_brk, mm_start_stack, mm_arg_start, mm_arg_end;
+	uint32_t mm_env_start, mm_env_end, mm_auxv, mm_exe, mm_vdso, n_auxv;
+	uint32_t vma_start, vma_end, vma_flags, vma_pgoff, vma_file;
+	uint32_t fs_umask, fs_root, fs_pwd, path_mnt, path_dentry;
+	uint32_t files_fdt, fdt_max, fdt_fd, fdt_cloexec;
+	uint32_t f_path, f_inode, f_flags, f_pos;
+	uint32_t i_mode, i_size, i_ino, i_nlink;
+	uint32_t fps_size, fps_xfeatures, fps_regs;
+	uint32_t regs_size, pg_mapping;
+	int64_t pidtype_pgid, pidtype_sid;
+};
+
+static int layout(struct dk *dk, struct dp_layout *l)
+{
+	const struct {
+		const char *type, *path;
+		uint32_t *off;
+	} f[] = {
+		{ "struct task_struct", "tasks", &l->t_tasks },
+		{ "struct task_struct", "pid", &l->t_pid },
+		{ "struct task_struct", "tgid", &l->t_tgid },
+		{ "struct task_struct", "comm", &l->t_comm },
+		{ "struct task_struct", "children", &l->t_children },
+		{ "struct task_struct", "sibling", &l->t_sibling },
+		{ "struct task_struct", "real_parent", &l->t_parent },
+		{ "struct task_struct", "group_leader", &l->t_leader },
+		{ "struct task_struct", "thread_group", &l->t_thread_group },
+		{ "struct task_struct", "mm", &l->t_mm },
+		{ "struct task_struct", "fs", &l->t_fs },
+		{ "struct task_struct", "files", &l->t_files },
+		{ "struct task_struct", "signal", &l->t_signal },
+		{ "struct task_struct", "sighand", &l->t_sighand },
+		{ "struct task_struct", "blocked", &l->t_blocked },
+		{ "struct task_struct", "pending.signal", &l->t_pending },
+		{ "struct task_struct", "stack", &l->t_stack },
+		{ "struct task_struct", "thread.fsbase", &l->t_fsbase },
+		{ "struct task_struct", "thread.gsbase", &l->t_gsbase },
+		{ "struct task_struct", "thread.fsindex", &l->t_fsindex },
+		{ "struct task_struct", "thread.gsindex", &l->t_gsindex },
+		{ "struct task_struct", "thread.es", &l->t_es },
+		{ "struct task_struct", "thread.ds", &l->t_ds },
+		{ "struct task_struct", "thread.fpu.fpstate", &l->t_fpstate },
+		{ "struct task_struct", "clear_child_tid", &l->t_clear_tid },
+		{ "struct task_struct", "sas_ss_sp", &l->t_sas_sp },
+		{ "struct task_struct", "sas_ss_size", &l->t_sas_size },
+		{ "struct task_struct", "sas_ss_flags", &l->t_sas_flags },
+		{ "struct task_struct", "robust_list", &l->t_robust },
+		{ "struct task_struct", "rseq", &l->t_rseq },
+		{ "struct task_struct", "rseq_sig", &l->t_rseq_sig },
+		{ "struct task_struct", "real_cred", &l->t_cred },
+		{ "struct task_struct", "start_time", &l->t_start },
+		{ "struct task_struct", "flags", &l->t_flags },
+		{ "struct task_struct", "exit_state", &l->t_exit_state },
+		{ "struct task_struct", "personality", &l->t_personality },
+		{ "struct task_struct", "static_prio", &l->t_prio },
+		{ "struct task_struct", "policy", &l->t_policy },
+		{ "struct signal_struct", "pids", &l->sig_pids },
+		{ "struct signal_struct", "shared_pending.signal", &l->sig_shared_pending },
+		{ "struct signal_struct", "rlim", &l->sig_rlim },
+		{ "struct pid", "numbers", &l->pid_numbers },
+		{ "struct upid", "nr", &l->upid_nr },
+		{ "struct sighand_struct", "action", &l->sh_action },
+		{ "struct k_sigaction", "sa.sa_handler", &l->sa_handler },
+		{ "struct k_sigaction", "sa.sa_flags", &l->sa_flags },
+		{ "struct k_sigaction", "sa.sa_restorer", &l->sa_restorer },
+		{ "struct k_sigaction", "sa.sa_mask", &l->sa_mask },
+		{ "struct cred", "uid", &l->c_uid },
+		{ "struct cred", "gid", &l->c_gid },
+		{ "struct cred", "suid", &l->c_suid },
+		{ "struct cred", "sgid", &l->c_sgid },
+		{ "struct cred", "euid", &l->c_euid },
+		{ "struct cred", "egid", &l->c_egid },
+		{ "struct cred", "fsuid", &l->c_fsuid },
+		{ "struct cred", "fsgid", &l->c_fsgid },
+		{ "struct cred", "securebits", &l->c_securebits },
+		{ "struct cred", "cap_inheritable", &l->c_cap_inh },
+		{ "struct cred", "cap_permitted", &l->c_cap_prm },
+		{ "struct cred", "cap_effective", &l->c_cap_eff },
+		{ "struct cred", "cap_bset", &l->c_cap_bnd },
+		{ "struct cred", "cap_ambient", &l->c_cap_amb },
+		{ "struct cred", "group_info", &l->c_groups },
+		{ "struct group_info", "ngroups", &l->gi_ngroups },
+		{ "struct group_info", "gid", &l->gi_gid },
+		{ "struct mm_struct", "mm_mt", &l->mm_mt },
+		{ "struct mm_struct", "pgd", &l->mm_pgd },
+		{ "struct mm_struct", "start_code", &l->mm_start_code },
+		{ "struct mm_struct", "end_code", &l->mm_end_code },
+		{ "struct mm_struct", "start_data", &l->mm_start_data },
+		{ "struct mm_struct", "end_data", &l->mm_end_data },
+		{ "struct mm_struct", "start_brk", &l->mm_start_brk },
+		{ "struct mm_struct", "brk", &l->mm_brk },
+		{ "struct mm_struct", "start_stack", &l->mm_start_stack },
+		{ "struct mm_struct", "arg_start", &l->mm_arg_start },
+		{ "struct mm_struct", "arg_end", &l->mm_arg_end },
+		{ "struct mm_struct", "env_start", &l->mm_env_start },
+		{ "struct mm_struct", "env_end", &l->mm_env_end },
+		{ "struct mm_struct", "saved_auxv", &l->mm_auxv },
+		{ "struct mm_struct", "exe_file", &l->mm_exe },
+		{ "struct mm_struct", "context.vdso", &l->mm_vdso },
+		{ "struct vm_area_struct", "vm_start", &l->vma_start },
+		{ "struct vm_area_struct", "vm_end", &l->vma_end },
+		{ "struct vm_area_struct", "vm_flags", &l->vma_flags },
+		{ "struct vm_area_struct", "vm_pgoff", &l->vma_pgoff },
+		{ "struct vm_area_struct", "vm_file", &l->vma_file },
+		{ "struct fs_struct", "umask", &l->fs_umask },
+		{ "struct fs_struct", "root", &l->fs_root },
+		{ "struct fs_struct", "pwd", &l->fs_pwd },
+		{ "struct path", "mnt", &l->path_mnt },
+		{ "struct path", "dentry", &l->path_dentry },
+		{ "struct files_struct", "fdt", &l->files_fdt },
+		{ "struct fdtable", "max_fds", &l->fdt_max },
+		{ "struct fdtable", "fd", &l->fdt_fd },
+		{ "struct fdtable", "close_on_exec", &l->fdt_cloexec },
+		{ "struct file", "f_path", &l->f_path },
+		{ "struct file", "f_inode", &l->f_inode },
+		{ "struct file", "f_flags", &l->f_flags },
+		{ "struct file", "f_pos", &l->f_pos },
+		{ "struct inode", "i_mode", &l->i_mode },
+		{ "struct inode", "i_size", &l->i_size },
+		{ "struct inode", "i_ino", &l->i_ino },
+		{ "struct inode", "__i_nlink", &l->i_nlink },
+		{ "struct fpstate", "size", &l->fps_size },
+		{ "struct fpstate", "xfeatures", &l->fps_xfeatures },
+		{ "struct fpstate", "regs", &l->fps_regs },
+		{ "struct page", "mapping", &l->pg_mapping },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
+			return -1;
+	return dk_fs_layout(dk, &l->fs) ||
+	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
+	       dk_sizeof(dk, "struct pt_regs", &l->regs_size) ||
+	       dk_array_len(dk, "struct mm_struct", "saved_auxv", &l->n_auxv) ||
+	       dk_enum(dk, "PIDTYPE_PGID", &l->pidtype_pgid) ||
+	       dk_enum(dk, "PIDTYPE_SID", &l->pidtype_sid) ? -1 : 0;
+}
+
+struct ctx {
+	struct dk *dk;
+	struct dp_layout l;
+	struct dp_set *set;
+	struct dp_proc *proc;
+	const struct orthros_protected_set *prot;
+	uint64_t *tasks;		/* leaders to read, parents first */
+	unsigned int ntasks;
+};
+
+#define problem dp_problem
+
+void dp_problem(struct dp_proc *p, const char *fmt, ...)
+{
+	size_t n = strlen(p->problems);
+	va_list ap;
+
+	if (n + 3 >= sizeof(p->problems))
+		return;
+	if (n)
+		strcpy(p->problems + n, "; "), n += 2;
+	va_start(ap, fmt);
+	vsnprintf(p->problems + n, sizeof(p->problems) - n, fmt, ap);
+	va_end(ap);
+}
+
+static int rd(struct ctx *c, uint64_t va, void *buf, size_t len)
+{
+	return dk_read(c->dk, va, buf, len);
+}
+
+static int rd64(struct ctx *c, uint64_t va, uint64_t *v)
+{
+	return dk_read_u64(c->dk, va, v);
+}
+
+static int rd32(struct ctx *c, uint64_t va, uint32_t *v)
+{
+	return dk_read(c->dk, va, v, 4);
+}
+
+/* ---- Which tasks ---- */
+
+static bool have_task(struct ctx *c, uint64_t t)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ntasks; i++)
+		if (c->tasks[i] == t)
+			return true;
+	return false;
+}
+
+static int add_task(struct ctx *c, uint64_t t)
+{
+	uint64_t *n;
+
+	if (have_task(c, t))
+		return 0;
+	if (c->ntasks == MAX_PROCS)
+		return dk_fail(c->dk, "more than %d protected processes", MAX_PROCS);
+	n = realloc(c->tasks, (c->ntasks + 1) * sizeof(*n));
+	if (!n)
+		return dk_fail(c->dk, "out of memory");
+	c->tasks = n;
+	c->tasks[c->ntasks++] = t;
+	return 0;
+}
+
+static int find_protected(struct dk *dk, uint64_t node, void *arg)
+{
+	struct ctx *c = arg;
+	uint64_t t = node - c->l.t_tasks, start;
+	uint32_t pid, i;
+
+	if (rd32(c, t + c->l.t_tgid, &pid) || rd64(c, t + c->l.t_start, &start))
+		return dk_fail(dk, "task 0x%llx unreadable: %s", H(t), dk_error(dk));
+	for (i = 0; i < c->prot->count; i++)
+		if ((uint32_t)c->prot->proc[i].pid == pid && c->prot->proc[i].start_time == start)
+			return add_task(c, t);
+	return 0;
+}
+
+/* Children are thread-group leaders or threads; keep their leaders. */
+static int add_child(struct dk *dk, uint64_t node, void *arg)
+{
+	struct ctx *c = arg;
+	uint64_t t = node - c->l.t_sibling, leader;
+
+	if (rd64(c, t + c->l.t_leader, &leader))
+		return dk_fail(dk, "task 0x%llx unreadable: %s", H(t), dk_error(dk));
+	return add_task(c, leader);
+}
+
+/* ---- One thread ---- */
+
+static void read_xsave(struct ctx *c, uint64_t task, struct dp_thread *th, struct dp_proc *p)
+{
+	uint64_t fps, xfeatures;
+	uint32_t size;
+
+	if (rd64(c, task + c->l.t_fpstate, &fps) || rd32(c, fps + c->l.fps_size, &size) ||
+	    rd64(c, fps + c->l.fps_xfeatures, &xfeatures)) {
+		problem(p, "thread %d: FPU state unreadable", th->tid);
+		return;
+	}
+	if (size < 576 || size > 65536) {
+		problem(p, "thread %d: FPU state of %u bytes", th->tid, size);
+		return;
+	}
+	th->xsave = malloc(size);
+	if (!th->xsave || rd(c, fps + c->l.fps_regs, th->xsave, size)) {
+		problem(p, "thread %d: FPU state unreadable", th->tid);
+		free(th->xsave);
+		th->xsave = NULL;
+		return;
+	}
+	th->xsave_size = size;
+	th->xfeatures = xfeatures;
+	{
+		uint64_t bv;
+
+		memcpy(&bv, th->xsave + 512, 8);	/* header: xstate_bv */
+		if (bv & XFEATURE_MASK_USER & ~XFEATURE_MASK_CRIU)
+			problem(p, "thread %d: xsave components 0x%llx in use, CRIU restores 0x%llx",
+				th->tid, H(bv), H(XFEATURE_MASK_CRIU));
+	}
+}
+
+static void read_thread(struct ctx *c, uint64_t t, struct dp_thread *th, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t stack, prio = 0;
+	uint32_t pid, policy;
+
+	memset(th, 0, sizeof(*th));
+	if (rd32(c, t + l->t_pid, &pid) || rd(c, t + l->t_comm, th->comm, 16) ||
+	    rd64(c, t + l->t_stack, &stack)) {
+		problem(p, "task 0x%llx unreadable: %s", H(t), dk_error(c->dk));
+		return;
+	}
+	th->tid = pid;
+	th->comm[15] = 0;
+	/* User registers: the pt_regs at the top of the kernel stack. */
+	if (l->regs_size != sizeof(th->regs) ||
+	    rd(c, stack + DK_THREAD_SIZE - l->regs_size, &th->regs, sizeof(th->regs))) {
+		problem(p, "thread %d: user registers unreadable", th->tid);
+		return;
+	}
+	if (th->regs.cs != USER_CS || th->regs.ss != USER_DS) {
+		problem(p, "thread %d: no 64-bit user context (cs 0x%llx ss 0x%llx)", th->tid,
+			H(th->regs.cs), H(th->regs.ss));
+		return;
+	}
+	/*
+	 * orig_ax >= 0 only in a system call (exceptions and interrupts store
+	 * -1). If it had not set its return value yet, run it again on resume,
+	 * as a signal with SA_RESTART does: the kernel-mode part is not
+	 * carried over.
+	 */
+	if ((int64_t)th->regs.orig_ax >= 0 && th->regs.ax == ENOSYS_RET) {
+		th->regs.ax = th->regs.orig_ax;
+		th->regs.ip -= 2;		/* the syscall instruction */
+		th->restart_syscall = true;
+	}
+	if (rd64(c, t + l->t_fsbase, &th->fs_base) || rd64(c, t + l->t_gsbase, &th->gs_base) ||
+	    rd(c, t + l->t_fsindex, &th->fsindex, 2) || rd(c, t + l->t_gsindex, &th->gsindex, 2) ||
+	    rd(c, t + l->t_ds, &th->ds, 2) || rd(c, t + l->t_es, &th->es, 2) ||
+	    rd64(c, t + l->t_blocked, &th->blocked) || rd64(c, t + l->t_pending, &th->pending) ||
+	    rd64(c, t + l->t_clear_tid, &th->clear_child_tid) ||
+	    rd64(c, t + l->t_sas_sp, &th->sas_sp) || rd64(c, t + l->t_sas_size, &th->sas_size) ||
+	    rd32(c, t + l->t_sas_flags, &th->sas_flags) ||
+	    rd64(c, t + l->t_robust, &th->robust_list) || rd64(c, t + l->t_rseq, &th->rseq) ||
+	    rd32(c, t + l->t_rseq_sig, &th->rseq_sig) || rd(c, t + l->t_prio, &prio, 4) ||
+	    rd32(c, t + l->t_policy, &policy)) {
+		problem(p, "thread %d: task state unreadable: %s", th->tid, dk_error(c->dk));
+		return;
+	}
+	th->robust_len = th->robust_list ? 24 : 0;	/* sizeof(struct robust_list_head) */
+	th->rseq_len = th->rseq ? 32 : 0;		/* the only size 6.1 accepts */
+	th->nice = (int)(uint32_t)prio - 120;
+	th->policy = policy;
+	read_xsave(c, t, th, p);
+}
+
+static int add_thread(struct dk *dk, uint64_t node, void *arg)
+{
+	struct ctx *c = arg;
+	struct dp_proc *p = c->proc;
+	struct dp_thread *th;
+
+	(void)dk;
+	if (p->nthreads == MAX_THREADS)
+		return dk_fail(dk, "process %d: more than %d threads", p->pid, MAX_THREADS);
+	th = realloc(p->threads, (p->nthreads + 1) * sizeof(*th));
+	if (!th)
+		return dk_fail(dk, "out of memory");
+	p->threads = th;
+	read_thread(c, node - c->l.t_thread_group, &th[p->nthreads++], p);
+	return 0;
+}
+
+/* ---- Files ---- */
+
+static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
+{
+	const struct dp_layout *l = &c->l;
+	struct dp_file *f;
+	uint64_t mnt, dentry, inode;
+	uint32_t nlink = 1;
+	uint16_t mode;
+	unsigned int i;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i].addr == file)
+			return i;
+	f = realloc(p->files, (p->nfiles + 1) * sizeof(*f));
+	if (!f)
+		return -1;
+	p->files = f;
+	f = &f[p->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->addr = file;
+	if (rd64(c, file + l->f_path + l->path_mnt, &mnt) ||
+	    rd64(c, file + l->f_path + l->path_dentry, &dentry) ||
+	    rd64(c, file + l->f_inode, &inode) || rd32(c, file + l->f_flags, &f->flags) ||
+	    rd64(c, file + l->f_pos, &f->pos) || rd(c, inode + l->i_mode, &mode, 2) ||
+	    rd64(c, inode + l->i_size, &f->size) || rd64(c, inode + l->i_ino, &f->ino) ||
+	    rd32(c, inode + l->i_nlink, &nlink)) {
+		problem(p, "file 0x%llx unreadable: %s", H(file), dk_error(c->dk));
+		return -1;
+	}
+	f->mode = mode;
+	f->unlinked = !nlink;
+	f->kind = S_ISREG(mode) || S_ISCHR(mode) || S_ISDIR(mode) ? DP_REG :
+		  S_ISFIFO(mode) ? DP_PIPE : DP_OTHER;
+	if (f->kind == DP_REG &&
+	    dk_dentry_path(c->dk, &l->fs, mnt, dentry, f->path, sizeof(f->path))) {
+		problem(p, "file 0x%llx: no path: %s", H(file), dk_error(c->dk));
+		return -1;
+	}
+	return p->nfiles++;
+}
+
+static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t files, fdt, fdarr, cloexec, file, word = 0;
+	uint32_t max, fd;
+
+	if (rd64(c, task + l->t_files, &files) || rd64(c, files + l->files_fdt, &fdt) ||
+	    rd32(c, fdt + l->fdt_max, &max) || rd64(c, fdt + l->fdt_fd, &fdarr) ||
+	    rd64(c, fdt + l->fdt_cloexec, &cloexec) || max > MAX_FDS) {
+		problem(p, "file table unreadable");
+		return;
+	}
+	for (fd = 0; fd < max; fd++) {
+		struct dp_fd *d;
+		int i;
+
+		if (fd % 64 == 0 && rd64(c, cloexec + fd / 8, &word)) {
+			problem(p, "close-on-exec bits unreadable");
+			return;
+		}
+		if (rd64(c, fdarr + fd * 8ULL, &file)) {
+			problem(p, "fd %u unreadable", fd);
+			return;
+		}
+		if (!file)
+			continue;
+		i = file_index(c, p, file);
+		if (i < 0)
+			continue;
+		if (p->files[i].kind == DP_OTHER)
+			problem(p, "fd %u: a file of mode 0%o cannot be restored", fd,
+				p->files[i].mode);
+		else if (p->files[i].kind == DP_PIPE)
+			problem(p, "fd %u: pipes are not restored yet", fd);
+		else if (p->files[i].unlinked)
+			problem(p, "fd %u: %s was deleted", fd, p->files[i].path);
+		d = realloc(p->fds, (p->nfds + 1) * sizeof(*d));
+		if (!d)
+			return;
+		p->fds = d;
+		p->fds[p->nfds++] = (struct dp_fd){ fd, i, !!(word & (1ULL << (fd % 64))) };
+	}
+}
+
+static void read_fs(struct ctx *c, uint64_t task, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t fs, mnt, d;
+
+	if (rd64(c, task + l->t_fs, &fs) || rd32(c, fs + l->fs_umask, &p->umask) ||
+	    rd64(c, fs + l->fs_pwd + l->path_mnt, &mnt) ||
+	    rd64(c, fs + l->fs_pwd + l->path_dentry, &d) ||
+	    dk_dentry_path(c->dk, &l->fs, mnt, d, p->cwd, sizeof(p->cwd)) ||
+	    rd64(c, fs + l->fs_root + l->path_mnt, &mnt) ||
+	    rd64(c, fs + l->fs_root + l->path_dentry, &d) ||
+	    dk_dentry_path(c->dk, &l->fs, mnt, d, p->root, sizeof(p->root)))
+		problem(p, "cwd or root unreadable: %s", dk_error(c->dk));
+	else if (strcmp(p->root, "/"))
+		problem(p, "chrooted to %s", p->root);
+}
+
+/* ---- Memory ---- */
+
+static int add_vma(struct dk *dk, uint64_t first, uint64_t last, uint64_t vma, void *arg)
+{
+	struct ctx *c = arg;
+	const struct dp_layout *l = &c->l;
+	struct dp_proc *p = c->proc;
+	struct dp_vma *v;
+	uint64_t file;
+
+	(void)first;
+	(void)last;
+	v = realloc(p->vmas, (p->nvmas + 1) * sizeof(*v));
+	if (!v)
+		return dk_fail(dk, "out of memory");
+	p->vmas = v;
+	v = &v[p->nvmas];
+	memset(v, 0, sizeof(*v));
+	if (rd64(c, vma + l->vma_start, &v->start) || rd64(c, vma + l->vma_end, &v->end) ||
+	    rd64(c, vma + l->vma_flags, &v->vm_flags) || rd64(c, vma + l->vma_pgoff, &v->pgoff) ||
+	    rd64(c, vma + l->vma_file, &file))
+		return dk_fail(dk, "process %d: VMA 0x%llx unreadable: %s", p->pid, H(vma),
+			       dk_error(dk));
+	if (v->start >= v->end || v->end > (1ULL << 47) || v->start % PAGE_SIZE ||
+	    (p->nvmas && v->start < p->vmas[p->nvmas - 1].end))
+		return dk_fail(dk, "process %d: VMA [0x%llx, 0x%llx) out of order", p->pid,
+			       H(v->start), H(v->end));
+	v->file = file ? file_index(c, p, file) : -1;
+	p->nvmas++;
+	return 0;
+}
+
+static int add_page(struct dp_proc *p, uint64_t va, uint64_t pfn, bool new_run)
+{
+	struct dp_pages *r = p->npages_runs ? &p->pages[p->npages_runs - 1] : NULL;
+
+	if (!r || new_run || r->vaddr + r->npages * PAGE_SIZE != va) {
+		r = realloc(p->pages, (p->npages_runs + 1) * sizeof(*r));
+		if (!r)
+			return -1;
+		p->pages = r;
+		r = &r[p->npages_runs++];
+		memset(r, 0, sizeof(*r));
+		r->vaddr = va;
+	}
+	if (!(r->npages & (r->npages - 1)) || !r->pfn) {
+		uint64_t *n = realloc(r->pfn, (r->npages ? r->npages * 2 : 1) * sizeof(*n));
+
+		if (!n)
+			return -1;
+		r->pfn = n;
+	}
+	r->pfn[r->npages++] = pfn;
+	p->npages++;
+	return 0;
+}
+
+/*
+ * The pages a restore needs: every present page of private anonymous
+ * memory, and of private file mappings those written to (anonymous
+ * copies); the rest comes from the files.
+ */
+static void read_pages(struct ctx *c, uint64_t pgd, struct dp_proc *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nvmas; i++) {
+		const struct dp_vma *v = &p->vmas[i];
+		uint64_t va;
+
+		if (v->vvar)		/* the kernel's data, never restored */
+			continue;
+		if (v->vm_flags & VM_SHARED) {
+			if (v->file < 0)
+				problem(p, "shared anonymous memory at 0x%llx", H(v->start));
+			continue;	/* a shared file mapping: the data is the file's */
+		}
+		for (va = v->start; va < v->end; va += PAGE_SIZE) {
+			uint64_t pa, page, mapping = 0;
+			int r = dk_user_virt_to_phys(c->dk, pgd, va, &pa);
+
+			if (r < 0) {
+				problem(p, "page tables at 0x%llx: %s", H(va), dk_error(c->dk));
+				return;
+			}
+			if (r > 0)
+				continue;	/* never touched (no swap here) */
+			if (v->file >= 0 &&
+			    (dk_pfn_to_page(c->dk, pa / PAGE_SIZE, &page) ||
+			     rd64(c, page + c->l.pg_mapping, &mapping) || !(mapping & PAGE_MAPPING_ANON)))
+				continue;	/* the file's own page */
+			if (add_page(p, va, pa / PAGE_SIZE, va == v->start)) {
+				problem(p, "out of memory");
+				return;
+			}
+		}
+	}
+}
+
+static void read_mm(struct ctx *c, uint64_t task, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t mm, pgd, exe, vdso, *fields[] = {
+		&p->start_code, &p->end_code, &p->start_data, &p->end_data, &p->start_brk,
+		&p->brk, &p->start_stack, &p->arg_start, &p->arg_end, &p->env_start, &p->env_end,
+	};
+	uint32_t offs[] = {
+		l->mm_start_code, l->mm_end_code, l->mm_start_data, l->mm_end_data,
+		l->mm_start_brk, l->mm_brk, l->mm_start_stack, l->mm_arg_start, l->mm_arg_end,
+		l->mm_env_start, l->mm_env_end,
+	};
+	unsigned int i;
+
+	p->exe = -1;
+	if (rd64(c, task + l->t_mm, &mm) || rd64(c, mm + l->mm_pgd, &pgd) ||
+	    rd64(c, mm + l->mm_exe, &exe) || rd64(c, mm + l->mm_vdso, &vdso)) {
+		problem(p, "mm unreadable: %s", dk_error(c->dk));
+		return;
+	}
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		if (rd64(c, mm + offs[i], fields[i])) {
+			problem(p, "mm unreadable");
+			return;
+		}
+	for (i = 0; i + 1 < l->n_auxv && i + 1 < DP_AUXV_MAX; i += 2) {
+		if (rd64(c, mm + l->mm_auxv + i * 8, &p->auxv[i]) ||
+		    rd64(c, mm + l->mm_auxv + i * 8 + 8, &p->auxv[i + 1]))
+			break;
+		p->nauxv = i + 2;
+		if (!p->auxv[i])	/* AT_NULL ends it */
+			break;
+	}
+	if (exe)
+		p->exe = file_index(c, p, exe);
+	c->proc = p;
+	if (dk_mt_walk(c->dk, mm + l->mm_mt, add_vma, c) < 0) {
+		problem(p, "memory map: %s", dk_error(c->dk));
+		return;
+	}
+	for (i = 0; i < p->nvmas; i++) {
+		struct dp_vma *v = &p->vmas[i];
+
+		/* The vDSO and, in the pages before it, its data (vvar). */
+		v->vdso = v->start == vdso;
+		v->vvar = v->file < 0 && i + 1 < p->nvmas && p->vmas[i + 1].start == vdso &&
+			  v->end == vdso;
+		v->heap = v->file < 0 && v->start <= p->start_brk && v->end >= p->brk &&
+			  p->brk > p->start_brk;
+		v->stack = v->start <= p->start_stack && p->start_stack < v->end;
+	}
+	read_pages(c, pgd, p);
+}
+
+/* ---- One process ---- */
+
+static int pid_of(struct ctx *c, uint64_t signal, int64_t type, int *nr)
+{
+	uint64_t pid;
+	uint32_t v;
+
+	if (rd64(c, signal + c->l.sig_pids + type * 8, &pid))
+		return -1;
+	if (!pid) {
+		*nr = 0;
+		return 0;
+	}
+	if (rd32(c, pid + c->l.pid_numbers + c->l.upid_nr, &v))
+		return -1;
+	*nr = v;
+	return 0;
+}
+
+static void read_creds(struct ctx *c, uint64_t task, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	struct dp_creds *k = &p->creds;
+	uint64_t cred, gi;
+	int32_t n;
+
+	if (rd64(c, task + l->t_cred, &cred) || rd32(c, cred + l->c_uid, &k->uid) ||
+	    rd32(c, cred + l->c_gid, &k->gid) || rd32(c, cred + l->c_suid, &k->suid) ||
+	    rd32(c, cred + l->c_sgid, &k->sgid) || rd32(c, cred + l->c_euid, &k->euid) ||
+	    rd32(c, cred + l->c_egid, &k->egid) || rd32(c, cred + l->c_fsuid, &k->fsuid) ||
+	    rd32(c, cred + l->c_fsgid, &k->fsgid) ||
+	    rd32(c, cred + l->c_securebits, &k->securebits) ||
+	    rd64(c, cred + l->c_cap_inh, &k->cap_inh) || rd64(c, cred + l->c_cap_prm, &k->cap_prm) ||
+	    rd64(c, cred + l->c_cap_eff, &k->cap_eff) || rd64(c, cred + l->c_cap_bnd, &k->cap_bnd) ||
+	    rd64(c, cred + l->c_cap_amb, &k->cap_amb) || rd64(c, cred + l->c_groups, &gi) ||
+	    rd(c, gi + l->gi_ngroups, &n, 4) || n < 0 || n > 32 ||
+	    (n && rd(c, gi + l->gi_gid, k->groups, n * 4))) {
+		problem(p, "credentials unreadable");
+		return;
+	}
+	k->ngroups = n;
+}
+
+static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t parent, signal, sighand, shared = 0;
+	uint32_t pid, ppid = 0, flags, exit_state;
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	p->exe = -1;
+	if (rd32(c, t + l->t_tgid, &pid) || rd(c, t + l->t_comm, p->comm, 16) ||
+	    rd64(c, t + l->t_parent, &parent) || rd32(c, parent + l->t_tgid, &ppid) ||
+	    rd64(c, t + l->t_signal, &signal) || rd64(c, t + l->t_sighand, &sighand) ||
+	    rd32(c, t + l->t_flags, &flags) || rd32(c, t + l->t_exit_state, &exit_state) ||
+	    rd32(c, t + l->t_personality, &p->personality) ||
+	    pid_of(c, signal, l->pidtype_pgid, &p->pgid) ||
+	    pid_of(c, signal, l->pidtype_sid, &p->sid) ||
+	    rd64(c, signal + l->sig_shared_pending, &shared)) {
+		problem(p, "task 0x%llx unreadable: %s", H(t), dk_error(c->dk));
+		return;
+	}
+	p->pid = pid;
+	p->ppid = ppid;
+	p->comm[15] = 0;
+	if (exit_state) {
+		problem(p, "exiting (state 0x%x)", exit_state);
+		return;
+	}
+	if (rd(c, signal + l->sig_rlim, p->rlim, sizeof(p->rlim))) {
+		problem(p, "resource limits unreadable");
+		return;
+	}
+	for (i = 0; i < DP_NSIG; i++) {
+		uint64_t ka = sighand + l->sh_action + i * (uint64_t)l->ka_size;
+		struct dp_sigaction *s = &p->sigaction[i];
+
+		if (rd64(c, ka + l->sa_handler, &s->handler) || rd64(c, ka + l->sa_flags, &s->flags) ||
+		    rd64(c, ka + l->sa_restorer, &s->restorer) || rd64(c, ka + l->sa_mask, &s->mask)) {
+			problem(p, "signal handlers unreadable");
+			break;
+		}
+	}
+	/* The leader first, then the other threads. */
+	c->proc = p;
+	p->threads = calloc(1, sizeof(*p->threads));
+	if (!p->threads) {
+		problem(p, "out of memory");
+		return;
+	}
+	p->nthreads = 1;
+	read_thread(c, t, &p->threads[0], p);
+	if (dk_list_walk(c->dk, t + l->t_thread_group, add_thread, c) < 0)
+		problem(p, "threads: %s", dk_error(c->dk));
+	/* Signals pending for the whole process count for its leader. */
+	p->threads[0].pending |= shared;
+	read_creds(c, t, p);
+	read_fs(c, t, p);
+	read_files(c, t, p);
+	read_mm(c, t, p);
+}
+
+int dp_read_protected(struct dk *dk, struct dp_set *set)
+{
+	struct orthros_protected_set prot;
+	struct ctx c = { .dk = dk, .set = set, .prot = &prot };
+	uint64_t sym, init_task;
+	unsigned int i;
+
+	memset(set, 0, sizeof(*set));
+	if (layout(dk, &c.l) || dk_symbol(dk, "orthros_protected", &sym) ||
+	    dk_read(dk, sym, &prot, sizeof(prot)) || dk_symbol(dk, "init_task", &init_task))
+		return -1;
+	if (prot.magic != ORTHROS_PROTECT_MAGIC || prot.count > ORTHROS_PROTECT_MAX)
+		return dk_fail(dk, "orthros_protected is corrupt (magic 0x%x, count %u)",
+			       prot.magic, prot.count);
+	if (dk_list_walk(dk, init_task + c.l.t_tasks, find_protected, &c) < 0)
+		goto fail;
+	/* Descendants: breadth first, so parents come before children. */
+	for (i = 0; i < c.ntasks; i++) {
+		uint64_t t = c.tasks[i];
+
+		if (dk_list_walk(dk, t + c.l.t_children, add_child, &c) < 0)
+			goto fail;
+	}
+	set->procs = calloc(c.ntasks ? c.ntasks : 1, sizeof(*set->procs));
+	if (!set->procs) {
+		dk_fail(dk, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < c.ntasks; i++)
+		read_proc(&c, c.tasks[i], &set->procs[set->nprocs++]);
+	free(c.tasks);
+	return 0;
+fail:
+	free(c.tasks);
+	return -1;
+}
+
+void dp_set_free(struct dp_set *set)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < set->nprocs; i++) {
+		struct dp_proc *p = &set->procs[i];
+
+		for (j = 0; j < p->nthreads; j++)
+			free(p->threads[j].xsave);
+		for (j = 0; j < p->npages_runs; j++)
+			free(p->pages[j].pfn);
+		free(p->threads);
+		free(p->vmas);
+		free(p->pages);
+		free(p->files);
+		free(p->fds);
+	}
+	free(set->procs);
+	memset(set, 0, sizeof(*set));
+}

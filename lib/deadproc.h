@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libdeadproc: the state of the protected processes of a dead kernel, read
+ * from its memory with libdeadkernel: per process its threads (user
+ * registers, FS/GS base, FPU/xsave state, signal mask and pending signals,
+ * alternate stack, robust futex list, rseq, a system call in progress),
+ * credentials, memory map and pages, open files, cwd and root, and signal
+ * handlers. Kernel-mode execution state is never carried over: a system
+ * call in progress is set to restart, as a signal would.
+ *
+ * What cannot be carried over is listed in the process's problems; a
+ * process with problems must not be resumed.
+ */
+#ifndef ORTHROS_LIB_DEADPROC_H
+#define ORTHROS_LIB_DEADPROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "deadkernel.h"
+
+#define DP_PATH_MAX	4096
+#define DP_NSIG		64
+#define DP_AUXV_MAX	64
+#define DP_NRLIMITS	16
+
+/* The x86-64 user registers in struct pt_regs order. */
+struct dp_regs {
+	uint64_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	uint64_t ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+struct dp_thread {
+	int tid;
+	char comm[16];
+	struct dp_regs regs;
+	bool restart_syscall;		/* was in a system call: ip moved back */
+	uint64_t fs_base, gs_base;
+	uint16_t fsindex, gsindex, ds, es;
+	unsigned char *xsave;		/* struct xregs_state, standard format */
+	uint32_t xsave_size;
+	uint64_t xfeatures;		/* what xsave holds */
+	uint64_t blocked, pending;	/* signal sets (bit n-1 = signal n) */
+	uint64_t clear_child_tid;
+	uint64_t sas_sp, sas_size;
+	uint32_t sas_flags;
+	uint64_t robust_list, robust_len;
+	uint64_t rseq;
+	uint32_t rseq_len, rseq_sig;
+	int nice;
+	uint32_t policy;
+};
+
+struct dp_creds {
+	uint32_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t securebits;
+	uint32_t ngroups;
+	uint32_t groups[32];
+};
+
+/* A file as it was opened, or as it was mapped. */
+enum dp_file_kind { DP_REG, DP_PIPE, DP_OTHER };
+
+struct dp_file {
+	uint64_t addr;			/* struct file in the dead kernel */
+	enum dp_file_kind kind;
+	char path[DP_PATH_MAX];		/* absolute, across mounts */
+	uint32_t flags;			/* f_flags (O_*) */
+	uint64_t pos, size, ino;
+	uint32_t mode;
+	bool unlinked;
+};
+
+struct dp_fd {
+	int fd;
+	int file;			/* index into proc->files */
+	bool cloexec;
+};
+
+struct dp_vma {
+	uint64_t start, end, pgoff;
+	uint64_t vm_flags;		/* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, ... */
+	int file;			/* index into proc->files, -1: anonymous */
+	bool vdso, vvar, stack, heap;
+};
+
+/* Pages to restore: npages from vaddr, the dead frames in pfn[]. */
+struct dp_pages {		/* never across a VMA boundary */
+	uint64_t vaddr;
+	uint32_t npages;
+	uint64_t *pfn;
+};
+
+struct dp_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct dp_proc {
+	int pid, ppid, pgid, sid;
+	char comm[16];
+	struct dp_thread *threads;	/* threads[0] is the leader */
+	unsigned int nthreads;
+	struct dp_creds creds;
+	/* Memory. */
+	uint64_t start_code, end_code, start_data, end_data, start_brk, brk;
+	uint64_t start_stack, arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[DP_AUXV_MAX];
+	unsigned int nauxv;
+	int exe;			/* index into files */
+	struct dp_vma *vmas;
+	unsigned int nvmas;
+	struct dp_pages *pages;
+	unsigned int npages_runs;
+	uint64_t npages;
+	/* Files. */
+	struct dp_file *files;
+	unsigned int nfiles;
+	struct dp_fd *fds;
+	unsigned int nfds;
+	char cwd[DP_PATH_MAX], root[DP_PATH_MAX];
+	uint32_t umask;
+	struct dp_sigaction sigaction[DP_NSIG];
+	uint32_t personality;
+	uint64_t rlim[DP_NRLIMITS][2];	/* cur, max */
+	/* Why it cannot be resumed; empty if it can. */
+	char problems[1024];
+};
+
+struct dp_set {
+	struct dp_proc *procs;		/* parents before children */
+	unsigned int nprocs;
+};
+
+/*
+ * The protected processes (orthros_protected), their threads and
+ * descendants. 0, or -1 with dk_error() set when the dead kernel cannot be
+ * read at all; a process that cannot be read completely is still listed,
+ * with its problems.
+ */
+int dp_read_protected(struct dk *dk, struct dp_set *set);
+void dp_set_free(struct dp_set *set);
+
+/* Add to a process's problems (it will not be resumed). */
+void dp_problem(struct dp_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

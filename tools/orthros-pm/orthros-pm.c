@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * orthros-pm: process migration. Run in the surviving kernel (a kdump
+ * kernel, or the BackupOS) after file-cache migration: reads the protected
+ * processes of the dead kernel from its memory, writes CRIU images and
+ * has CRIU re-create them with their PIDs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../lib/criuimg.h"
+#include "../../lib/deadkernel.h"
+#include "../../lib/deadproc.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: orthros-pm [OPTIONS]\n"
+		"\n"
+		"Re-create the protected processes of a dead kernel (orthrosctl protect/run\n"
+		"there) in this kernel, with their PIDs: read their threads, registers, FPU\n"
+		"state, signals, credentials, memory and files from the dead kernel's memory,\n"
+		"write CRIU images, and run 'criu restore'. A process that cannot be carried\n"
+		"over completely is reported and not resumed. Run it after orthros-fcm, so\n"
+		"no process reads stale file data.\n"
+		"\n"
+		"  --vmcore FILE   the dead kernel's memory, an ELF core (default /proc/vmcore)\n"
+		"  --btf FILE      BTF of the dead kernel's build (default: this kernel's, if\n"
+		"                  it is the same build)\n"
+		"  --symbols FILE  its kallsyms or System.map (default /proc/kallsyms, same rule)\n"
+		"  --images DIR    where the CRIU images go (default /var/lib/orthros/pm)\n"
+		"  --list          only show what was read; write and restore nothing\n"
+		"  --no-restore    write the images but do not run criu\n"
+		"  --json FILE     also write the figures as JSON\n"
+		"  -h, --help      this text\n"
+		"\n"
+		"Exit status: 0 every protected process restored (or listed), 1 some not,\n"
+		"2 bad usage or the dead kernel cannot be read.\n");
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void show(const struct dp_set *set)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < set->nprocs; i++) {
+		const struct dp_proc *p = &set->procs[i];
+
+		printf("pm: process %d (%s) parent %d: %u threads, %u VMAs, %llu pages, %u fds, cwd %s\n",
+		       p->pid, p->comm, p->ppid, p->nthreads, p->nvmas,
+		       (unsigned long long)p->npages, p->nfds, p->cwd);
+		for (j = 0; j < p->nthreads; j++) {
+			const struct dp_thread *t = &p->threads[j];
+
+			if (t->restart_syscall)
+				printf("pm:   thread %d: in system call %llu, to be restarted\n",
+				       t->tid, (unsigned long long)t->regs.orig_ax);
+			else if ((int64_t)t->regs.orig_ax >= 0)
+				printf("pm:   thread %d: returning from system call %llu (result %lld)\n",
+				       t->tid, (unsigned long long)t->regs.orig_ax,
+				       (long long)t->regs.ax);
+			else
+				printf("pm:   thread %d: in user code at 0x%llx\n", t->tid,
+				       (unsigned long long)t->regs.ip);
+		}
+		if (p->problems[0])
+			printf("pm:   NOT restorable: %s\n", p->problems);
+	}
+}
+
+/* The survivor must have every file a process had open or mapped. */
+static void check_files(struct dp_set *set)
+{
+	struct stat st;
+	unsigned int i, j;
+
+	for (i = 0; i < set->nprocs; i++) {
+		struct dp_proc *p = &set->procs[i];
+
+		for (j = 0; j < p->nfiles; j++)
+			if (p->files[j].kind == DP_REG && stat(p->files[j].path, &st))
+				dp_problem(p, "%s: %s here", p->files[j].path, strerror(errno));
+	}
+}
+
+static int mkdirs(const char *dir)
+{
+	char path[4096], *p;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = 0;
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* criu restore, detached: the processes are left running when it exits. */
+static int restore(const char *dir)
+{
+	char *argv[] = {
+		"criu", "restore", "-D", (char *)dir, "--restore-detached", "--shell-job",
+		"-v4", "-o", "restore.log", NULL,
+	};
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "orthros-pm: criu: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vmcore", required_argument, NULL, 'v' },
+		{ "btf", required_argument, NULL, 'b' },
+		{ "symbols", required_argument, NULL, 's' },
+		{ "images", required_argument, NULL, 'i' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "no-restore", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dk_sources src = { NULL, NULL, NULL };
+	const char *dir = "/var/lib/orthros/pm", *json = NULL;
+	bool only_list = false, no_restore = false;
+	unsigned int i, bad = 0;
+	double t0, t1, t2, t3;
+	struct dp_set set;
+	char err[512];
+	struct dk *dk;
+	int c, n, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': src.core = optarg; break;
+		case 'b': src.btf = optarg; break;
+		case 's': src.symbols = optarg; break;
+		case 'i': dir = optarg; break;
+		case 'j': json = optarg; break;
+		case 'l': only_list = true; break;
+		case 'n': no_restore = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	t0 = now_ms();
+	if (dk_open(&dk, &src, err, sizeof(err))) {
+		fprintf(stderr, "orthros-pm: %s\n", err);
+		return 2;
+	}
+	if (dp_read_protected(dk, &set)) {
+		fprintf(stderr, "orthros-pm: reading the protected processes: %s\n", dk_error(dk));
+		dk_close(dk);
+		return 2;
+	}
+	check_files(&set);
+	t1 = now_ms();
+	printf("pm: %u protected processes in the dead kernel (read in %.0f ms)\n", set.nprocs,
+	       t1 - t0);
+	show(&set);
+	for (i = 0; i < set.nprocs; i++)
+		bad += !!set.procs[i].problems[0];
+	if (only_list)
+		goto out;
+	if (mkdirs(dir)) {
+		fprintf(stderr, "orthros-pm: %s: %s\n", dir, strerror(errno));
+		rc = 2;
+		goto out;
+	}
+	n = ci_write(dk, &set, dir, err, sizeof(err));
+	t2 = now_ms();
+	if (n < 0) {
+		fprintf(stderr, "orthros-pm: writing images: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	printf("pm: images of %d processes in %s (%.0f ms)\n", n, dir, t2 - t1);
+	t3 = t2;
+	if (n && !no_restore) {
+		int r = restore(dir);
+
+		t3 = now_ms();
+		if (r) {
+			fprintf(stderr, "orthros-pm: criu restore failed (exit %d), log: %s/restore.log\n",
+				r, dir);
+			rc = 1;
+		} else {
+			printf("pm: restored %d processes (criu %.0f ms)\n", n, t3 - t2);
+		}
+	}
+	if (bad) {
+		printf("pm: %u processes not restored (see above)\n", bad);
+		rc = rc ?: 1;
+	}
+	if (json) {
+		FILE *f = fopen(json, "w");
+
+		if (!f || fprintf(f, "{\"processes\": %u, \"not_restorable\": %u, \"restored\": %d, "
+				  "\"read_ms\": %.1f, \"write_ms\": %.1f, \"criu_ms\": %.1f, \"ok\": %s}\n",
+				  set.nprocs, bad, rc ? 0 : n, t1 - t0, t2 - t1, t3 - t2,
+				  rc ? "false" : "true") < 0 || fclose(f))
+			fprintf(stderr, "orthros-pm: %s: cannot write\n", json);
+	}
+out:
+	dp_set_free(&set);
+	dk_close(dk);
+	return rc;
+}
