@@ -23,6 +23,7 @@ FCM     := $(BUILD)/bin/orthros-fcm
 PM      := $(BUILD)/bin/orthros-pm
 FCWRITER := $(BUILD)/bin/fcwriter
 PMWORK  := $(BUILD)/bin/pmwork
+PMPEER  := $(BUILD)/bin/pmpeer
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -31,6 +32,7 @@ LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 # The partition libraries, and the dead-kernel reader with what stands on it.
 LIB_LPAR := lib/partition.c lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c \
+	lib/deadsock.c \
 	lib/pbuf.c lib/criuimg.c lib/errf.c
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
@@ -85,10 +87,14 @@ tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM) $(PM)
 $(FCWRITER): $(wildcard tests/workloads/fc*.[ch]) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
-$(PMWORK): tests/workloads/pmwork.c | $(SETUP)
+$(PMWORK): tests/workloads/pmwork.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< -lm
-workloads: $(FCWRITER) $(PMWORK)
+# pmwork's peer runs on the host, beyond the lab machine's NIC.
+$(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -111,11 +117,12 @@ $(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWOR
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS)
-$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) lab/labproto.h $(LIB_HDRS) | $(SETUP)
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) tests/workloads/pmwork.c \
+	lab/labproto.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS)
 unit: $(UNIT)

@@ -8,8 +8,8 @@
  *	status.
  *   labctl qmp SOCKET [-t SECONDS] COMMAND [ARGUMENTS-JSON]
  *	Execute one QMP command on QEMU's monitor socket, print the reply.
- *   labctl free-port
- *	Print a TCP port on 127.0.0.1 that is free now (for host forwards).
+ *   labctl free-port [tcp|udp]
+ *	Print a TCP (or UDP) port on 127.0.0.1 that is free now (for host forwards).
  *
  * The host only drives and observes: it never performs a failover step.
  *
@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,11 +202,11 @@ static int cmd_qmp(const char *sock, double timeout, const char *qcmd, const cha
 	return ok ? 0 : 1;
 }
 
-static int cmd_free_port(void)
+static int cmd_free_port(bool udp)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -220,7 +221,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: labctl run SOCKET [-t SECONDS] -- COMMAND...\n"
 	      "       labctl qmp SOCKET [-t SECONDS] COMMAND [ARGUMENTS-JSON]\n"
-	      "       labctl free-port\n"
+	      "       labctl free-port [tcp|udp]\n"
 	      "Exit status: the command's own, 124 on time-out, 125 when the lab\n"
 	      "machine cannot be reached.\n", f);
 }
@@ -236,8 +237,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "free-port"))
-		return cmd_free_port();
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "free-port") &&
+	    (argc == 2 || !strcmp(argv[2], "tcp") || !strcmp(argv[2], "udp")))
+		return cmd_free_port(argc == 3 && !strcmp(argv[2], "udp"));
 	if (argc < 4) {
 		usage(stderr);
 		return 2;

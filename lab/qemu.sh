@@ -64,9 +64,12 @@ while read -r name slot mac addr gw ports; do
 	net=${addr%.*}.0/${addr#*/}
 	fwd=
 	for p in ${ports//,/ }; do
-		hp=$("$labctl" free-port)
-		fwd+=",hostfwd=tcp:127.0.0.1:$hp-${addr%/*}:$p"
-		echo "$name $p $hp" >>"$run/ports"
+		proto=tcp
+		case "$p" in udp:*) proto=udp; p=${p#udp:} ;; esac
+		hp=$("$labctl" free-port $proto)
+		fwd+=",hostfwd=$proto:127.0.0.1:$hp-${addr%/*}:$p"
+		[ "$proto" = tcp ] && echo "$name $p $hp" >>"$run/ports"
+		[ "$proto" = udp ] && echo "$name udp:$p $hp" >>"$run/ports"
 	done
 	# restrict=on: the guest reaches nothing outside; only the forwards come in.
 	args+=(-netdev "user,id=$name,net=$net,host=$gw,restrict=on$fwd"

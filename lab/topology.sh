@@ -35,9 +35,9 @@ root-a    04    orthros-root-a         root
 root-b    05    orthros-root-b         root
 user      06    orthros-user           user"
 
-# name    slot  MAC                guest address  gateway   forwarded guest TCP ports
+# name    slot  MAC                guest address  gateway   forwarded guest ports (TCP; udp:N for UDP)
 LAB_NICS="
-net-svc   07    52:54:00:0e:00:01  10.0.2.15/24   10.0.2.2  80,7000
+net-svc   07    52:54:00:0e:00:01  10.0.2.15/24   10.0.2.2  80,7000,udp:7001
 net-bak   08    52:54:00:0e:00:02  10.0.3.15/24   10.0.3.2  80"
 
 # name    slot  virtio-serial port name

@@ -25,10 +25,12 @@
 #define MAGIC_FILES		0x56303138u
 #define MAGIC_FDINFO		0x56213732u
 #define MAGIC_FS		0x51403912u
+#define MAGIC_TCP_STREAM	0x51465506u
 
 #define IMAGES_V1_1	2
 #define MARCH_X86_64	1
 #define FD_TYPE_REG	1
+#define FD_TYPE_INETSK	4
 #define TASK_ALIVE	1
 #define PE_PRESENT	(1u << 2)
 #define FD_CLOEXEC_FLAG	1
@@ -378,18 +380,28 @@ static int write_core(struct writer *w, const struct dp_proc *p, const struct dp
 
 /* ---- Files ---- */
 
-static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uint64_t pos)
+/* O_CLOEXEC is an fd flag in the images, not an open flag. */
+#define O_CLOEXEC_ 02000000
+
+static void fown_msg(struct pbuf *m, unsigned int field)
 {
-	struct pbuf fe = { 0 }, reg = { 0 }, fown = { 0 };
-	uint32_t id = w->next_file_id++;
+	struct pbuf fown = { 0 };
 	unsigned int i;
 
 	for (i = 1; i <= 5; i++)
 		pb_uint(&fown, i, 0);
+	pb_msg(m, field, &fown);
+}
+
+static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uint64_t pos)
+{
+	struct pbuf fe = { 0 }, reg = { 0 };
+	uint32_t id = w->next_file_id++;
+
 	pb_uint(&reg, 1, id);
 	pb_uint(&reg, 2, flags);
 	pb_uint(&reg, 3, pos);
-	pb_msg(&reg, 5, &fown);
+	fown_msg(&reg, 5);
 	pb_str(&reg, 6, path);
 	pb_uint(&fe, 1, FD_TYPE_REG);
 	pb_uint(&fe, 2, id);
@@ -398,8 +410,71 @@ static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uin
 	return id;
 }
 
-/* O_CLOEXEC is an fd flag in the images, not an open flag. */
-#define O_CLOEXEC_ 02000000
+/* An established connection's state and queues: tcp-stream-<ino>.img. */
+static int tcp_stream(struct writer *w, const struct dp_file *f)
+{
+	const struct dp_tcp *t = f->inet->tcp;
+	struct pbuf body = { 0 }, e = { 0 };
+	char name[64];
+
+	pb_uint(&e, 1, t->inq_len);
+	pb_uint(&e, 2, t->inq_seq);
+	pb_uint(&e, 3, t->outq_len);
+	pb_uint(&e, 4, t->outq_seq);
+	pb_uint(&e, 5, t->opt_mask);
+	pb_uint(&e, 6, t->snd_wscale);
+	pb_uint(&e, 7, t->mss_clamp);
+	pb_uint(&e, 8, t->rcv_wscale);
+	pb_uint(&e, 9, t->timestamp);
+	pb_uint(&e, 11, t->nodelay);
+	pb_uint(&e, 12, t->unsq_len);
+	pb_uint(&e, 13, t->snd_wl1);
+	pb_uint(&e, 14, t->snd_wnd);
+	pb_uint(&e, 15, t->max_window);
+	pb_uint(&e, 16, t->rcv_wnd);
+	pb_uint(&e, 17, t->rcv_wup);
+	entry(&body, &e);
+	pb_raw(&body, t->inq, t->inq_len);	/* the queues follow the entry */
+	pb_raw(&body, t->outq, t->outq_len);
+	snprintf(name, sizeof(name), "tcp-stream-%llx.img", (unsigned long long)f->ino);
+	return write_image(w, name, MAGIC_TCP_STREAM, &body);
+}
+
+static uint32_t inet_file(struct writer *w, const struct dp_file *f)
+{
+	const struct dp_inet *in = f->inet;
+	struct pbuf fe = { 0 }, isk = { 0 }, opts = { 0 };
+	uint32_t id = w->next_file_id++;
+	unsigned int i;
+
+	pb_uint(&isk, 1, id);
+	pb_uint(&isk, 2, f->ino);
+	pb_uint(&isk, 3, 2);			/* AF_INET */
+	pb_uint(&isk, 4, in->type);
+	pb_uint(&isk, 5, in->proto);
+	pb_uint(&isk, 6, in->state);
+	pb_uint(&isk, 7, in->src_port);
+	pb_uint(&isk, 8, in->dst_port);
+	pb_uint(&isk, 9, f->flags & ~O_CLOEXEC_);
+	pb_uint(&isk, 10, in->backlog);
+	pb_uint(&isk, 11, in->src_addr);
+	pb_uint(&isk, 12, in->dst_addr);
+	fown_msg(&isk, 13);
+	pb_uint(&opts, 1, in->sndbuf);
+	pb_uint(&opts, 2, in->rcvbuf);
+	for (i = 3; i <= 6; i++)
+		pb_uint(&opts, i, 0);		/* no time-outs */
+	pb_uint(&opts, 7, in->reuseaddr);
+	pb_msg(&isk, 14, &opts);
+	pb_uint(&fe, 1, FD_TYPE_INETSK);
+	pb_uint(&fe, 2, id);
+	pb_msg(&fe, 4, &isk);
+	entry(&w->files, &fe);
+	if (in->tcp && tcp_stream(w, f))
+		return 0;
+	return id;
+}
+
 
 static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files_id,
 		       uint32_t *file_ids)
@@ -411,15 +486,17 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 	for (i = 0; i < p->nfiles; i++) {
 		const struct dp_file *f = &p->files[i];
 
-		file_ids[i] = f->kind == DP_REG ?
-			reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) : 0;
+		file_ids[i] = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
+			      f->kind == DP_INET ? inet_file(w, f) : 0;
+		if (!file_ids[i])
+			return -1;
 	}
 	for (i = 0; i < p->nfds; i++) {
 		struct pbuf fd = { 0 };
 
 		pb_uint(&fd, 1, file_ids[p->fds[i].file]);
 		pb_uint(&fd, 2, p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0);
-		pb_uint(&fd, 3, FD_TYPE_REG);
+		pb_uint(&fd, 3, p->files[p->fds[i].file].kind == DP_INET ? FD_TYPE_INETSK : FD_TYPE_REG);
 		pb_uint(&fd, 4, p->fds[i].fd);
 		entry(&fdinfo, &fd);
 	}
@@ -614,4 +691,16 @@ fail:
 	pb_free(&w.pstree);
 	pb_free(&w.files);
 	return -1;
+}
+
+bool ci_has_tcp(const struct dp_set *set)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < set->nprocs; i++)
+		for (j = 0; j < set->procs[i].nfiles; j++)
+			if (!set->procs[i].problems[0] && set->procs[i].files[j].inet &&
+			    set->procs[i].files[j].inet->tcp)
+				return true;
+	return false;
 }

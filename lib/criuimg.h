@@ -9,6 +9,7 @@
 #ifndef ORTHROS_LIB_CRIUIMG_H
 #define ORTHROS_LIB_CRIUIMG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "deadkernel.h"
@@ -21,5 +22,8 @@
  * processes written, or -1 (err).
  */
 int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err, size_t errlen);
+
+/* Does a process of set hold an established TCP connection (criu --tcp-established)? */
+bool ci_has_tcp(const struct dp_set *set);
 
 #endif

@@ -432,7 +432,7 @@ static int btf_type(struct dk *dk, const char *type, int *id)
 
 /* Find a member by name, looking into anonymous structs and unions. */
 static int btf_member(const struct btf *btf, int id, const char *name, size_t nlen,
-		      uint32_t *bits, int *mtype)
+		      uint32_t *bits, uint32_t *bitsize, int *mtype)
 {
 	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
 	const struct btf_member *m;
@@ -448,13 +448,12 @@ static int btf_member(const struct btf *btf, int id, const char *name, size_t nl
 		if (mname && *mname) {
 			if (strlen(mname) != nlen || strncmp(mname, name, nlen))
 				continue;
-			if (btf_member_bitfield_size(t, i))
-				return -2;
+			*bitsize = btf_member_bitfield_size(t, i);
 			*bits = btf_member_bit_offset(t, i);
 			*mtype = m->type;
 			return 0;
 		}
-		if (!btf_member(btf, m->type, name, nlen, &sub, mtype)) {
+		if (!btf_member(btf, m->type, name, nlen, &sub, bitsize, mtype)) {
 			*bits = btf_member_bit_offset(t, i) + sub;
 			return 0;
 		}
@@ -462,8 +461,9 @@ static int btf_member(const struct btf *btf, int id, const char *name, size_t nl
 	return -1;
 }
 
+/* The member at path: its bit offset, bit-field size (0: none), type. */
 static int member_path(struct dk *dk, const char *type, const char *path,
-		       uint32_t *off, int *mtype)
+		       uint32_t *bit_off, uint32_t *bitsize, int *mtype)
 {
 	const char *p = path;
 	uint32_t total = 0;
@@ -471,28 +471,46 @@ static int member_path(struct dk *dk, const char *type, const char *path,
 
 	if (btf_type(dk, type, &id))
 		return -1;
+	*bitsize = 0;
 	while (*p) {
 		size_t n = strcspn(p, ".");
 		uint32_t bits;
-		int r = btf_member(dk->btf, id, p, n, &bits, &id);
 
-		if (r == -2)
-			return dk_fail(dk, "%s.%s is a bit field", type, path);
-		if (r || bits % 8)
+		if (*bitsize || btf_member(dk->btf, id, p, n, &bits, bitsize, &id))
 			return dk_fail(dk, "BTF: %s has no member %s", type, path);
-		total += bits / 8;
+		total += bits;
 		p += n + (p[n] == '.');
 	}
-	*off = total;
+	*bit_off = total;
 	*mtype = id;
 	return 0;
 }
 
 int dk_offset(struct dk *dk, const char *type, const char *path, uint32_t *off)
 {
+	uint32_t bits, bitsize;
 	int mtype;
 
-	return member_path(dk, type, path, off, &mtype);
+	if (member_path(dk, type, path, &bits, &bitsize, &mtype))
+		return -1;
+	if (bitsize)
+		return dk_fail(dk, "%s.%s is a bit field", type, path);
+	if (bits % 8)
+		return dk_fail(dk, "BTF: %s.%s is not byte aligned", type, path);
+	*off = bits / 8;
+	return 0;
+}
+
+int dk_bitfield(struct dk *dk, const char *type, const char *path, uint32_t *bit_off,
+		uint32_t *bits)
+{
+	int mtype;
+
+	if (member_path(dk, type, path, bit_off, bits, &mtype))
+		return -1;
+	if (!*bits)
+		return dk_fail(dk, "%s.%s is not a bit field", type, path);
+	return 0;
 }
 
 int dk_sizeof(struct dk *dk, const char *type, uint32_t *size)
@@ -511,10 +529,10 @@ int dk_sizeof(struct dk *dk, const char *type, uint32_t *size)
 int dk_array_len(struct dk *dk, const char *type, const char *path, uint32_t *n)
 {
 	const struct btf_type *t;
-	uint32_t off;
+	uint32_t off, bitsize;
 	int mtype;
 
-	if (member_path(dk, type, path, &off, &mtype))
+	if (member_path(dk, type, path, &off, &bitsize, &mtype))
 		return -1;
 	t = btf__type_by_id(dk->btf, btf__resolve_type(dk->btf, mtype));
 	if (!t || !btf_is_array(t))

@@ -87,6 +87,9 @@ int dk_symbol(struct dk *dk, const char *name, uint64_t *addr);
 /* Offset of a member path ("i_data.i_pages") in a type ("struct inode"). */
 int dk_offset(struct dk *dk, const char *type, const char *path, uint32_t *off);
 int dk_sizeof(struct dk *dk, const char *type, uint32_t *size);
+/* Bit offset and width of a bit-field member. */
+int dk_bitfield(struct dk *dk, const char *type, const char *path, uint32_t *bit_off,
+		uint32_t *bits);
 /* Element count of an array member. */
 int dk_array_len(struct dk *dk, const char *type, const char *path, uint32_t *n);
 /* Value of an enumerator (any enum), e.g. "PG_dirty". */
@@ -124,6 +127,14 @@ static inline bool dk_xa_is_value(uint64_t entry)
 {
 	return entry & 1;
 }
+
+/*
+ * Nodes of the red-black tree at root (struct rb_root) in order, as
+ * addresses of their struct rb_node; left and right are the offsets of
+ * rb_left and rb_right in struct rb_node.
+ */
+int dk_rb_walk(struct dk *dk, uint64_t root, uint32_t left, uint32_t right, dk_node_fn fn,
+	       void *arg);
 
 /* Ranges [first, last] of the maple tree at mt with non-NULL entries. */
 typedef int (*dk_mt_fn)(struct dk *dk, uint64_t first, uint64_t last,

@@ -106,6 +106,41 @@ int dk_hlist_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 	return 0;
 }
 
+/* ---- Red-black trees ---- */
+
+#define RB_MAX_DEPTH	128	/* a red-black tree of 2^64 nodes is shallower */
+
+int dk_rb_walk(struct dk *dk, uint64_t root, uint32_t left, uint32_t right, dk_node_fn fn,
+	       void *arg)
+{
+	uint64_t stack[RB_MAX_DEPTH], node;
+	unsigned long n = 0;
+	int depth = 0, r;
+
+	if (dk_read_u64(dk, root, &node))
+		return dk_fail(dk, "rbtree at 0x%llx unreadable: %s", H(root), dk_error(dk));
+	for (;;) {
+		while (node) {		/* down the left spine */
+			if (!dk_kernel_addr(node) || depth == RB_MAX_DEPTH)
+				return dk_fail(dk, "rbtree at 0x%llx: bad node 0x%llx at depth %d",
+					       H(root), H(node), depth);
+			stack[depth++] = node;
+			if (dk_read_u64(dk, node + left, &node))
+				return dk_fail(dk, "rbtree at 0x%llx: node unreadable", H(root));
+		}
+		if (!depth)
+			return 0;
+		node = stack[--depth];
+		if (++n > DK_LIST_MAX)
+			return dk_fail(dk, "rbtree at 0x%llx: more than %u nodes", H(root), DK_LIST_MAX);
+		r = fn(dk, node, arg);
+		if (r)
+			return r;
+		if (dk_read_u64(dk, node + right, &node))
+			return dk_fail(dk, "rbtree at 0x%llx: node unreadable", H(root));
+	}
+}
+
 /* ---- XArray ---- */
 
 struct xa_walk {

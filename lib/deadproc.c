@@ -14,6 +14,7 @@
 
 #include "deadfs.h"
 #include "deadproc.h"
+#include "deadsock.h"
 
 #define PAGE_SIZE	4096ULL
 #define MAX_PROCS	4096
@@ -419,7 +420,15 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	f->mode = mode;
 	f->unlinked = !nlink;
 	f->kind = S_ISREG(mode) || S_ISCHR(mode) || S_ISDIR(mode) ? DP_REG :
-		  S_ISFIFO(mode) ? DP_PIPE : DP_OTHER;
+		  S_ISFIFO(mode) ? DP_PIPE : S_ISSOCK(mode) ? DP_INET : DP_OTHER;
+	if (f->kind == DP_INET) {
+		const char *why;
+
+		f->inet = calloc(1, sizeof(*f->inet));
+		why = f->inet ? dp_read_inet(c->dk, file, f->inet) : "out of memory";
+		if (why)
+			problem(p, "socket (inode %llu): %s", H(f->ino), why);
+	}
 	if (f->kind == DP_REG &&
 	    dk_dentry_path(c->dk, &l->fs, mnt, dentry, f->path, sizeof(f->path))) {
 		problem(p, "file 0x%llx: no path: %s", H(file), dk_error(c->dk));
@@ -793,6 +802,8 @@ void dp_set_free(struct dp_set *set)
 			free(p->threads[j].xsave);
 		for (j = 0; j < p->npages_runs; j++)
 			free(p->pages[j].pfn);
+		for (j = 0; j < p->nfiles; j++)
+			dp_inet_free(p->files[j].inet);
 		free(p->threads);
 		free(p->vmas);
 		free(p->pages);

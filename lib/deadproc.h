@@ -60,7 +60,28 @@ struct dp_creds {
 };
 
 /* A file as it was opened, or as it was mapped. */
-enum dp_file_kind { DP_REG, DP_PIPE, DP_OTHER };
+enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_OTHER };
+
+/* An established TCP connection: sequence numbers, windows, queued data. */
+struct dp_tcp {
+	uint32_t inq_seq, inq_len;	/* rcv_nxt; bytes received, not yet read */
+	uint32_t outq_seq, outq_len;	/* write_seq; bytes not yet acknowledged */
+	uint32_t unsq_len;		/* of those, not yet sent */
+	unsigned char *inq, *outq;
+	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;
+	uint32_t opt_mask, snd_wscale, rcv_wscale, mss_clamp, timestamp;
+	bool nodelay;
+};
+
+/* An IPv4 TCP or UDP socket. Addresses as in memory (network order). */
+struct dp_inet {
+	uint32_t type, proto, state;	/* SOCK_*, IPPROTO_*, TCP_* numbering */
+	uint32_t src_addr, dst_addr;
+	uint16_t src_port, dst_port;	/* host order */
+	uint32_t backlog, rcvbuf, sndbuf;
+	bool reuseaddr;
+	struct dp_tcp *tcp;		/* ESTABLISHED TCP only */
+};
 
 struct dp_file {
 	uint64_t addr;			/* struct file in the dead kernel */
@@ -70,6 +91,7 @@ struct dp_file {
 	uint64_t pos, size, ino;
 	uint32_t mode;
 	bool unlinked;
+	struct dp_inet *inet;		/* DP_INET */
 };
 
 struct dp_fd {

@@ -31,7 +31,7 @@ struct fc_layout {
 	uint32_t i_mapping, i_dentry;
 	uint32_t d_alias;
 	struct dk_fs_layout fs;
-	uint32_t as_pages;
+	uint32_t as_pages, as_nrpages;
 	uint32_t pg_flags, pg_mapping, pg_index, pg_order, pg_size;
 	int64_t pg_dirty, pg_writeback, pg_head;
 };
@@ -60,6 +60,7 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 		{ "struct inode", "i_dentry", &l->i_dentry },
 		{ "struct dentry", "d_u.d_alias", &l->d_alias },
 		{ "struct address_space", "i_pages", &l->as_pages },
+		{ "struct address_space", "nrpages", &l->as_nrpages },
 		{ "struct page", "flags", &l->pg_flags },
 		{ "struct page", "mapping", &l->pg_mapping },
 		{ "struct page", "index", &l->pg_index },
@@ -164,15 +165,19 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	struct scan_ctx *c = arg;
 	struct fc_sb *sb = c->sb;
 	struct fc_file f, *files;
-	uint64_t alias = 0;
+	uint64_t alias = 0, nrpages;
 
 	if (read_inode(dk, c, node - c->l.i_sb_list, &f))
 		return -1;
 	if (!S_ISREG(f.mode) || f.ino < EXT4_FIRST_INO || !dk_kernel_addr(f.mapping))
 		return 0;
-	if (file_folios(dk, c, &f) < 0)
+	if (dk_read_u64(dk, f.mapping + c->l.as_nrpages, &nrpages) || file_folios(dk, c, &f) < 0)
 		return -1;
-	if (!f.nfolios)
+	/*
+	 * Clean pages count too: written back, their blocks may still wait
+	 * for a journal commit that never came. fc_migrate() checks the disk.
+	 */
+	if (!f.nfolios && !nrpages)
 		return 0;
 	if (dk_hlist_walk(dk, f.inode + c->l.i_dentry, first_alias, &alias) < 0 ||
 	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f.path,
@@ -352,27 +357,55 @@ static int open_target(int mntfd, const struct fc_file *f, bool *fresh, FILE *re
 	return fd;
 }
 
+/*
+ * Does the file on disk lack data in [off, off + len)? A hole, or past its
+ * end: the dead kernel wrote the page back but the journal never committed
+ * its blocks (data=ordered writes data first, then commits the metadata).
+ */
+static bool missing_on_disk(int fd, uint64_t off, uint64_t len, uint64_t disk_size)
+{
+	off_t data;
+
+	if (off + len > disk_size)
+		return true;
+	data = lseek(fd, off, SEEK_DATA);
+	if (data < 0 || (uint64_t)data > off)
+		return true;
+	return (uint64_t)lseek(fd, off, SEEK_HOLE) < off + len;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
+}
+
 static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_file *f,
 			FILE *report, struct fc_totals *t)
 {
-	uint64_t pages = 0, bytes = 0, want, have = 0;
+	uint64_t pages = 0, bytes = 0, want, have = 0, clean = 0, disk_size;
 	const char *name = f->path[0] ? f->path : "(no cached name)";
 	unsigned char *buf = malloc(512 * PAGE_SIZE);
+	struct stat st;
 	bool fresh;
 	size_t i;
 	int fd = -1;
 
 	if (!buf)
 		goto fail_errno;
-	if (!f->nlink) {
-		fprintf(report, "fcm: %s: NOT written: unlinked while open (inode %llu, %zu dirty folios)\n",
-			name, H(f->ino), f->nfolios);
-		goto fail;
+	if (!f->nlink) {	/* its data would go with its last close anyway */
+		if (f->nfolios)
+			fprintf(report, "fcm: %s: not written: unlinked while open (inode %llu, %zu dirty folios)\n",
+				name, H(f->ino), f->nfolios);
+		free(buf);
+		t->files--;
+		return 0;
 	}
 	fd = open_target(mntfd, f, &fresh, report);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st))
 		goto fail_errno;
-	if (fresh) {	/* every cached page is needed, dirty or not */
+	disk_size = fresh ? 0 : st.st_size;
+	/* Clean pages are needed where the disk lacks them: look at all. */
+	if (fresh || missing_on_disk(fd, 0, f->size, disk_size)) {
 		c->all = true;
 		if (file_folios(dk, c, f) < 0) {
 			fprintf(report, "fcm: %s: NOT written: %s\n", name, dk_error(dk));
@@ -382,21 +415,34 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 	for (i = 0; i < f->nfolios; i++) {
 		const struct fc_folio *fo = &f->folios[i];
 		uint64_t off = fo->index * PAGE_SIZE, len = fo->npages * PAGE_SIZE;
+		bool missing;
 
 		if (off >= f->size)	/* past the end: truncated meanwhile */
 			continue;
 		if (len > f->size - off)
 			len = f->size - off;
+		missing = fresh || missing_on_disk(fd, off, len, disk_size);
+		if (!fo->dirty && !missing)
+			continue;	/* on disk already */
 		if (dk_read_phys(dk, fo->pfn * PAGE_SIZE, buf, len)) {
 			fprintf(report, "fcm: %s: NOT written: page %llu: %s\n", name,
 				H(fo->index), dk_error(dk));
 			goto fail;
 		}
+		have += (len + PAGE_SIZE - 1) / PAGE_SIZE;
+		if (!fo->dirty && all_zero(buf, len))
+			continue;	/* a hole reads as zeros anyway */
 		if (write_all(fd, buf, len, off))
 			goto fail_errno;
 		pages += fo->npages;
 		bytes += len;
-		have += (len + PAGE_SIZE - 1) / PAGE_SIZE;
+		clean += !fo->dirty;
+	}
+	if (!pages && !fresh && disk_size == f->size) {
+		close(fd);		/* nothing was missing */
+		free(buf);
+		t->files--;
+		return 0;
 	}
 	if (ftruncate(fd, f->size) || fsync(fd))
 		goto fail_errno;
@@ -410,8 +456,8 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 			name, H(have), H(want));
 		goto fail;
 	}
-	fprintf(report, "fcm: %s: %s %llu pages, %llu bytes; size %llu\n", name,
-		fresh ? "re-created with" : "wrote", H(pages), H(bytes), H(f->size));
+	fprintf(report, "fcm: %s: %s %llu pages (%llu clean but not on disk), %llu bytes; size %llu\n",
+		name, fresh ? "re-created with" : "wrote", H(pages), H(clean), H(bytes), H(f->size));
 	t->written++;
 	t->recreated += fresh;
 	free(buf);

@@ -32,7 +32,7 @@ struct fc_file {
 	uint64_t ino, size;
 	uint32_t generation, mode, uid, gid, nlink;
 	char path[FC_PATH_MAX];		/* from the fs root; "" if no name is cached */
-	struct fc_folio *folios;	/* the dirty ones, by index */
+	struct fc_folio *folios;	/* the dirty ones, by index (all, once migrating) */
 	size_t nfolios;
 };
 
@@ -40,7 +40,7 @@ struct fc_sb {
 	uint64_t addr;
 	char id[32];			/* s_id, e.g. "vdc" */
 	unsigned char uuid[16];
-	struct fc_file *files;		/* only files with dirty data */
+	struct fc_file *files;		/* files with cached pages */
 	size_t nfiles;
 };
 

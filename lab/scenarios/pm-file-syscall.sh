@@ -39,7 +39,40 @@ start_workload() {
 	done
 	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_DIR/pmwork.log | head -n1" >"$RUN/pm.pid"
 	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(pm_pid)" || return
+	[ "$PM_WORKLOAD" != net ] || start_peer || return
 	guest "tail -n 2 $PM_DIR/pmwork.log"
+}
+
+# The net workload's peer: on the host, through the service NIC's forwards.
+start_peer() {
+	setsid "$BUILD/bin/pmpeer" --tcp "127.0.0.1:$(host_port net-svc 7000)" \
+		--udp "127.0.0.1:$(host_port net-svc udp:7001)" --log "$RUN/peer.log" \
+		--duration 900 </dev/null >/dev/null 2>&1 &
+	echo $! >"$RUN/peer.pid"
+	until grep -q 'pmpeer: ok' "$RUN/peer.log" 2>/dev/null; do
+		grep 'FAIL' "$RUN/peer.log" 2>/dev/null && { fail "the peer failed"; return 1; }
+		kill -0 "$(cat "$RUN/peer.pid")" 2>/dev/null || { fail "the peer exited"; return 1; }
+		sleep 1
+	done
+	until [ "$(guest "grep -c alive $PM_DIR/pmwork.log || true")" -ge 6 ]; do sleep 1; done
+	log "peer: $(tail -n 1 "$RUN/peer.log")"
+}
+
+# The peer never reconnected, never saw a wrong byte, and goes on.
+check_peer() {
+	local before after
+	before=$(grep -c 'pmpeer: ok' "$RUN/peer.log")
+	sleep 5
+	after=$(grep -c 'pmpeer: ok' "$RUN/peer.log")
+	grep -E 'stall|resumed' "$RUN/peer.log" | tail -n 2
+	if grep FAIL "$RUN/peer.log"; then
+		fail "the peer saw the connection break or a wrong byte"
+		return 1
+	fi
+	grep -q 'resumed after' "$RUN/peer.log" || { fail "the peer's stream did not resume"; return 1; }
+	[ "$after" -gt "$before" ] || { fail "the peer makes no progress"; return 1; }
+	[ "$(grep -c 'pmpeer: connected' "$RUN/peer.log")" = 1 ] || { fail "the peer connected more than once"; return 1; }
+	log "ok: peer: $(tail -n 1 "$RUN/peer.log")"
 }
 
 crash_1stos() {
@@ -64,7 +97,7 @@ wait_kdump() {
 # What the timing means in orthros-pm's report of the dead threads.
 expected_state() {
 	case "$PM_TIMING" in
-	syscall) echo "in system call (35|230|7|23|202|0)," ;;	# nanosleep, clock_nanosleep, poll, select, futex, read
+	syscall) echo "in system call (35|230|7|271|23|202|0|45)," ;;	# nanosleep, clock_nanosleep, poll, ppoll, select, futex, read, recvfrom
 	write) echo "in system call (1|18)," ;;			# write, pwrite64
 	user) echo "in user code" ;;
 	esac
@@ -77,8 +110,11 @@ check_restore() {
 	expect_eq "orthros-pm exit status" "$(guest_on b cat /run/pm.rc)" 0 || return
 	grep -Eq "pm:   thread [0-9]+: $(expected_state)" "$RUN/pm.log" ||
 		{ fail "no thread was caught $PM_TIMING ($(expected_state))"; return 1; }
-	expect_eq "pmwork runs in the crash kernel with its PID" \
-		"$(guest_on b cat /proc/"$(pm_pid)"/comm)" pmwork
+	if ! expect_eq "pmwork runs in the crash kernel with its PID" \
+		"$(guest_on b cat /proc/"$(pm_pid)"/comm)" pmwork; then
+		guest_on b "tail -n 5 $PM_DIR/pmwork.log; dmesg | tail -n 5"
+		return 1
+	fi
 }
 
 check_running() {
@@ -94,4 +130,5 @@ check_running() {
 	[ "$after" -gt "$before" ] || { fail "pmwork does not go on ($before -> $after alive lines)"; return 1; }
 	log "ok: $(cat "$RUN/alive-before") alive lines before the crash, $after now"
 	guest_on b "kill -0 $(pm_pid)" || { fail "pmwork is gone"; return 1; }
+	[ "$PM_WORKLOAD" != net ] || check_peer
 }

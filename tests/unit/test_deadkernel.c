@@ -290,6 +290,42 @@ TEST(dk_walks_lists_and_rejects_broken_ones)
 	img_free(&m);
 }
 
+/* ---- Red-black trees ---- */
+
+/* rb_node: parent_color, right, left (the kernel's order). */
+static uint64_t rb(struct img *m, uint64_t left, uint64_t right)
+{
+	uint64_t n = alloc(m, 24, 8);
+
+	P(m, n)[1] = right ? DM(right) : 0;
+	P(m, n)[2] = left ? DM(left) : 0;
+	return n;
+}
+
+TEST(dk_walks_rbtrees_in_order_and_rejects_cycles)
+{
+	struct visits v = { 0 };
+	uint64_t root, a, b, c, d, e;
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	a = rb(&m, 0, 0), c = rb(&m, 0, 0), e = rb(&m, 0, 0);
+	b = rb(&m, a, c), d = rb(&m, b, e);
+	root = alloc(&m, 8, 8);
+	P(&m, root)[0] = DM(d);
+	dk = img_open(&m);
+	CHECK(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v) == 0);
+	CHECK(v.n == 5 && v.item[0] == DM(a) && v.item[1] == DM(b) && v.item[2] == DM(c) &&
+	      v.item[3] == DM(d) && v.item[4] == DM(e));
+	dk_close(dk);
+	P(&m, a)[2] = DM(d);		/* a's left child is the root: an endless spine */
+	dk = img_open(&m);
+	CHECK_ERR(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v), "at depth 128");
+	dk_close(dk);
+	img_free(&m);
+}
+
 /* ---- XArray ---- */
 
 struct xa_seen {
@@ -629,7 +665,7 @@ TEST(dk_open_takes_layouts_from_btf_and_checks_them)
 	struct dk *dk = NULL;
 	struct img m;
 	uint64_t addr;
-	uint32_t v;
+	uint32_t v, bits;
 	int64_t e;
 
 	make_btf(btf);
@@ -657,6 +693,8 @@ TEST(dk_open_takes_layouts_from_btf_and_checks_them)
 		CHECK(dk_symbol(dk, "super_blocks", &addr) == 0 && addr == 0xffffffff82000200ULL);
 		CHECK_ERR(dk_symbol(dk, "helper", &addr), "no symbol helper");
 		CHECK_ERR(dk_offset(dk, "struct page", "bits", &v), "is a bit field");
+		CHECK(dk_bitfield(dk, "struct page", "bits", &v, &bits) == 0 && v == 256 && bits == 3);
+		CHECK_ERR(dk_bitfield(dk, "struct page", "flags", &v, &bits), "is not a bit field");
 		CHECK_ERR(dk_offset(dk, "struct page", "lru", &v), "has no member lru");
 		CHECK_ERR(dk_offset(dk, "struct inode", "i_size", &v), "BTF has no struct inode");
 		CHECK(dk_array_len(dk, "struct maple_range_64", "pivot", &v) == 0 && v == 15);

@@ -3,56 +3,83 @@
  * pmwork: a workload that is crashed under (a kernel panic), restored by
  * CRIU in another kernel and goes on running, checking itself all along:
  * its memory, FPU/SSE and integer registers, file data and file offsets,
- * threads, mutex state and pid. One write(2) per status line on stdout.
+ * threads, mutex state, pid, and TCP and UDP sockets with a peer (pmpeer)
+ * on the other side. One write(2) per status line on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pmnet.h"
+
 #define REC_SIZE	64
 #define REC_MAGIC	0x4b525750u			/* "PWRK" */
 #define CAP_RECS	((64u << 20) / REC_SIZE)	/* records.dat restarts */
 #define CHUNK_RECS	((8u << 20) / REC_SIZE)		/* per write (write timing) */
-#define MEM_WORDS	((32u << 20) / 8)
+/* The checked buffer: 32 MiB, or PMWORK_MEM_MIB (the restore benchmark). */
+static size_t mem_words = (32u << 20) / 8;
+#define MEM_WORDS	mem_words
 #define NWORK		4
 #define BLOCK		(1u << 20)			/* threads, write timing */
 #define NBLOCKS		64				/* thread-<i>.dat: 64 MiB */
 #define BLOCK_MAGIC	0x42545750u			/* "PWTB" */
 #define STALL_ROUNDS	60
+#define NET_BLOCK	(8u << 20)			/* net, write timing */
+#define NET_SLOTS	8				/* net.dat: 64 MiB */
 #define NSEC		1000000000ull
 #define MEM_WORD(i)	((uint64_t)((i) * 0x9e3779b97f4a7c15ull) ^ mem_seed)
 
 enum { T_SYSCALL, T_WRITE, T_USER };
+enum { W_FILE, W_THREADS, W_NET };
 
 static const char usage_text[] =
-"usage: pmwork file|threads syscall|write|user DIR\n"
+"usage: pmwork file|threads|net syscall|write|user DIR\n"
 "Runs until SIGTERM/SIGINT (exit 0) checking itself, to notice what a restore\n"
 "in another kernel after a crash lost. Makes DIR (one level). stdout lines:\n"
 "\"pmwork: start WORKLOAD TIMING pid=P\" when set up; about once a second\n"
-"\"pmwork: alive round=N seq=S gen=G\" (file) or \"... counter=C\" (threads),\n"
-"N += 1 a line; \"pmwork: FAIL WHAT\" (exit 1); \"pmwork: stop round=N\".\n"
+"\"pmwork: alive round=N seq=S gen=G\" (file), \"... counter=C\" (threads) or\n"
+"\"... tcp_in=I tcp_out=O udp=U\" (net), N += 1 a line; \"pmwork: FAIL WHAT\"\n"
+"(exit 1); \"pmwork: stop round=N\".\n"
 "file     pwrite()s 64-byte records {\"PWRK\", 0, seq, payload, crc32} at\n"
 "         seq*64 to DIR/records.dat (truncated at start; again at 64 MiB,\n"
 "         seq from 0, gen+1), reading each write's ends back; each round a\n"
 "         2nd fd read()s on to the end, every 2nd the whole file is checked.\n"
 "threads  4 workers count under an error-checking mutex, checking their own\n"
 "         counts and tids; the main thread checks the sums and a hash.\n"
-"syscall  mostly in nanosleep: 50 ms a record (workers: 10 ms a step)\n"
+"net      listens on TCP 0.0.0.0:7000, is bound to UDP 0.0.0.0:7001 (the\n"
+"         peer: pmpeer; tests/workloads/pmnet.h). Accepts one connection,\n"
+"         checks each byte from it against the client stream (pmnet_pat(k,\n"
+"         0xC1) at offset k) and answers each read with as many bytes of its\n"
+"         own (0x5E): I = O. The client's end (FIN) gives \"pmwork: tcp end\n"
+"         tcp_in=I tcp_out=O\" and the checks of it stop; a reset, an error or\n"
+"         no byte in 60 rounds is a FAIL. Answers each datagram {\"PUDP\", 0,\n"
+"         u64 client_seq} (client_seq must grow) with {\"PUDP\", 0, u64\n"
+"         server_seq, u64 client_seq}, server_seq U = 1, 2, 3... Each round the\n"
+"         3 sockets' types, addresses and peer are checked.\n"
+"syscall  mostly in nanosleep: 50 ms a record (workers: 10 ms a step); net:\n"
+"         in poll() (pmpeer sends every 50 ms)\n"
 "write    mostly in pwrite: 8 MiB a write (workers: 1 MiB blocks to\n"
-"         DIR/thread-I.dat, wrapping at 64 MiB, read back)\n"
-"user     mostly computing: a ~0.5 s (workers ~0.2 s) floating-point loop\n"
-"         compared bit for bit with its result at start\n"
-"Always: a 32 MiB buffer checked each round; pid unchanged.\n";
+"         DIR/thread-I.dat, wrapping at 64 MiB, read back; net: 8 MiB blocks\n"
+"         to DIR/net.dat, wrapping at 64 MiB, the last one read back each\n"
+"         round, the network looked at between blocks)\n"
+"user     mostly computing: a ~0.5 s (workers ~0.2 s, net ~0.3 s between\n"
+"         looks at the network) floating-point loop compared bit for bit\n"
+"         with its result at start\n"
+"Always: a 32 MiB buffer (PMWORK_MEM_MIB in the environment: that many MiB)\n"
+"checked each round; pid unchanged.\n";
 
 static const char *const timings[] = { "syscall", "write", "user" };
 static int timing;
@@ -244,7 +271,7 @@ static void mem_check(void)
 {
 	for (size_t i = 0; i < MEM_WORDS; i++)
 		if (mem[i] != MEM_WORD(i))
-			fail("memory: word %zu of the 32 MiB buffer is %#" PRIx64
+			fail("memory: word %zu of the buffer is %#" PRIx64
 			     ", expected %#" PRIx64, i, mem[i], MEM_WORD(i));
 }
 
@@ -566,6 +593,243 @@ static uint64_t run_threads(const char *dir)
 	return round;
 }
 
+/*
+ * The net workload: one TCP connection whose streams are checked at every
+ * byte, datagrams answered with a sequence kept in memory, and its sockets.
+ */
+static struct {
+	int lfd, ufd, cfd, ended, wfd;
+	struct sockaddr_in local, peer;	/* cfd's, at accept */
+	uint64_t tin, tout, useq, cseq, round, last_in, still, blocks;
+	uint64_t *wbuf, *rbuf;		/* write timing: a block of net.dat */
+	uint8_t buf[64 << 10];
+} net;
+
+static int net_socket(int type, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int one = 1, fd = socket(AF_INET, type, 0);
+
+	if (fd < 0 || (type == SOCK_STREAM &&
+		       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(fd, 4)))
+		fail("%s port %d: %s", type == SOCK_STREAM ? "tcp" : "udp", port,
+		     strerror(errno));
+	return fd;
+}
+
+static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_family == b->sin_family && a->sin_port == b->sin_port &&
+	       a->sin_addr.s_addr == b->sin_addr.s_addr;
+}
+
+/* Whether fd still is the socket it was: type, listening, addresses. */
+static void net_check_sock(int fd, const char *what, int type,
+			   const struct sockaddr_in *self, const struct sockaddr_in *peer)
+{
+	struct sockaddr_in a = { 0 }, p = { 0 };
+	socklen_t al = sizeof(a), pl = sizeof(p), tl = sizeof(int), ll = sizeof(int);
+	int t = -1, lis = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &tl) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &lis, &ll) ||
+	    getsockname(fd, (struct sockaddr *)&a, &al) ||
+	    (peer && getpeername(fd, (struct sockaddr *)&p, &pl)))
+		fail("sockets: the %s socket: %s", what, strerror(errno));
+	if (t != type || lis != (fd == net.lfd) || !same_addr(&a, self) ||
+	    (peer && !same_addr(&p, peer)))
+		fail("sockets: the %s socket changed: type %d, listening %d, port %d, "
+		     "peer port %d (were %d, %d, %d, %d)", what, t, lis,
+		     ntohs(a.sin_port), ntohs(p.sin_port), type, fd == net.lfd,
+		     ntohs(self->sin_port), peer ? ntohs(peer->sin_port) : 0);
+}
+
+static void net_accept(void)
+{
+	socklen_t pl = sizeof(net.peer), ll = sizeof(net.local);
+	int fd = accept(net.lfd, (struct sockaddr *)&net.peer, &pl);
+
+	if (fd < 0 && (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED))
+		return;
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&net.local, &ll))
+		fail("tcp: accept: %s", strerror(errno));
+	net.cfd = fd;	/* the only one: the listening socket is not polled again */
+}
+
+/* Checks what the client sent and answers with as many bytes. */
+static void net_tcp(void)
+{
+	ssize_t n = read(net.cfd, net.buf, sizeof(net.buf)), w;
+	size_t k;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0)
+		fail("tcp: read at offset %" PRIu64 ": %s", net.tin, strerror(errno));
+	if (!n) {
+		net.ended = 1;
+		say("tcp end tcp_in=%" PRIu64 " tcp_out=%" PRIu64, net.tin, net.tout);
+		return;
+	}
+	k = pmnet_check(net.buf, n, net.tin, PMNET_CLIENT);
+	if (k < (size_t)n)
+		fail("tcp: byte %" PRIu64 " from the client is %#x, expected %#x",
+		     net.tin + k, net.buf[k], pmnet_pat(net.tin + k, PMNET_CLIENT));
+	net.tin += n;
+	pmnet_fill(net.buf, n, net.tout, PMNET_SERVER);
+	for (uint8_t *p = net.buf; n > 0; p += w, n -= w, net.tout += w) {
+		w = send(net.cfd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0)
+			fail("tcp: send at offset %" PRIu64 ": %s", net.tout,
+			     w ? strerror(errno) : "nothing sent");
+	}
+}
+
+static void net_udp(void)
+{
+	for (;;) {
+		union { struct pmnet_req q; uint8_t raw[64]; } in = { 0 };
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(net.ufd, &in, sizeof(in), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+		struct pmnet_rep r;
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		if (n < 0)
+			fail("udp: recvfrom: %s", strerror(errno));
+		if (n != sizeof(in.q) || in.q.magic != PMNET_MAGIC)
+			fail("udp: a datagram of %zd bytes, magic %#x", n, in.q.magic);
+		if (in.q.client_seq <= net.cseq)
+			fail("udp: client_seq %" PRIu64 " after %" PRIu64,
+			     in.q.client_seq, net.cseq);
+		net.cseq = in.q.client_seq;
+		r = (struct pmnet_rep){ PMNET_MAGIC, 0, net.useq + 1, net.cseq };
+		if (sendto(net.ufd, &r, sizeof(r), MSG_DONTWAIT,
+			   (struct sockaddr *)&from, fl) == sizeof(r))
+			net.useq++;	/* a reply not sent is a datagram lost */
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS &&
+			 errno != EINTR)
+			fail("udp: sendto: %s", strerror(errno));
+	}
+}
+
+/* One look at the network, waiting up to ms. */
+static void net_poll(int ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = net.ufd, .events = POLLIN },
+		{ .fd = net.cfd < 0 ? net.lfd : net.ended ? -1 : net.cfd, .events = POLLIN },
+	};
+
+	if (poll(p, 2, ms) < 0) {
+		if (errno != EINTR)
+			fail("poll: %s", strerror(errno));
+		return;
+	}
+	if (p[0].revents)
+		net_udp();
+	if (p[1].revents && net.cfd < 0)
+		net_accept();
+	else if (p[1].revents)
+		net_tcp();
+}
+
+/* Write timing: block b to its slot of net.dat, its two ends read back. */
+static void net_block(void)
+{
+	uint64_t b = net.blocks++, ends[2], words = NET_BLOCK / 8;
+	off_t off = (off_t)(b % NET_SLOTS) * NET_BLOCK;
+
+	net.wbuf[0] = net.wbuf[words - 1] = b;
+	xfer('w', net.wfd, net.wbuf, NET_BLOCK, off, "net.dat");
+	xfer('p', net.wfd, &ends[0], 8, off, "net.dat");
+	xfer('p', net.wfd, &ends[1], 8, off + NET_BLOCK - 8, "net.dat");
+	if (ends[0] != b || ends[1] != b)
+		fail("net.dat: block %" PRIu64 " read back stamped %" PRIu64 "/%" PRIu64,
+		     b, ends[0], ends[1]);
+}
+
+/* Each round: the last block, all read back; the file's size. */
+static void net_check_file(void)
+{
+	uint64_t b = net.blocks - 1, words = NET_BLOCK / 8, want;
+	struct stat st;
+
+	xfer('p', net.wfd, net.rbuf, NET_BLOCK, (off_t)(b % NET_SLOTS) * NET_BLOCK,
+	     "net.dat");
+	for (uint64_t k = 0; k < words; k++) {
+		want = k == 0 || k == words - 1 ? b : mix(k);
+		if (net.rbuf[k] != want)
+			fail("net.dat: word %" PRIu64 " of block %" PRIu64 " is %#" PRIx64
+			     ", expected %#" PRIx64, k, b, net.rbuf[k], want);
+	}
+	want = (net.blocks < NET_SLOTS ? net.blocks : NET_SLOTS) * NET_BLOCK;
+	if (fstat(net.wfd, &st))
+		fail("fstat net.dat: %s", strerror(errno));
+	if ((uint64_t)st.st_size != want)
+		fail("net.dat is %lld bytes, expected %" PRIu64, (long long)st.st_size,
+		     want);
+}
+
+static void round_net(void)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET };
+
+	any.sin_port = htons(PMNET_TCP_PORT);
+	net_check_sock(net.lfd, "listening", SOCK_STREAM, &any, NULL);
+	any.sin_port = htons(PMNET_UDP_PORT);
+	net_check_sock(net.ufd, "udp", SOCK_DGRAM, &any, NULL);
+	if (net.cfd >= 0 && !net.ended) {
+		net_check_sock(net.cfd, "tcp", SOCK_STREAM, &net.local, &net.peer);
+		net.still = net.tin == net.last_in ? net.still + 1 : 0;
+		net.last_in = net.tin;
+		if (net.still >= STALL_ROUNDS)
+			fail("tcp: no byte from the client in %d rounds (at offset %"
+			     PRIu64 ")", STALL_ROUNDS, net.tin);
+	}
+	if (net.blocks)
+		net_check_file();
+	mem_check();
+	say("alive round=%" PRIu64 " tcp_in=%" PRIu64 " tcp_out=%" PRIu64 " udp=%"
+	    PRIu64, ++net.round, net.tin, net.tout, net.useq);
+}
+
+static uint64_t run_net(const char *dir)
+{
+	uint64_t next = mono_ns() + NSEC, now;
+
+	net.lfd = net_socket(SOCK_STREAM, PMNET_TCP_PORT);
+	net.ufd = net_socket(SOCK_DGRAM, PMNET_UDP_PORT);
+	net.cfd = -1;
+	if (timing == T_WRITE) {
+		net.wfd = open_in(dir, "net.dat", O_RDWR | O_CREAT | O_TRUNC);
+		net.wbuf = xmalloc(NET_BLOCK);
+		net.rbuf = xmalloc(NET_BLOCK);
+		for (uint64_t k = 0; k < NET_BLOCK / 8; k++)
+			net.wbuf[k] = mix(k);
+	}
+	say("start net %s pid=%d", timings[timing], (int)pid0);
+	while (!stop) {
+		if (timing == T_WRITE)
+			net_block();
+		if (timing == T_USER)
+			fpu_check("main");
+		now = mono_ns();
+		net_poll(timing != T_SYSCALL || now >= next ? 0 :
+			 next - now >= NSEC ? 1000 : (int)((next - now) / 1000000) + 1);
+		check_ids("main", pid0, main_self);
+		if (round_due(mono_ns(), &next))
+			round_net();
+	}
+	return net.round;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -579,16 +843,18 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-	int threads;
+	static const char *const workloads[] = { "file", "threads", "net" };
+	int work = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
+	while (argc == 4 && work < 3 && strcmp(argv[1], workloads[work]))
+		work++;
 	for (timing = 0; argc == 4 && timing < 3 && strcmp(argv[2], timings[timing]); )
 		timing++;
-	threads = argc == 4 && !strcmp(argv[1], "threads");
-	if (argc != 4 || (!threads && strcmp(argv[1], "file")) || timing == 3) {
+	if (argc != 4 || work == 3 || timing == 3) {
 		fprintf(stderr, "%s", usage_text);
 		return 2;
 	}
@@ -599,12 +865,18 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	if (mkdir(argv[3], 0755) && errno != EEXIST)
 		fail("mkdir %s: %s", argv[3], strerror(errno));
+	if (getenv("PMWORK_MEM_MIB"))
+		mem_words = strtoul(getenv("PMWORK_MEM_MIB"), NULL, 10) << 17;
+	if (!mem_words)
+		mem_words = 1;
 	mem = xmalloc(MEM_WORDS * 8);
 	mem_seed = mix(pid0 ^ mono_ns());
 	for (size_t i = 0; i < MEM_WORDS; i++)
 		mem[i] = MEM_WORD(i);
 	if (timing == T_USER)
-		fpu_calibrate(threads ? NSEC / 5 : NSEC / 2);
-	say("stop round=%" PRIu64, threads ? run_threads(argv[3]) : run_file(argv[3]));
+		fpu_calibrate(work == W_THREADS ? NSEC / 5 :
+			      work == W_NET ? NSEC * 3 / 10 : NSEC / 2);
+	say("stop round=%" PRIu64, work == W_FILE ? run_file(argv[3]) :
+	    work == W_THREADS ? run_threads(argv[3]) : run_net(argv[3]));
 	return 0;
 }

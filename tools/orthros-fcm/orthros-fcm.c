@@ -62,7 +62,7 @@ static void list(const struct fc_scan *scan)
 		const struct fc_sb *sb = &scan->sbs[i];
 
 		uuid_str(sb->uuid, uuid);
-		printf("ext4 %s uuid %s: %zu files with dirty pages\n", sb->id, uuid, sb->nfiles);
+		printf("ext4 %s uuid %s: %zu files with cached pages\n", sb->id, uuid, sb->nfiles);
 		for (j = 0; j < sb->nfiles; j++) {
 			const struct fc_file *f = &sb->files[j];
 			uint64_t pages = 0;
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 		dk_close(dk);
 		return 2;
 	}
-	printf("fcm: %s (uuid %s) was %s in the dead kernel: %zu files with dirty pages\n",
+	printf("fcm: %s (uuid %s) was %s in the dead kernel: %zu files with cached pages\n",
 	       mnt, us, sb->id, sb->nfiles);
 	ret = fc_migrate(dk, sb, mnt, stdout, &t) ? 1 : 0;
 	t2 = now_ms();

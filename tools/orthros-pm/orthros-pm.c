@@ -111,12 +111,15 @@ static int mkdirs(const char *dir)
 	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
 }
 
-/* criu restore, detached: the processes are left running when it exits. */
-static int restore(const char *dir)
+/*
+ * criu restore, detached: the processes are left running when it exits.
+ * Established TCP connections come back through TCP_REPAIR.
+ */
+static int restore(const char *dir, bool tcp)
 {
 	char *argv[] = {
 		"criu", "restore", "-D", (char *)dir, "--restore-detached", "--shell-job",
-		"-v4", "-o", "restore.log", NULL,
+		"-v4", "-o", "restore.log", tcp ? "--tcp-established" : NULL, NULL,
 	};
 	int status;
 	pid_t pid = fork();
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 	printf("pm: images of %d processes in %s (%.0f ms)\n", n, dir, t2 - t1);
 	t3 = t2;
 	if (n && !no_restore) {
-		int r = restore(dir);
+		int r = restore(dir, ci_has_tcp(&set));
 
 		t3 = now_ms();
 		if (r) {

@@ -1,0 +1,7 @@
+# pm-net-user
+# As pm-file-syscall, with pmwork talking TCP and UDP to a peer on the host (through the service NIC's forwards), running user code (floating point) between messages when the 1stOS panics: the TCP connection survives without reconnecting, every byte exact both ways, UDP sequence numbers go on.
+SCENARIO_TIER=feature
+SCENARIO_TIMEOUT=900
+PM_WORKLOAD=net
+PM_TIMING=user
+. "$LAB_DIR/scenarios/pm-file-syscall.sh"

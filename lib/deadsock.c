@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libdeadproc: IPv4 TCP and UDP sockets of a dead kernel. An established
+ * TCP connection is read with its sequence numbers, windows, options and
+ * the bytes still queued both ways (received but not read; written but not
+ * acknowledged), so it can be re-created with TCP_REPAIR and go on with
+ * the peer none the wiser.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deadsock.h"
+
+#define AF_INET_	2
+#define TCP_ESTABLISHED_ 1
+#define TCP_CLOSE_	7
+#define TCP_LISTEN_	10
+#define MAX_QUEUE	(64u << 20)	/* bytes queued on one socket, at most */
+#define MAX_LONG	0x7fffffffffffffffULL	/* MAX_SCHEDULE_TIMEOUT: no time-out */
+#define TCP_NAGLE_OFF	1
+#define TCPI_OPT_TIMESTAMPS 1
+#define TCPI_OPT_SACK	2
+#define TCPI_OPT_WSCALE	4
+#define H(x) ((unsigned long long)(x))
+
+struct bits {
+	uint32_t off, n;
+};
+
+struct sk_layout {
+	uint32_t file_priv, sock_sk, sk_family, sk_state, sk_daddr, sk_saddr, sk_dport, sk_num;
+	uint32_t sk_type, sk_protocol, sk_rcvbuf, sk_sndbuf, sk_rcvtimeo, sk_sndtimeo;
+	uint32_t sk_backlog, sk_rq, sk_wq, sk_rtx;
+	struct bits sk_reuse;
+	uint32_t tp_rcv_nxt, tp_copied_seq, tp_rcv_wup, tp_snd_nxt, tp_snd_una, tp_write_seq;
+	uint32_t tp_snd_wl1, tp_snd_wnd, tp_max_window, tp_rcv_wnd, tp_tsoffset, tp_mstamp;
+	uint32_t tp_mss_clamp;
+	struct bits tp_tstamp_ok, tp_wscale_ok, tp_sack_ok, tp_snd_wscale, tp_rcv_wscale;
+	struct bits tp_nonagle;
+	uint32_t skb_next, skb_rbnode, skb_len, skb_data_len, skb_head, skb_data, skb_end, skb_cb;
+	uint32_t shinfo_nr_frags, shinfo_frag_list, shinfo_frags, frag_size;
+	uint32_t bv_page, bv_len, bv_offset, rb_left, rb_right;
+};
+
+static int layout(struct dk *dk, struct sk_layout *l)
+{
+	const struct {
+		const char *type, *path;
+		uint32_t *off;
+	} f[] = {
+		{ "struct file", "private_data", &l->file_priv },
+		{ "struct socket", "sk", &l->sock_sk },
+		{ "struct sock", "__sk_common.skc_family", &l->sk_family },
+		{ "struct sock", "__sk_common.skc_state", &l->sk_state },
+		{ "struct sock", "__sk_common.skc_daddr", &l->sk_daddr },
+		{ "struct sock", "__sk_common.skc_rcv_saddr", &l->sk_saddr },
+		{ "struct sock", "__sk_common.skc_dport", &l->sk_dport },
+		{ "struct sock", "__sk_common.skc_num", &l->sk_num },
+		{ "struct sock", "sk_type", &l->sk_type },
+		{ "struct sock", "sk_protocol", &l->sk_protocol },
+		{ "struct sock", "sk_rcvbuf", &l->sk_rcvbuf },
+		{ "struct sock", "sk_sndbuf", &l->sk_sndbuf },
+		{ "struct sock", "sk_rcvtimeo", &l->sk_rcvtimeo },
+		{ "struct sock", "sk_sndtimeo", &l->sk_sndtimeo },
+		{ "struct sock", "sk_max_ack_backlog", &l->sk_backlog },
+		{ "struct sock", "sk_receive_queue", &l->sk_rq },
+		{ "struct sock", "sk_write_queue", &l->sk_wq },
+		{ "struct sock", "tcp_rtx_queue", &l->sk_rtx },
+		{ "struct tcp_sock", "rcv_nxt", &l->tp_rcv_nxt },
+		{ "struct tcp_sock", "copied_seq", &l->tp_copied_seq },
+		{ "struct tcp_sock", "rcv_wup", &l->tp_rcv_wup },
+		{ "struct tcp_sock", "snd_nxt", &l->tp_snd_nxt },
+		{ "struct tcp_sock", "snd_una", &l->tp_snd_una },
+		{ "struct tcp_sock", "write_seq", &l->tp_write_seq },
+		{ "struct tcp_sock", "snd_wl1", &l->tp_snd_wl1 },
+		{ "struct tcp_sock", "snd_wnd", &l->tp_snd_wnd },
+		{ "struct tcp_sock", "max_window", &l->tp_max_window },
+		{ "struct tcp_sock", "rcv_wnd", &l->tp_rcv_wnd },
+		{ "struct tcp_sock", "tsoffset", &l->tp_tsoffset },
+		{ "struct tcp_sock", "tcp_mstamp", &l->tp_mstamp },
+		{ "struct tcp_sock", "rx_opt.mss_clamp", &l->tp_mss_clamp },
+		{ "struct sk_buff", "next", &l->skb_next },
+		{ "struct sk_buff", "rbnode", &l->skb_rbnode },
+		{ "struct sk_buff", "len", &l->skb_len },
+		{ "struct sk_buff", "data_len", &l->skb_data_len },
+		{ "struct sk_buff", "head", &l->skb_head },
+		{ "struct sk_buff", "data", &l->skb_data },
+		{ "struct sk_buff", "end", &l->skb_end },
+		{ "struct sk_buff", "cb", &l->skb_cb },
+		{ "struct skb_shared_info", "nr_frags", &l->shinfo_nr_frags },
+		{ "struct skb_shared_info", "frag_list", &l->shinfo_frag_list },
+		{ "struct skb_shared_info", "frags", &l->shinfo_frags },
+		{ "struct bio_vec", "bv_page", &l->bv_page },
+		{ "struct bio_vec", "bv_len", &l->bv_len },
+		{ "struct bio_vec", "bv_offset", &l->bv_offset },
+		{ "struct rb_node", "rb_left", &l->rb_left },
+		{ "struct rb_node", "rb_right", &l->rb_right },
+	};
+	const struct {
+		const char *type, *path;
+		struct bits *b;
+	} b[] = {
+		{ "struct sock", "__sk_common.skc_reuse", &l->sk_reuse },
+		{ "struct tcp_sock", "rx_opt.tstamp_ok", &l->tp_tstamp_ok },
+		{ "struct tcp_sock", "rx_opt.wscale_ok", &l->tp_wscale_ok },
+		{ "struct tcp_sock", "rx_opt.sack_ok", &l->tp_sack_ok },
+		{ "struct tcp_sock", "rx_opt.snd_wscale", &l->tp_snd_wscale },
+		{ "struct tcp_sock", "rx_opt.rcv_wscale", &l->tp_rcv_wscale },
+		{ "struct tcp_sock", "nonagle", &l->tp_nonagle },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
+			return -1;
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		if (dk_bitfield(dk, b[i].type, b[i].path, &b[i].b->off, &b[i].b->n))
+			return -1;
+	return dk_sizeof(dk, "struct bio_vec", &l->frag_size);
+}
+
+static int rd(struct dk *dk, uint64_t va, void *buf, size_t n)
+{
+	return dk_read(dk, va, buf, n);
+}
+
+static int rd32(struct dk *dk, uint64_t va, uint32_t *v)
+{
+	return dk_read(dk, va, v, 4);
+}
+
+static int rdbits(struct dk *dk, uint64_t base, struct bits b, uint32_t *v)
+{
+	uint64_t word = 0;
+
+	if (b.n > 32 || dk_read(dk, base + b.off / 8, &word, (b.off % 8 + b.n + 7) / 8))
+		return -1;
+	*v = (word >> (b.off % 8)) & ((1ULL << b.n) - 1);
+	return 0;
+}
+
+/* Bytes [from, to) of the stream out of one skb carrying [seq, end_seq). */
+struct gather {
+	const struct sk_layout *l;
+	uint32_t from, to;		/* sequence numbers */
+	unsigned char *buf;
+	uint32_t covered;		/* bytes found so far */
+	const char *why;		/* set on a problem */
+};
+
+static int skb_bytes(struct dk *dk, struct gather *g, uint64_t skb)
+{
+	const struct sk_layout *l = g->l;
+	uint32_t seq, len, data_len, end, done, lin, i;
+	uint64_t head, data, frag_list = 0;
+	uint8_t nr = 0;
+
+	if (rd32(dk, skb + l->skb_cb, &seq) || rd32(dk, skb + l->skb_len, &len) ||
+	    rd32(dk, skb + l->skb_data_len, &data_len) || dk_read_u64(dk, skb + l->skb_head, &head) ||
+	    dk_read_u64(dk, skb + l->skb_data, &data) || rd32(dk, skb + l->skb_end, &end) ||
+	    rd(dk, head + end + l->shinfo_nr_frags, &nr, 1) ||
+	    dk_read_u64(dk, head + end + l->shinfo_frag_list, &frag_list))
+		return -1;
+	if (frag_list) {
+		g->why = "a socket buffer with a fragment list";
+		return 1;
+	}
+	if (data_len > len || nr > 17) {
+		g->why = "a corrupt socket buffer";
+		return 1;
+	}
+	lin = len - data_len;
+	/* The skb's payload is a run of len bytes from seq: take what overlaps. */
+	for (done = 0, i = 0; done < len; i++) {
+		uint64_t va = 0, page = 0;
+		uint32_t n, off = 0;
+
+		if (done < lin) {
+			va = data;
+			n = lin;
+		} else {
+			uint64_t fr = head + end + l->shinfo_frags + (uint64_t)(i - (lin > 0)) * l->frag_size;
+			uint64_t pfn;
+
+			if (i - (lin > 0) >= nr || dk_read_u64(dk, fr + l->bv_page, &page) ||
+			    rd32(dk, fr + l->bv_len, &n) || rd32(dk, fr + l->bv_offset, &off) ||
+			    dk_page_to_pfn(dk, page, &pfn))
+				return -1;
+			va = pfn * 4096 + off;	/* a physical address here */
+		}
+		if (n > len - done)
+			n = len - done;
+		{
+			uint32_t s0 = seq + done, s1 = s0 + n;	/* this piece's sequence range */
+			uint32_t a = (int32_t)(g->from - s0) > 0 ? g->from : s0;
+			uint32_t b = (int32_t)(g->to - s1) < 0 ? g->to : s1;
+
+			if ((int32_t)(b - a) > 0) {
+				int r = done < lin ? dk_read(dk, va + (a - s0), g->buf + (a - g->from), b - a) :
+					dk_read_phys(dk, va + (a - s0), g->buf + (a - g->from), b - a);
+
+				if (r)
+					return -1;
+				g->covered += b - a;
+			}
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static int list_skb(struct dk *dk, uint64_t node, void *arg)
+{
+	struct gather *g = arg;
+
+	return skb_bytes(dk, g, node - g->l->skb_next);
+}
+
+static int rb_skb(struct dk *dk, uint64_t node, void *arg)
+{
+	struct gather *g = arg;
+
+	return skb_bytes(dk, g, node - g->l->skb_rbnode);
+}
+
+static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t sk, struct dp_tcp *t)
+{
+	uint32_t copied, snd_una, snd_nxt, tsoffset, v;
+	struct gather g = { .l = l };
+	uint64_t mstamp;
+
+	if (rd32(dk, sk + l->tp_rcv_nxt, &t->inq_seq) || rd32(dk, sk + l->tp_copied_seq, &copied) ||
+	    rd32(dk, sk + l->tp_snd_una, &snd_una) || rd32(dk, sk + l->tp_snd_nxt, &snd_nxt) ||
+	    rd32(dk, sk + l->tp_write_seq, &t->outq_seq) || rd32(dk, sk + l->tp_snd_wl1, &t->snd_wl1) ||
+	    rd32(dk, sk + l->tp_snd_wnd, &t->snd_wnd) || rd32(dk, sk + l->tp_max_window, &t->max_window) ||
+	    rd32(dk, sk + l->tp_rcv_wnd, &t->rcv_wnd) || rd32(dk, sk + l->tp_rcv_wup, &t->rcv_wup) ||
+	    rd32(dk, sk + l->tp_tsoffset, &tsoffset) || dk_read_u64(dk, sk + l->tp_mstamp, &mstamp) ||
+	    rd(dk, sk + l->tp_mss_clamp, &t->mss_clamp, 2))
+		return "TCP state unreadable";
+	t->mss_clamp &= 0xffff;
+	t->inq_len = t->inq_seq - copied;
+	t->outq_len = t->outq_seq - snd_una;
+	t->unsq_len = t->outq_seq - snd_nxt;
+	if (t->inq_len > MAX_QUEUE || t->outq_len > MAX_QUEUE || t->unsq_len > t->outq_len)
+		return "TCP sequence numbers out of range";
+	/* The kernel's TCP clock is in ms since boot, plus the connection's offset. */
+	t->timestamp = (uint32_t)(mstamp / 1000) + tsoffset;
+	if (rdbits(dk, sk, l->tp_tstamp_ok, &v))
+		return "TCP options unreadable";
+	t->opt_mask = v ? TCPI_OPT_TIMESTAMPS : 0;
+	if (rdbits(dk, sk, l->tp_sack_ok, &v))
+		return "TCP options unreadable";
+	t->opt_mask |= v ? TCPI_OPT_SACK : 0;
+	if (rdbits(dk, sk, l->tp_wscale_ok, &v))
+		return "TCP options unreadable";
+	t->opt_mask |= v ? TCPI_OPT_WSCALE : 0;
+	if (rdbits(dk, sk, l->tp_snd_wscale, &t->snd_wscale) ||
+	    rdbits(dk, sk, l->tp_rcv_wscale, &t->rcv_wscale) || rdbits(dk, sk, l->tp_nonagle, &v))
+		return "TCP options unreadable";
+	t->nodelay = v & TCP_NAGLE_OFF;
+	t->inq = calloc(1, t->inq_len + 1);
+	t->outq = calloc(1, t->outq_len + 1);
+	if (!t->inq || !t->outq)
+		return "out of memory";
+	/* Received, not read: [copied_seq, rcv_nxt) from the receive queue. */
+	g.from = copied, g.to = t->inq_seq, g.buf = t->inq;
+	if (dk_list_walk(dk, sk + l->sk_rq, list_skb, &g))
+		return g.why ? g.why : "receive queue unreadable";
+	if (g.covered != t->inq_len)
+		return "received data missing from the receive queue";
+	/* Not acknowledged: sent ones in the retransmit tree, then unsent. */
+	g.from = snd_una, g.to = t->outq_seq, g.buf = t->outq, g.covered = 0;
+	if (dk_rb_walk(dk, sk + l->sk_rtx, l->rb_left, l->rb_right, rb_skb, &g) ||
+	    dk_list_walk(dk, sk + l->sk_wq, list_skb, &g))
+		return g.why ? g.why : "send queues unreadable";
+	if (g.covered != t->outq_len)
+		return "unacknowledged data missing from the send queues";
+	return NULL;
+}
+
+const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
+{
+	static struct sk_layout l;
+	static struct dk *cached;
+	uint64_t sock, sk, rcvtimeo, sndtimeo;
+	uint16_t family, type, proto, dport, num;
+	uint32_t reuse;
+	uint8_t state;
+
+	if (cached != dk) {
+		if (layout(dk, &l))
+			return dk_error(dk);
+		cached = dk;
+	}
+	memset(in, 0, sizeof(*in));
+	if (dk_read_u64(dk, file + l.file_priv, &sock) || dk_read_u64(dk, sock + l.sock_sk, &sk) ||
+	    rd(dk, sk + l.sk_family, &family, 2) || rd(dk, sk + l.sk_state, &state, 1) ||
+	    rd(dk, sk + l.sk_type, &type, 2) || rd(dk, sk + l.sk_protocol, &proto, 2))
+		return "socket unreadable";
+	if (family != AF_INET_)
+		return "a socket of a family other than IPv4";
+	if (rd32(dk, sk + l.sk_daddr, &in->dst_addr) || rd32(dk, sk + l.sk_saddr, &in->src_addr) ||
+	    rd(dk, sk + l.sk_dport, &dport, 2) || rd(dk, sk + l.sk_num, &num, 2) ||
+	    rd32(dk, sk + l.sk_rcvbuf, &in->rcvbuf) || rd32(dk, sk + l.sk_sndbuf, &in->sndbuf) ||
+	    dk_read_u64(dk, sk + l.sk_rcvtimeo, &rcvtimeo) ||
+	    dk_read_u64(dk, sk + l.sk_sndtimeo, &sndtimeo) ||
+	    rd32(dk, sk + l.sk_backlog, &in->backlog) || rdbits(dk, sk, l.sk_reuse, &reuse))
+		return "socket unreadable";
+	if (rcvtimeo != MAX_LONG || sndtimeo != MAX_LONG)
+		return "a socket with a send or receive time-out";
+	in->type = type;
+	in->proto = proto;
+	in->state = state;
+	in->src_port = num;
+	in->dst_port = ntohs(dport);
+	in->reuseaddr = reuse;
+	if (proto == 17)	/* UDP: bound, perhaps connected */
+		return state == TCP_CLOSE_ || state == TCP_ESTABLISHED_ ? NULL : "a UDP socket in a strange state";
+	if (proto != 6)
+		return "a socket of a protocol other than TCP and UDP";
+	if (state == TCP_LISTEN_ || state == TCP_CLOSE_)
+		return NULL;
+	if (state != TCP_ESTABLISHED_)
+		return "a TCP connection that is neither listening nor established";
+	in->tcp = calloc(1, sizeof(*in->tcp));
+	if (!in->tcp)
+		return "out of memory";
+	return read_tcp(dk, &l, sk, in->tcp);
+}
+
+void dp_inet_free(struct dp_inet *in)
+{
+	if (in && in->tcp) {
+		free(in->tcp->inq);
+		free(in->tcp->outq);
+		free(in->tcp);
+	}
+	free(in);
+}
