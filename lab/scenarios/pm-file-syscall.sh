@@ -73,6 +73,15 @@ check_peer() {
 	[ "$after" -gt "$before" ] || { fail "the peer makes no progress"; return 1; }
 	[ "$(grep -c 'pmpeer: connected' "$RUN/peer.log")" = 1 ] || { fail "the peer connected more than once"; return 1; }
 	log "ok: peer: $(tail -n 1 "$RUN/peer.log")"
+	# UDP: the server's sequence numbers (kept in the process's memory) go
+	# on from where they were and never restart. (Replies do not reach the
+	# host: the lab's user networking is restricted; the server sees the
+	# peer's datagrams and checks their sequence numbers itself.)
+	guest_on b "sed -n 's/.* udp=\([0-9]*\)\$/\1/p' $PM_DIR/pmwork.log" >"$RUN/udp-seq"
+	awk -v crash="$(cat "$RUN/alive-before")" 'NR > 1 && $1 < prev { print "udp sequence went back:", prev, "->", $1; bad = 1 }
+		NR == crash { at = $1 } { prev = $1 }
+		END { print "udp server_seq", at, "at the crash,", prev, "now"; exit bad || !(prev > at) }' "$RUN/udp-seq" ||
+		{ fail "the UDP sequence did not go on"; return 1; }
 }
 
 crash_1stos() {

@@ -77,6 +77,20 @@ static void show(const struct dp_set *set)
 				printf("pm:   thread %d: in user code at 0x%llx\n", t->tid,
 				       (unsigned long long)t->regs.ip);
 		}
+		for (j = 0; j < p->nfiles; j++) {
+			const struct dp_inet *in = p->files[j].inet;
+			const struct dp_tcp *t = in ? in->tcp : NULL;
+
+			if (!in)
+				continue;
+			printf("pm:   socket %s port %u -> %u, state %u", in->proto == 6 ? "tcp" : "udp",
+			       in->src_port, in->dst_port, in->state);
+			if (t)
+				printf(": in %u bytes, out %u (%u unsent), wscale %u/%u, mss %u, windows snd %u rcv %u, options 0x%x",
+				       t->inq_len, t->outq_len, t->unsq_len, t->snd_wscale, t->rcv_wscale,
+				       t->mss_clamp, t->snd_wnd, t->rcv_wnd, t->opt_mask);
+			printf("\n");
+		}
 		if (p->problems[0])
 			printf("pm:   NOT restorable: %s\n", p->problems);
 	}
