@@ -76,6 +76,9 @@ static void show(const struct dp_set *set)
 			else
 				printf("pm:   thread %d: in user code at 0x%llx\n", t->tid,
 				       (unsigned long long)t->regs.ip);
+			if (t->pending)
+				printf("pm:   thread %d: pending signals 0x%llx are not carried over\n",
+				       t->tid, (unsigned long long)t->pending);
 		}
 		for (j = 0; j < p->nfiles; j++) {
 			const struct dp_inet *in = p->files[j].inet;
