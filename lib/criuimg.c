@@ -26,10 +26,12 @@
 #define MAGIC_FDINFO		0x56213732u
 #define MAGIC_FS		0x51403912u
 #define MAGIC_TCP_STREAM	0x51465506u
+#define MAGIC_PIPES_DATA	0x56453709u
 
 #define IMAGES_V1_1	2
 #define MARCH_X86_64	1
 #define FD_TYPE_REG	1
+#define FD_TYPE_PIPE	2
 #define FD_TYPE_INETSK	4
 #define TASK_ALIVE	1
 #define PE_PRESENT	(1u << 2)
@@ -68,6 +70,9 @@ struct writer {
 	unsigned int next_file_id;
 	struct pbuf files;		/* files.img entries, for all processes */
 	struct pbuf pstree;
+	struct pbuf pipes_data;		/* pipes-data.img: each pipe's bytes, once */
+	uint64_t *pipes;		/* the pipes (inode numbers) seen */
+	unsigned int npipes;
 };
 
 /* ---- Image files ---- */
@@ -291,6 +296,22 @@ static void gpregs_msg(struct pbuf *m, const struct dp_thread *t)
 	pb_uint(m, 28, 1);	/* native mode */
 }
 
+/* signal_queue_entry: each queued signal as a raw siginfo_t. */
+static void sigqueue_msg(struct pbuf *m, unsigned int field,
+			 unsigned char (*info)[DP_SIGINFO_SIZE], unsigned int n)
+{
+	struct pbuf q = { 0 }, e = { 0 };
+	unsigned int i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		pb_bytes(&e, 1, info[i], DP_SIGINFO_SIZE);
+		pb_msg(&q, 1, &e);
+	}
+	pb_msg(m, field, &q);
+}
+
 static void task_core_msg(struct pbuf *m, const struct dp_proc *p)
 {
 	struct pbuf timers = { 0 }, it = { 0 }, rl = { 0 }, r = { 0 }, sa = { 0 };
@@ -327,6 +348,7 @@ static void task_core_msg(struct pbuf *m, const struct dp_proc *p)
 		pb_uint(&sa, 4, a->mask);
 		pb_msg(m, 15, &sa);
 	}
+	sigqueue_msg(m, 10, p->shared_siginfo, p->nshared_siginfo);	/* signals_s */
 }
 
 static void thread_core_msg(struct pbuf *m, const struct dp_proc *p, const struct dp_thread *t,
@@ -344,6 +366,7 @@ static void thread_core_msg(struct pbuf *m, const struct dp_proc *p, const struc
 	pb_uint(&sas, 2, t->sas_size);
 	pb_uint(&sas, 3, t->sas_size ? t->sas_flags : SS_DISABLE);
 	pb_msg(m, 7, &sas);
+	sigqueue_msg(m, 9, t->siginfo, t->nsiginfo);			/* signals_p */
 	creds_msg(&creds, &p->creds);
 	pb_msg(m, 10, &creds);
 	pb_str(m, 13, t->comm);
@@ -407,6 +430,43 @@ static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uin
 	pb_uint(&fe, 2, id);
 	pb_msg(&fe, 3, &reg);
 	entry(&w->files, &fe);
+	return id;
+}
+
+/*
+ * An end of an anonymous pipe; both ends name the pipe by its inode. Its
+ * unread bytes go to pipes-data.img once, whichever end comes first.
+ */
+static uint32_t pipe_file(struct writer *w, const struct dp_file *f)
+{
+	struct pbuf fe = { 0 }, pe = { 0 }, data = { 0 };
+	uint32_t id = w->next_file_id++;
+	unsigned int i;
+	uint64_t *n;
+
+	pb_uint(&pe, 1, id);
+	pb_uint(&pe, 2, (uint32_t)f->ino);
+	pb_uint(&pe, 3, f->flags & ~O_CLOEXEC_);
+	fown_msg(&pe, 4);
+	pb_uint(&fe, 1, FD_TYPE_PIPE);
+	pb_uint(&fe, 2, id);
+	pb_msg(&fe, 18, &pe);
+	entry(&w->files, &fe);
+	for (i = 0; i < w->npipes; i++)
+		if (w->pipes[i] == f->ino)
+			return id;
+	n = realloc(w->pipes, (w->npipes + 1) * sizeof(*n));
+	if (!n)
+		return 0;
+	w->pipes = n;
+	w->pipes[w->npipes++] = f->ino;
+	if (!f->pipe_len)
+		return id;
+	pb_uint(&data, 1, (uint32_t)f->ino);
+	pb_uint(&data, 2, f->pipe_len);
+	pb_uint(&data, 3, f->pipe_size);
+	entry(&w->pipes_data, &data);
+	pb_raw(&w->pipes_data, f->pipe_data, f->pipe_len);
 	return id;
 }
 
@@ -487,7 +547,8 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 		const struct dp_file *f = &p->files[i];
 
 		file_ids[i] = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
-			      f->kind == DP_INET ? inet_file(w, f) : 0;
+			      f->kind == DP_INET ? inet_file(w, f) :
+			      f->kind == DP_PIPE ? pipe_file(w, f) : 0;
 		if (!file_ids[i])
 			return -1;
 	}
@@ -496,7 +557,9 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 
 		pb_uint(&fd, 1, file_ids[p->fds[i].file]);
 		pb_uint(&fd, 2, p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0);
-		pb_uint(&fd, 3, p->files[p->fds[i].file].kind == DP_INET ? FD_TYPE_INETSK : FD_TYPE_REG);
+		enum dp_file_kind k = p->files[p->fds[i].file].kind;
+
+		pb_uint(&fd, 3, k == DP_INET ? FD_TYPE_INETSK : k == DP_PIPE ? FD_TYPE_PIPE : FD_TYPE_REG);
 		pb_uint(&fd, 4, p->fds[i].fd);
 		entry(&fdinfo, &fd);
 	}
@@ -677,8 +740,11 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 			goto fail;
 		n++;
 	}
+	free(w.pipes);
+	w.pipes = NULL;
 	if (write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
-	    write_image(&w, "files.img", MAGIC_FILES, &w.files))
+	    write_image(&w, "files.img", MAGIC_FILES, &w.files) ||
+	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes_data))
 		goto fail;
 	pb_uint(&inv, 1, IMAGES_V1_1);
 	pb_uint(&inv, 2, 1);		/* fdinfo_per_id */
@@ -688,8 +754,10 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 		return -1;
 	return n;
 fail:
+	free(w.pipes);
 	pb_free(&w.pstree);
 	pb_free(&w.files);
+	pb_free(&w.pipes_data);
 	return -1;
 }
 

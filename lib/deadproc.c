@@ -39,7 +39,8 @@ struct dp_layout {
 	uint32_t t_fpstate, t_clear_tid, t_sas_sp, t_sas_size, t_sas_flags, t_robust;
 	uint32_t t_rseq, t_rseq_sig, t_cred, t_start, t_flags, t_exit_state, t_personality;
 	uint32_t t_prio, t_policy;
-	uint32_t sig_pids, sig_shared_pending, sig_rlim, pid_numbers, upid_nr;
+	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
+	uint32_t t_pending_list, sq_info, ksiginfo_size;
 	uint32_t sp_signal;
 	uint32_t sh_action, ka_size, sa_handler, sa_flags, sa_restorer, sa_mask;
 	uint32_t c_uid, c_gid, c_suid, c_sgid, c_euid, c_egid, c_fsuid, c_fsgid;
@@ -52,7 +53,8 @@ struct dp_layout {
 	uint32_t fs_umask, fs_root, fs_pwd, path_mnt, path_dentry;
 	uint32_t files_fdt, fdt_max, fdt_fd, fdt_cloexec;
 	uint32_t f_path, f_inode, f_flags, f_pos;
-	uint32_t i_mode, i_size, i_ino, i_nlink;
+	uint32_t i_mode, i_size, i_ino, i_nlink, i_pipe, vfsmnt_sb, sb_magic;
+	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
 	int64_t pidtype_pgid, pidtype_sid;
@@ -105,6 +107,9 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct signal_struct", "pids", &l->sig_pids },
 		{ "struct signal_struct", "shared_pending.signal", &l->sig_shared_pending },
 		{ "struct signal_struct", "rlim", &l->sig_rlim },
+		{ "struct signal_struct", "shared_pending.list", &l->sig_shared_list },
+		{ "struct task_struct", "pending.list", &l->t_pending_list },
+		{ "struct sigqueue", "info", &l->sq_info },
 		{ "struct pid", "numbers", &l->pid_numbers },
 		{ "struct upid", "nr", &l->upid_nr },
 		{ "struct sighand_struct", "action", &l->sh_action },
@@ -167,6 +172,16 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "i_size", &l->i_size },
 		{ "struct inode", "i_ino", &l->i_ino },
 		{ "struct inode", "__i_nlink", &l->i_nlink },
+		{ "struct inode", "i_pipe", &l->i_pipe },
+		{ "struct vfsmount", "mnt_sb", &l->vfsmnt_sb },
+		{ "struct super_block", "s_magic", &l->sb_magic },
+		{ "struct pipe_inode_info", "head", &l->pi_head },
+		{ "struct pipe_inode_info", "tail", &l->pi_tail },
+		{ "struct pipe_inode_info", "ring_size", &l->pi_ring },
+		{ "struct pipe_inode_info", "bufs", &l->pi_bufs },
+		{ "struct pipe_buffer", "page", &l->pb_page },
+		{ "struct pipe_buffer", "offset", &l->pb_offset },
+		{ "struct pipe_buffer", "len", &l->pb_len },
 		{ "struct fpstate", "size", &l->fps_size },
 		{ "struct fpstate", "xfeatures", &l->fps_xfeatures },
 		{ "struct fpstate", "regs", &l->fps_regs },
@@ -179,6 +194,8 @@ static int layout(struct dk *dk, struct dp_layout *l)
 			return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
+	       dk_sizeof(dk, "struct pipe_buffer", &l->pb_size) ||
+	       dk_sizeof(dk, "struct kernel_siginfo", &l->ksiginfo_size) ||
 	       dk_sizeof(dk, "struct pt_regs", &l->regs_size) ||
 	       dk_array_len(dk, "struct mm_struct", "saved_auxv", &l->n_auxv) ||
 	       dk_enum(dk, "PIDTYPE_PGID", &l->pidtype_pgid) ||
@@ -281,6 +298,41 @@ static int add_child(struct dk *dk, uint64_t node, void *arg)
 
 /* ---- One thread ---- */
 
+struct sigq {
+	struct ctx *c;
+	unsigned char (**info)[DP_SIGINFO_SIZE];
+	unsigned int *n;
+};
+
+/* A queued signal: its kernel_siginfo is the head of a siginfo_t. */
+static int add_siginfo(struct dk *dk, uint64_t node, void *arg)
+{
+	struct sigq *q = arg;
+	unsigned char (*n)[DP_SIGINFO_SIZE];
+	uint32_t size = q->c->l.ksiginfo_size;
+
+	if (*q->n == DP_SIGQUEUE_MAX || size > DP_SIGINFO_SIZE)
+		return dk_fail(dk, "more than %d queued signals", DP_SIGQUEUE_MAX);
+	n = realloc(*q->info, (*q->n + 1) * sizeof(*n));
+	if (!n)
+		return dk_fail(dk, "out of memory");
+	*q->info = n;
+	memset(n[*q->n], 0, DP_SIGINFO_SIZE);
+	if (dk_read(dk, node + q->c->l.sq_info, n[*q->n], size))
+		return -1;
+	(*q->n)++;
+	return 0;
+}
+
+static int read_sigqueue(struct ctx *c, uint64_t head, unsigned char (**info)[DP_SIGINFO_SIZE],
+			 unsigned int *n)
+{
+	struct sigq q = { c, info, n };
+
+	/* struct sigqueue begins with its list_head. */
+	return dk_list_walk(c->dk, head, add_siginfo, &q);
+}
+
 static void read_xsave(struct ctx *c, uint64_t task, struct dp_thread *th, struct dp_proc *p)
 {
 	uint64_t fps, xfeatures;
@@ -363,6 +415,8 @@ static void read_thread(struct ctx *c, uint64_t t, struct dp_thread *th, struct 
 		problem(p, "thread %d: task state unreadable: %s", th->tid, dk_error(c->dk));
 		return;
 	}
+	if (read_sigqueue(c, t + l->t_pending_list, &th->siginfo, &th->nsiginfo))
+		problem(p, "thread %d: queued signals: %s", th->tid, dk_error(c->dk));
 	th->robust_len = th->robust_list ? 24 : 0;	/* sizeof(struct robust_list_head) */
 	th->rseq_len = th->rseq ? 32 : 0;		/* the only size 6.1 accepts */
 	th->nice = (int)(uint32_t)prio - 120;
@@ -388,6 +442,44 @@ static int add_thread(struct dk *dk, uint64_t node, void *arg)
 }
 
 /* ---- Files ---- */
+
+#define PIPEFS_MAGIC	0x50495045
+#define PIPE_MAX_BUFS	1024		/* pipe-max-size is 1 MiB: 256 pages */
+
+/* An anonymous pipe's unread bytes, in order, from its ring of buffers. */
+static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct dp_file *f)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t sb, pipe, bufs;
+	uint32_t magic, head, tail, ring, i;
+
+	if (rd64(c, mnt + l->vfsmnt_sb, &sb) || rd32(c, sb + l->sb_magic, &magic))
+		return "pipe unreadable";
+	if (magic != PIPEFS_MAGIC)
+		return "a named pipe (FIFO)";
+	if (rd64(c, inode + l->i_pipe, &pipe) || rd32(c, pipe + l->pi_head, &head) ||
+	    rd32(c, pipe + l->pi_tail, &tail) || rd32(c, pipe + l->pi_ring, &ring) ||
+	    rd64(c, pipe + l->pi_bufs, &bufs))
+		return "pipe unreadable";
+	if (!ring || ring > PIPE_MAX_BUFS || ring & (ring - 1) || head - tail > ring)
+		return "a corrupt pipe";
+	f->pipe_size = ring * PAGE_SIZE;
+	f->pipe_data = malloc((uint64_t)(head - tail) * PAGE_SIZE + 1);
+	if (!f->pipe_data)
+		return "out of memory";
+	for (i = tail; i != head; i++) {
+		uint64_t b = bufs + (uint64_t)(i & (ring - 1)) * l->pb_size, page, pfn;
+		uint32_t off, len;
+
+		if (rd64(c, b + l->pb_page, &page) || rd32(c, b + l->pb_offset, &off) ||
+		    rd32(c, b + l->pb_len, &len) || off + len > PAGE_SIZE ||
+		    dk_page_to_pfn(c->dk, page, &pfn) ||
+		    dk_read_phys(c->dk, pfn * PAGE_SIZE + off, f->pipe_data + f->pipe_len, len))
+			return "pipe buffer unreadable";
+		f->pipe_len += len;
+	}
+	return NULL;
+}
 
 static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 {
@@ -421,6 +513,12 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	f->unlinked = !nlink;
 	f->kind = S_ISREG(mode) || S_ISCHR(mode) || S_ISDIR(mode) ? DP_REG :
 		  S_ISFIFO(mode) ? DP_PIPE : S_ISSOCK(mode) ? DP_INET : DP_OTHER;
+	if (f->kind == DP_PIPE) {
+		const char *why = read_pipe(c, mnt, inode, f);
+
+		if (why)
+			problem(p, "pipe (inode %llu): %s", H(f->ino), why);
+	}
 	if (f->kind == DP_INET) {
 		const char *why;
 
@@ -469,8 +567,6 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 		if (p->files[i].kind == DP_OTHER)
 			problem(p, "fd %u: a file of mode 0%o cannot be restored", fd,
 				p->files[i].mode);
-		else if (p->files[i].kind == DP_PIPE)
-			problem(p, "fd %u: pipes are not restored yet", fd);
 		else if (p->files[i].unlinked)
 			problem(p, "fd %u: %s was deleted", fd, p->files[i].path);
 		d = realloc(p->fds, (p->nfds + 1) * sizeof(*d));
@@ -746,8 +842,10 @@ static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 	read_thread(c, t, &p->threads[0], p);
 	if (dk_list_walk(c->dk, t + l->t_thread_group, add_thread, c) < 0)
 		problem(p, "threads: %s", dk_error(c->dk));
-	/* Signals pending for the whole process count for its leader. */
+	/* Signals pending for the whole process. */
 	p->threads[0].pending |= shared;
+	if (read_sigqueue(c, signal + l->sig_shared_list, &p->shared_siginfo, &p->nshared_siginfo))
+		problem(p, "queued signals: %s", dk_error(c->dk));
 	read_creds(c, t, p);
 	read_fs(c, t, p);
 	read_files(c, t, p);
@@ -798,12 +896,17 @@ void dp_set_free(struct dp_set *set)
 	for (i = 0; i < set->nprocs; i++) {
 		struct dp_proc *p = &set->procs[i];
 
-		for (j = 0; j < p->nthreads; j++)
+		for (j = 0; j < p->nthreads; j++) {
 			free(p->threads[j].xsave);
+			free(p->threads[j].siginfo);
+		}
+		free(p->shared_siginfo);
 		for (j = 0; j < p->npages_runs; j++)
 			free(p->pages[j].pfn);
-		for (j = 0; j < p->nfiles; j++)
+		for (j = 0; j < p->nfiles; j++) {
 			dp_inet_free(p->files[j].inet);
+			free(p->files[j].pipe_data);
+		}
 		free(p->threads);
 		free(p->vmas);
 		free(p->pages);

@@ -23,6 +23,8 @@
 #define DP_NSIG		64
 #define DP_AUXV_MAX	64
 #define DP_NRLIMITS	16
+#define DP_SIGINFO_SIZE	128		/* siginfo_t */
+#define DP_SIGQUEUE_MAX	1024
 
 /* The x86-64 user registers in struct pt_regs order. */
 struct dp_regs {
@@ -41,6 +43,8 @@ struct dp_thread {
 	uint32_t xsave_size;
 	uint64_t xfeatures;		/* what xsave holds */
 	uint64_t blocked, pending;	/* signal sets (bit n-1 = signal n) */
+	unsigned char (*siginfo)[DP_SIGINFO_SIZE];	/* queued signals, in order */
+	unsigned int nsiginfo;
 	uint64_t clear_child_tid;
 	uint64_t sas_sp, sas_size;
 	uint32_t sas_flags;
@@ -92,6 +96,8 @@ struct dp_file {
 	uint32_t mode;
 	bool unlinked;
 	struct dp_inet *inet;		/* DP_INET */
+	unsigned char *pipe_data;	/* DP_PIPE: bytes written, not yet read */
+	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */
 };
 
 struct dp_fd {
@@ -145,6 +151,8 @@ struct dp_proc {
 	struct dp_sigaction sigaction[DP_NSIG];
 	uint32_t personality;
 	uint64_t rlim[DP_NRLIMITS][2];	/* cur, max */
+	unsigned char (*shared_siginfo)[DP_SIGINFO_SIZE];	/* queued for the process */
+	unsigned int nshared_siginfo;
 	/* Why it cannot be resumed; empty if it can. */
 	char problems[1024];
 };

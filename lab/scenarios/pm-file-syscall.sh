@@ -4,6 +4,9 @@ SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 : "${PM_WORKLOAD:=file}" "${PM_TIMING:=syscall}"
 PM_DIR=$LAB_USER_MOUNT/pm
+# PM_PIPE=1: pmwork's output goes through a pipe to cat, under a shell,
+# all three protected (pm-pipe).
+if [ "${PM_PIPE:-}" = 1 ]; then PM_LOG=$PM_DIR/pipe.log; else PM_LOG=$PM_DIR/pmwork.log; fi
 
 scenario() {
 	step 600 "boot the 1stOS with crashkernel=256M" boot_1stos_kdump
@@ -32,15 +35,25 @@ start_workload() {
 		vm.dirty_background_ratio=50 vm.dirty_ratio=80 >/dev/null || return
 	# High PIDs, far from those a freshly booted kernel hands out.
 	guest "mkdir -p $PM_DIR && echo 20000 >/proc/sys/kernel/ns_last_pid" || return
-	guest "cd $PM_DIR && setsid orthrosctl run -- pmwork $PM_WORKLOAD $PM_TIMING $PM_DIR </dev/null >$PM_DIR/pmwork.log 2>&1 &" || return
-	until [ "$(guest "grep -c alive $PM_DIR/pmwork.log || true" 2>/dev/null)" -ge 3 ] 2>/dev/null; do
-		guest "grep FAIL $PM_DIR/pmwork.log" && { fail "pmwork failed before the crash"; return 1; }
+	if [ "${PM_PIPE:-}" = 1 ]; then
+		guest "cd $PM_DIR && setsid orthrosctl run -- sh -c 'pmwork $PM_WORKLOAD $PM_TIMING $PM_DIR | cat >$PM_LOG' </dev/null >/dev/null 2>&1 &" || return
+	else
+		guest "cd $PM_DIR && setsid orthrosctl run -- pmwork $PM_WORKLOAD $PM_TIMING $PM_DIR </dev/null >$PM_LOG 2>&1 &" || return
+	fi
+	until [ "$(guest "grep -c alive $PM_LOG || true" 2>/dev/null)" -ge 3 ] 2>/dev/null; do
+		guest "grep FAIL $PM_LOG" && { fail "pmwork failed before the crash"; return 1; }
 		sleep 1
 	done
-	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_DIR/pmwork.log | head -n1" >"$RUN/pm.pid"
-	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(pm_pid)" || return
+	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.pid"
+	if [ "${PM_PIPE:-}" = 1 ]; then
+		# The shell is protected; pmwork and cat are its children.
+		guest "sed -n 's/^PPid:\t//p' /proc/$(pm_pid)/status" >"$RUN/sh.pid"
+		expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/sh.pid")" || return
+	else
+		expect_eq "the protected set" "$(guest orthrosctl protect)" "$(pm_pid)" || return
+	fi
 	[ "$PM_WORKLOAD" != net ] || start_peer || return
-	guest "tail -n 2 $PM_DIR/pmwork.log"
+	guest "tail -n 2 $PM_LOG"
 }
 
 # The net workload's peer: on the host, through the service NIC's forwards.
@@ -54,7 +67,7 @@ start_peer() {
 		kill -0 "$(cat "$RUN/peer.pid")" 2>/dev/null || { fail "the peer exited"; return 1; }
 		sleep 1
 	done
-	until [ "$(guest "grep -c alive $PM_DIR/pmwork.log || true")" -ge 6 ]; do sleep 1; done
+	until [ "$(guest "grep -c alive $PM_LOG || true")" -ge 6 ]; do sleep 1; done
 	log "peer: $(tail -n 1 "$RUN/peer.log")"
 }
 
@@ -77,7 +90,7 @@ check_peer() {
 	# on from where they were and never restart. (Replies do not reach the
 	# host: the lab's user networking is restricted; the server sees the
 	# peer's datagrams and checks their sequence numbers itself.)
-	guest_on b "sed -n 's/.* udp=\([0-9]*\)\$/\1/p' $PM_DIR/pmwork.log" >"$RUN/udp-seq"
+	guest_on b "sed -n 's/.* udp=\([0-9]*\)\$/\1/p' $PM_LOG" >"$RUN/udp-seq"
 	awk -v crash="$(cat "$RUN/alive-before")" 'NR > 1 && $1 < prev { print "udp sequence went back:", prev, "->", $1; bad = 1 }
 		NR == crash { at = $1 } { prev = $1 }
 		END { print "udp server_seq", at, "at the crash,", prev, "now"; exit bad || !(prev > at) }' "$RUN/udp-seq" ||
@@ -85,7 +98,10 @@ check_peer() {
 }
 
 crash_1stos() {
-	guest "grep -c alive $PM_DIR/pmwork.log" >"$RUN/alive-before"
+	# A signal pmwork blocks: queued in the dead kernel, pending after.
+	guest "kill -USR2 $(pm_pid)" || return
+	until guest "grep -q 'sigusr2 pending' $PM_LOG"; do sleep 1; done
+	guest "grep -c alive $PM_LOG" >"$RUN/alive-before"
 	guest insmod /opt/orthros/kmod/orthros_crash.ko || return
 	guest -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
 	log "panic requested after $(cat "$RUN/alive-before") alive lines"
@@ -121,18 +137,22 @@ check_restore() {
 		{ fail "no thread was caught $PM_TIMING ($(expected_state))"; return 1; }
 	if ! expect_eq "pmwork runs in the crash kernel with its PID" \
 		"$(guest_on b cat /proc/"$(pm_pid)"/comm)" pmwork; then
-		guest_on b "tail -n 5 $PM_DIR/pmwork.log; dmesg | tail -n 5"
+		guest_on b "tail -n 5 $PM_LOG; dmesg | tail -n 5"
 		return 1
+	fi
+	if [ "${PM_PIPE:-}" = 1 ]; then
+		expect_eq "the shell and both ends of the pipe run again" \
+			"$(guest_on b "ps -o comm= --ppid $(cat "$RUN/sh.pid") | sort | tr '\n' ' '")" "cat pmwork " || return
 	fi
 }
 
 check_running() {
 	local before after
-	before=$(guest_on b "grep -c alive $PM_DIR/pmwork.log") || return
+	before=$(guest_on b "grep -c alive $PM_LOG") || return
 	sleep 10
-	after=$(guest_on b "grep -c alive $PM_DIR/pmwork.log") || return
-	guest_on b "tail -n 3 $PM_DIR/pmwork.log"
-	if guest_on b "grep FAIL $PM_DIR/pmwork.log"; then
+	after=$(guest_on b "grep -c alive $PM_LOG") || return
+	guest_on b "tail -n 3 $PM_LOG"
+	if guest_on b "grep FAIL $PM_LOG"; then
 		fail "pmwork found an inconsistency after the restore"
 		return 1
 	fi

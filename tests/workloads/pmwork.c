@@ -79,7 +79,8 @@ static const char usage_text[] =
 "         looks at the network) floating-point loop compared bit for bit\n"
 "         with its result at start\n"
 "Always: a 32 MiB buffer (PMWORK_MEM_MIB in the environment: that many MiB)\n"
-"checked each round; pid unchanged.\n";
+"checked each round; pid unchanged; SIGUSR2 blocked, and once sent it must\n"
+"stay pending (\"pmwork: sigusr2 pending\" when first seen).\n";
 
 static const char *const timings[] = { "syscall", "write", "user" };
 static int timing;
@@ -267,8 +268,28 @@ static void fpu_check(const char *who)
 		     who, r.d, r.h, fpu_ref.d, fpu_ref.h);
 }
 
+/*
+ * SIGUSR2 stays blocked: once the lab sends one, it must stay pending
+ * (a restore carries queued signals over).
+ */
+static void sig_check(void)
+{
+	static int seen;
+	sigset_t set;
+
+	sigpending(&set);
+	if (sigismember(&set, SIGUSR2)) {
+		if (!seen)
+			say("sigusr2 pending");
+		seen = 1;
+	} else if (seen) {
+		fail("the pending SIGUSR2 was lost");
+	}
+}
+
 static void mem_check(void)
 {
+	sig_check();
 	for (size_t i = 0; i < MEM_WORDS; i++)
 		if (mem[i] != MEM_WORD(i))
 			fail("memory: word %zu of the buffer is %#" PRIx64
@@ -860,6 +881,13 @@ int main(int argc, char **argv)
 	}
 	pid0 = getpid();
 	main_self = pthread_self();
+	{
+		sigset_t usr2;
+
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &usr2, NULL);	/* threads inherit it */
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

@@ -77,8 +77,9 @@ static void show(const struct dp_set *set)
 				printf("pm:   thread %d: in user code at 0x%llx\n", t->tid,
 				       (unsigned long long)t->regs.ip);
 			if (t->pending)
-				printf("pm:   thread %d: pending signals 0x%llx are not carried over\n",
-				       t->tid, (unsigned long long)t->pending);
+				printf("pm:   thread %d: pending signals 0x%llx, %u queued\n", t->tid,
+				       (unsigned long long)t->pending,
+				       t->nsiginfo + (j ? 0 : p->nshared_siginfo));
 		}
 		for (j = 0; j < p->nfiles; j++) {
 			const struct dp_inet *in = p->files[j].inet;
