@@ -139,3 +139,22 @@ wait_ready() { # wait_ready SIDE N: until the NthOS on SIDE runs commands
 		sleep 1
 	done
 }
+
+# The kdump path (lab/guest/kdump-load): a crash kernel of the same build
+# that reads the dead 1stOS's memory. It serves on ctl-b, its console COM2.
+boot_1stos_kdump() { # boot_1stos_kdump [SIZE]: reserve SIZE for it (256M)
+	LAB_1STOS_EXTRA=crashkernel=${1:-256M} boot_1stos
+}
+
+wait_kdump() { # until the crash kernel answers, with the user disk mounted
+	until [ "$(guest_on b -t 5 hostname 2>/dev/null)" = orthros-kdump ]; do
+		qemu_alive || { fail "QEMU exited"; return 1; }
+		if grep -aq 'Kernel panic' "$RUN/console-com2.log"; then
+			fail "the crash kernel panicked; console: $RUN/console-com2.log"
+			return 1
+		fi
+		sleep 2
+	done
+	guest_on b "grep ' $LAB_USER_MOUNT ' /proc/mounts" || { fail "user disk not mounted"; return 1; }
+	grep -a 'orthros-lab: kdump' "$RUN/console-com2.log"
+}

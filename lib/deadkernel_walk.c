@@ -32,15 +32,37 @@ static bool is_node(uint64_t e)
 /* ---- Lists ---- */
 
 /*
+ * Brent's cycle check: a tortoise that jumps to the walker at powers of
+ * two. Returns true when the walker meets it: a loop. Also counts.
+ */
+struct cycle {
+	uint64_t tortoise;
+	unsigned long n, power, lam;
+};
+
+static bool cycle_step(struct cycle *c, uint64_t node)
+{
+	if (node == c->tortoise)
+		return true;
+	if (++c->lam == c->power) {
+		c->tortoise = node;
+		c->power *= 2;
+		c->lam = 0;
+	}
+	c->n++;
+	return false;
+}
+
+/*
  * Follow next pointers from head until head comes back. Every node's prev
  * must point at the node before it (which catches most stray pointers),
- * and Brent's cycle check catches a loop that misses head.
+ * and the cycle check catches a loop that misses head.
  */
 int dk_list_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 {
 	const struct dk_layout *l = dk_layout(dk);
-	uint64_t prev = head, node, back, tortoise = head;
-	unsigned long n = 0, power = 1, lam = 0;
+	struct cycle cy = { head, 0, 1, 0 };
+	uint64_t prev = head, node, back;
 	int r;
 
 	if (dk_read_u64(dk, head + l->list_next, &node))
@@ -48,36 +70,31 @@ int dk_list_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 	while (node != head) {
 		if (!dk_kernel_addr(node) || dk_read_u64(dk, node + l->list_prev, &back))
 			return dk_fail(dk, "list at 0x%llx: entry %lu: bad pointer 0x%llx",
-				       H(head), n, H(node));
+				       H(head), cy.n, H(node));
 		if (back != prev)
 			return dk_fail(dk, "list at 0x%llx: entry %lu (0x%llx): prev is 0x%llx, not 0x%llx",
-				       H(head), n, H(node), H(back), H(prev));
-		if (node == tortoise)
+				       H(head), cy.n, H(node), H(back), H(prev));
+		if (cycle_step(&cy, node))
 			return dk_fail(dk, "list at 0x%llx: cycle at entry %lu (0x%llx) that misses the head",
-				       H(head), n, H(node));
-		if (++lam == power) {
-			tortoise = node;
-			power *= 2;
-			lam = 0;
-		}
-		if (++n > DK_LIST_MAX)
+				       H(head), cy.n, H(node));
+		if (cy.n > DK_LIST_MAX)
 			return dk_fail(dk, "list at 0x%llx: more than %u entries", H(head), DK_LIST_MAX);
 		r = fn(dk, node, arg);
 		if (r)
 			return r;
 		prev = node;
 		if (dk_read_u64(dk, node + l->list_next, &node))
-			return dk_fail(dk, "list at 0x%llx: entry %lu: next unreadable", H(head), n);
+			return dk_fail(dk, "list at 0x%llx: entry %lu: next unreadable", H(head), cy.n);
 	}
 	return 0;
 }
 
-/* An hlist ends in NULL; pprev is not checked, cycles are (Brent). */
+/* An hlist ends in NULL; pprev is not checked, cycles are. */
 int dk_hlist_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 {
 	const struct dk_layout *l = dk_layout(dk);
-	uint64_t node, tortoise = 0;
-	unsigned long n = 0, power = 1, lam = 0;
+	struct cycle cy = { 0, 0, 1, 0 };
+	uint64_t node;
 	int r;
 
 	if (dk_read_u64(dk, head + l->hlist_first, &node))
@@ -85,23 +102,18 @@ int dk_hlist_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 	while (node) {
 		if (!dk_kernel_addr(node))
 			return dk_fail(dk, "hlist at 0x%llx: entry %lu: bad pointer 0x%llx",
-				       H(head), n, H(node));
-		if (node == tortoise)
+				       H(head), cy.n, H(node));
+		if (cycle_step(&cy, node))
 			return dk_fail(dk, "hlist at 0x%llx: cycle at entry %lu (0x%llx)",
-				       H(head), n, H(node));
-		if (++lam == power) {
-			tortoise = node;
-			power *= 2;
-			lam = 0;
-		}
-		if (++n > DK_LIST_MAX)
+				       H(head), cy.n, H(node));
+		if (cy.n > DK_LIST_MAX)
 			return dk_fail(dk, "hlist at 0x%llx: more than %u entries", H(head), DK_LIST_MAX);
 		r = fn(dk, node, arg);
 		if (r)
 			return r;
 		if (dk_read_u64(dk, node + l->hnode_next, &node))
 			return dk_fail(dk, "hlist at 0x%llx: entry %lu: next unreadable: %s",
-				       H(head), n, dk_error(dk));
+				       H(head), cy.n, dk_error(dk));
 	}
 	return 0;
 }

@@ -19,9 +19,6 @@ scenario() {
 	step 300 "the acknowledged writes against the disk" verify_writes
 }
 
-boot_1stos_kdump() {
-	LAB_1STOS_EXTRA=crashkernel=256M boot_1stos
-}
 
 load_crash_kernel() {
 	guest /opt/orthros/lab/kdump-load "$FCM_MODE"
@@ -62,18 +59,6 @@ crash_1stos() {
 	log "panic requested; $(acks "") writes acknowledged by then"
 }
 
-wait_kdump() {
-	until [ "$(guest_on b -t 5 hostname 2>/dev/null)" = orthros-kdump ]; do
-		qemu_alive || { fail "QEMU exited"; return 1; }
-		if grep -aq 'Kernel panic' "$RUN/console-com2.log"; then
-			fail "the crash kernel panicked; console: $RUN/console-com2.log"
-			return 1
-		fi
-		sleep 2
-	done
-	guest_on b "grep ' $LAB_USER_MOUNT ' /proc/mounts" || { fail "user disk not mounted"; return 1; }
-	grep -a 'orthros-lab: kdump' "$RUN/console-com2.log"
-}
 
 check_migration() {
 	if [ "$FCM_MODE" = none ]; then

@@ -10,7 +10,7 @@ PM_TIMING=syscall
 scenario() {
 	local mib
 	for mib in $PM_BENCH_MIB; do
-		step 600 "[$mib MiB] boot the 1stOS with crashkernel=1536M" boot_big_crashkernel
+		step 600 "[$mib MiB] boot the 1stOS with crashkernel=1536M" boot_1stos_kdump 1536M
 		step 60 "[$mib MiB] load the crash kernel" load_crash_kernel
 		step 300 "[$mib MiB] pmwork with $mib MiB of checked memory runs protected" start_big "$mib"
 		step 60 "[$mib MiB] the 1stOS panics" crash_1stos
@@ -20,10 +20,6 @@ scenario() {
 		step 30 "[$mib MiB] keep the figures" keep_round "$mib"
 	done
 	step 30 "the figures side by side" report
-}
-
-boot_big_crashkernel() {
-	LAB_1STOS_EXTRA=crashkernel=1536M boot_1stos
 }
 
 start_big() {

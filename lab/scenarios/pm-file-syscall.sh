@@ -18,9 +18,6 @@ scenario() {
 	step 120 "pmwork goes on in the crash kernel, every self-check passing" check_running
 }
 
-boot_1stos_kdump() {
-	LAB_1STOS_EXTRA=crashkernel=256M boot_1stos
-}
 
 load_crash_kernel() {
 	guest /opt/orthros/lab/kdump-load pm
@@ -107,17 +104,6 @@ crash_1stos() {
 	log "panic requested after $(cat "$RUN/alive-before") alive lines"
 }
 
-wait_kdump() {
-	until [ "$(guest_on b -t 5 hostname 2>/dev/null)" = orthros-kdump ]; do
-		qemu_alive || { fail "QEMU exited"; return 1; }
-		if grep -aq 'Kernel panic' "$RUN/console-com2.log"; then
-			fail "the crash kernel panicked; console: $RUN/console-com2.log"
-			return 1
-		fi
-		sleep 2
-	done
-	grep -a 'orthros-lab: kdump' "$RUN/console-com2.log"
-}
 
 # What the timing means in orthros-pm's report of the dead threads.
 expected_state() {
