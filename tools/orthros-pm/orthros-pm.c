@@ -5,6 +5,7 @@
  * processes of the dead kernel from its memory, writes CRIU images and
  * has CRIU re-create them with their PIDs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 		"  --btf FILE      BTF of the dead kernel's build (default: this kernel's, if\n"
 		"                  it is the same build)\n"
 		"  --symbols FILE  its kallsyms or System.map (default /proc/kallsyms, same rule)\n"
-		"  --images DIR    where the CRIU images go (default /var/lib/orthros/pm)\n"
+		"  --images DIR    where the CRIU images go, emptied of old ones first\n"
+		"                  (default /var/lib/orthros/pm)\n"
 		"  --list          only show what was read; write and restore nothing\n"
 		"  --no-restore    write the images but do not run criu\n"
 		"  --json FILE     also write the figures as JSON\n"
@@ -115,9 +117,12 @@ static void check_files(struct dp_set *set)
 	}
 }
 
-static int mkdirs(const char *dir)
+/* Make dir and empty it of images an earlier run left (they would mix in). */
+static int image_dir(const char *dir)
 {
 	char path[4096], *p;
+	struct dirent *e;
+	DIR *d;
 
 	snprintf(path, sizeof(path), "%s", dir);
 	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
@@ -126,7 +131,19 @@ static int mkdirs(const char *dir)
 			return -1;
 		*p = '/';
 	}
-	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -1;
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 4 && !strcmp(e->d_name + n - 4, ".img"))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	return 0;
 }
 
 /*
@@ -213,7 +230,7 @@ int main(int argc, char **argv)
 		bad += !!set.procs[i].problems[0];
 	if (only_list)
 		goto out;
-	if (mkdirs(dir)) {
+	if (image_dir(dir)) {
 		fprintf(stderr, "orthros-pm: %s: %s\n", dir, strerror(errno));
 		rc = 2;
 		goto out;
