@@ -501,6 +501,16 @@ int dk_offset(struct dk *dk, const char *type, const char *path, uint32_t *off)
 	return 0;
 }
 
+int dk_offsets(struct dk *dk, const struct dk_field *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
+			return -1;
+	return 0;
+}
+
 int dk_bitfield(struct dk *dk, const char *type, const char *path, uint32_t *bit_off,
 		uint32_t *bits)
 {
@@ -567,10 +577,7 @@ static int layout_from_btf(struct dk *dk)
 {
 	struct dk_layout *l = &dk->layout;
 	uint32_t marks_len, longs;
-	const struct {
-		const char *type, *path;
-		uint32_t *off;
-	} f[] = {
+	const struct dk_field f[] = {
 		{ "struct list_head", "next", &l->list_next },
 		{ "struct list_head", "prev", &l->list_prev },
 		{ "struct hlist_head", "first", &l->hlist_first },
@@ -591,11 +598,9 @@ static int layout_from_btf(struct dk *dk)
 		{ "struct maple_arange_64", "slot", &l->ma64_slot },
 		{ "struct maple_arange_64", "meta.end", &l->ma64_end },
 	};
-	unsigned int i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
-			return -1;
+	if (dk_offsets(dk, f, DK_NFIELDS(f)))
+		return -1;
 	if (dk_array_len(dk, "struct xa_node", "slots", &l->xa_chunk) ||
 	    dk_array_len(dk, "struct xa_node", "marks", &l->xa_marks) ||
 	    dk_array_len(dk, "struct maple_range_64", "slot", &l->mr64_slots) ||

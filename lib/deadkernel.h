@@ -87,6 +87,14 @@ int dk_symbol(struct dk *dk, const char *name, uint64_t *addr);
 /* Offset of a member path ("i_data.i_pages") in a type ("struct inode"). */
 int dk_offset(struct dk *dk, const char *type, const char *path, uint32_t *off);
 int dk_sizeof(struct dk *dk, const char *type, uint32_t *size);
+/* Offsets of many members at once: one table entry each. */
+struct dk_field {
+	const char *type, *path;
+	uint32_t *off;
+};
+int dk_offsets(struct dk *dk, const struct dk_field *f, size_t n);
+#define DK_NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
+
 /* Bit offset and width of a bit-field member. */
 int dk_bitfield(struct dk *dk, const char *type, const char *path, uint32_t *bit_off,
 		uint32_t *bits);

@@ -62,10 +62,7 @@ struct dp_layout {
 
 static int layout(struct dk *dk, struct dp_layout *l)
 {
-	const struct {
-		const char *type, *path;
-		uint32_t *off;
-	} f[] = {
+	const struct dk_field f[] = {
 		{ "struct task_struct", "tasks", &l->t_tasks },
 		{ "struct task_struct", "pid", &l->t_pid },
 		{ "struct task_struct", "tgid", &l->t_tgid },
@@ -187,11 +184,9 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct fpstate", "regs", &l->fps_regs },
 		{ "struct page", "mapping", &l->pg_mapping },
 	};
-	unsigned int i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
-			return -1;
+	if (dk_offsets(dk, f, DK_NFIELDS(f)))
+		return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
 	       dk_sizeof(dk, "struct pipe_buffer", &l->pb_size) ||

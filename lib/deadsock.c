@@ -45,10 +45,7 @@ struct sk_layout {
 
 static int layout(struct dk *dk, struct sk_layout *l)
 {
-	const struct {
-		const char *type, *path;
-		uint32_t *off;
-	} f[] = {
+	const struct dk_field f[] = {
 		{ "struct file", "private_data", &l->file_priv },
 		{ "struct socket", "sk", &l->sock_sk },
 		{ "struct sock", "__sk_common.skc_family", &l->sk_family },
@@ -111,9 +108,8 @@ static int layout(struct dk *dk, struct sk_layout *l)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
-			return -1;
+	if (dk_offsets(dk, f, DK_NFIELDS(f)))
+		return -1;
 	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
 		if (dk_bitfield(dk, b[i].type, b[i].path, &b[i].b->off, &b[i].b->n))
 			return -1;

@@ -38,10 +38,7 @@ struct fc_layout {
 
 static int fc_layout(struct dk *dk, struct fc_layout *l)
 {
-	const struct {
-		const char *type, *path;
-		uint32_t *off;
-	} f[] = {
+	const struct dk_field f[] = {
 		{ "struct super_block", "s_list", &l->sb_list },
 		{ "struct super_block", "s_type", &l->sb_type },
 		{ "struct super_block", "s_id", &l->sb_id },
@@ -66,11 +63,9 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 		{ "struct page", "index", &l->pg_index },
 		{ "struct page", "compound_order", &l->pg_order },
 	};
-	unsigned int i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (dk_offset(dk, f[i].type, f[i].path, f[i].off))
-			return -1;
+	if (dk_offsets(dk, f, DK_NFIELDS(f)))
+		return -1;
 	return dk_fs_layout(dk, &l->fs) || dk_sizeof(dk, "struct page", &l->pg_size) ||
 	       dk_enum(dk, "PG_dirty", &l->pg_dirty) ||
 	       dk_enum(dk, "PG_writeback", &l->pg_writeback) ||
