@@ -32,8 +32,10 @@ LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 # The partition libraries, and the dead-kernel reader with what stands on it.
 LIB_LPAR := lib/partition.c lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c \
-	lib/deadsock.c \
+	lib/deadsock.c lib/deadnet.c \
 	lib/pbuf.c lib/criuimg.c lib/errf.c
+# The record of a failover: written by orthrosd, shown by orthrosctl.
+LIB_TL := lib/timeline.c
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	kernel/patches/series $(wildcard kernel/patches/*.patch) \
@@ -69,12 +71,13 @@ kernel: $(KERNEL)
 $(LABCTL): lab/labctl.c lab/labproto.c lab/labproto.h | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ lab/labctl.c lab/labproto.c
-$(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_HDRS) | $(SETUP)
+$(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_TL) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
-$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_HDRS) | $(SETUP)
+# The daemon runs the failover: the dead-kernel libraries, the partition, the timeline.
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)

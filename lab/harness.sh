@@ -70,6 +70,9 @@ ordinal() { # 1 -> 1stOS, 2 -> 2ndOS, 3 -> 3rdOS, 11 -> 11thOS
 	esac
 }
 
+# Median, max and count of the numbers on stdin, one a line.
+stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %d", m, v[NR], NR }'; }
+
 qemu_alive() { [ -s "$RUN/qemu.pid" ] && kill -0 "$(cat "$RUN/qemu.pid")" 2>/dev/null; }
 
 # Console lines that mean a kernel is unwell.
@@ -157,4 +160,54 @@ wait_kdump() { # until the crash kernel answers, with the user disk mounted
 	done
 	guest_on b "grep ' $LAB_USER_MOUNT ' /proc/mounts" || { fail "user disk not mounted"; return 1; }
 	grep -a 'orthros-lab: kdump' "$RUN/console-com2.log"
+}
+
+# The failover after the NthOS died, run by orthrosd in the (N+1)thOS: wait
+# for its timeline, then keep it in the run directory (as text, as the SVG
+# orthrosctl draws, the record itself, and the recovery tools' output).
+wait_failover() { # wait_failover DEAD-N
+	local dead=$1 n=$(($1 + 1)) side com off
+	side=$(side_of "$n")
+	com=$(( (n - 1) % LAB_COM_PORTS + 1 ))
+	off=$(cat "$RUN/console-offset-$n" 2>/dev/null || echo 0)
+	until guest_on "$side" -t 5 "test -e /var/log/orthros/failover-$dead.timeline" 2>/dev/null; do
+		qemu_alive || { fail "QEMU exited (log: $RUN/qemu.log)"; return 1; }
+		if tail -c +$((off + 1)) "$RUN/console-com$com.log" | grep -aq 'Kernel panic'; then
+			fail "the $(ordinal "$n") panicked during the failover; console: $RUN/console-com$com.log"
+			return 1
+		fi
+		sleep 1
+	done
+	guest_on "$side" "cat /var/log/orthros/failover-$dead.timeline" >"$RUN/failover-$dead.timeline" &&
+		guest_on "$side" "cat /var/log/orthros/failover-$dead.log" >"$RUN/failover-$dead.log" &&
+		guest_on "$side" "orthrosctl timeline --svg - $dead" >"$RUN/failover-$dead.svg" &&
+		guest_on "$side" "orthrosctl timeline $dead" | tee "$RUN/failover-$dead.txt"
+}
+
+# Every phase of that failover succeeded (or had nothing to do), and the
+# survivor is the ActiveOS with the dead OS's devices, disk (at the same
+# path) and service address.
+check_failover() { # check_failover DEAD-N
+	local dead=$1 n=$(($1 + 1)) side bdf name role addr gw
+	side=$(side_of "$n")
+	if grep 'status=failed' "$RUN/failover-$dead.timeline"; then
+		fail "a phase of the failover failed (log: $RUN/failover-$dead.log)"
+		return 1
+	fi
+	grep -q '^end downtime_ms=[0-9]' "$RUN/failover-$dead.timeline" ||
+		{ fail "no downtime recorded: the processes were not resumed"; return 1; }
+	expect_eq "role of the $(ordinal "$n")" "$(guest_on "$side" cat /sys/kernel/orthros/role)" active || return
+	while read -r _ bdf name role; do
+		[ "$role" = active ] || continue
+		guest_on "$side" "test -e /sys/bus/pci/devices/0000:$bdf/driver" ||
+			{ fail "$name ($bdf) has no driver in the $(ordinal "$n")"; return 1; }
+	done < <(grep '^device ' "$LAB_DIR/partition.conf")
+	guest_on "$side" "grep ' $LAB_USER_MOUNT ext4 ' /proc/mounts" ||
+		{ fail "the user disk is not mounted at $LAB_USER_MOUNT"; return 1; }
+	read -r addr gw < <(echo "$LAB_NICS" | awk '$1 == "net-svc" { print $4, $5 }')
+	guest_on "$side" "ip -4 -o addr show dev net-svc" | grep -q "inet $addr " ||
+		{ fail "net-svc does not have $addr"; return 1; }
+	guest_on "$side" "ip route show default" | grep -q "via $gw dev net-svc" ||
+		{ fail "no default route via $gw on net-svc"; return 1; }
+	log "ok: the $(ordinal "$n") is the ActiveOS with the user disk at $LAB_USER_MOUNT and $addr on net-svc"
 }

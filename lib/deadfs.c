@@ -73,3 +73,62 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 	memcpy(out, buf + pos, sizeof(buf) - pos);
 	return 0;
 }
+
+struct mount_ctx {
+	struct dk_fs_layout fs;
+	uint32_t sb_list, sb_type, sb_uuid, sb_mounts, mnt_instance;
+	uint64_t ext4;			/* &ext4_fs_type */
+	const unsigned char *uuid;
+	uint64_t sb;			/* found */
+};
+
+static int match_sb(struct dk *dk, uint64_t node, void *arg)
+{
+	struct mount_ctx *c = arg;
+	uint64_t sb = node - c->sb_list, type;
+	unsigned char uuid[16];
+
+	if (dk_read_u64(dk, sb + c->sb_type, &type))
+		return -1;
+	if (type != c->ext4)
+		return 0;
+	if (dk_read(dk, sb + c->sb_uuid, uuid, 16))
+		return -1;
+	if (memcmp(uuid, c->uuid, 16))
+		return 0;
+	c->sb = sb;
+	return 1;
+}
+
+static int first_mount(struct dk *dk, uint64_t node, void *arg)
+{
+	(void)dk;
+	*(uint64_t *)arg = node;
+	return 1;
+}
+
+int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len)
+{
+	struct mount_ctx c = { .uuid = uuid };
+	uint64_t super_blocks, node = 0, mnt, root;
+	const struct dk_field f[] = {
+		{ "struct super_block", "s_list", &c.sb_list },
+		{ "struct super_block", "s_type", &c.sb_type },
+		{ "struct super_block", "s_uuid", &c.sb_uuid },
+		{ "struct super_block", "s_mounts", &c.sb_mounts },
+		{ "struct mount", "mnt_instance", &c.mnt_instance },
+	};
+
+	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_fs_layout(dk, &c.fs) ||
+	    dk_symbol(dk, "super_blocks", &super_blocks) || dk_symbol(dk, "ext4_fs_type", &c.ext4) ||
+	    dk_list_walk(dk, super_blocks, match_sb, &c) < 0)
+		return -1;
+	if (!c.sb || dk_list_walk(dk, c.sb + c.sb_mounts, first_mount, &node) < 0)
+		return c.sb ? -1 : 1;
+	if (!node)
+		return 1;
+	mnt = node - c.mnt_instance + c.fs.mount_mnt;
+	if (dk_read_u64(dk, mnt + c.fs.mnt_root, &root))
+		return -1;
+	return dk_dentry_path(dk, &c.fs, mnt, root, out, len) ? -1 : 0;
+}

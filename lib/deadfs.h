@@ -24,4 +24,11 @@ int dk_fs_layout(struct dk *dk, struct dk_fs_layout *l);
 int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 		   uint64_t dentry, char *out, size_t len);
 
+/*
+ * Where the dead kernel had the ext4 file system with this UUID mounted (its
+ * first mount, an absolute path). 0; 1 if it had no such file system or did
+ * not mount it; -1 on error.
+ */
+int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len);
+
 #endif

@@ -249,7 +249,6 @@ void fc_scan_free(struct fc_scan *scan)
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen)
 {
 	char dev[300], uevent[4096], *name;
-	unsigned char sb[1024];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -270,16 +269,23 @@ int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t err
 		return errf(err, errlen, "%s: no DEVNAME", dev);
 	name[8 + strcspn(name + 8, "\n")] = 0;
 	snprintf(dev, sizeof(dev), "/dev/%s", name + 8);
-	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	return fc_dev_uuid(dev, uuid, err, errlen);
+}
+
+int fc_dev_uuid(const char *dev, unsigned char uuid[16], char *err, size_t errlen)
+{
+	unsigned char sb[1024];
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0)
-		return errf(err, errlen, "%s (the device of %s): %s", dev, dir, strerror(errno));
+		return errf(err, errlen, "%s: %s", dev, strerror(errno));
 	if (pread(fd, sb, sizeof(sb), 1024) != sizeof(sb)) {
 		close(fd);
 		return errf(err, errlen, "%s: cannot read its super block", dev);
 	}
 	close(fd);
 	if (sb[0x38] != 0x53 || sb[0x39] != 0xef)	/* s_magic 0xef53 */
-		return errf(err, errlen, "%s is not on an ext4 file system", dir);
+		return errf(err, errlen, "%s holds no ext4 file system", dev);
 	memcpy(uuid, sb + 0x68, 16);
 	return 0;
 }

@@ -55,6 +55,8 @@ void fc_scan_free(struct fc_scan *scan);
 
 /* The ext4 UUID of the file system mounted at dir (its device's super block). */
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen);
+/* The ext4 UUID on a block device, from its super block. */
+int fc_dev_uuid(const char *dev, unsigned char uuid[16], char *err, size_t errlen);
 
 struct fc_totals {
 	unsigned int files, written, recreated, failed;

@@ -30,8 +30,6 @@ trial() {
 	sed -n 's/.* detect_ms=\([0-9.]*\) fence_ms=\([0-9.]*\).*/\1 \2/p' <<<"$line" >>"$base/latencies"
 }
 
-stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %d", m, v[NR], NR }'; }
-
 report() {
 	local out=$BUILD/lab/results/detect-trials.json d f
 	read -r dmed dmax n < <(cut -d' ' -f1 "$RUN/latencies" | stats)

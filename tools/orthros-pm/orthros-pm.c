@@ -3,7 +3,9 @@
  * orthros-pm: process migration. Run in the surviving kernel (a kdump
  * kernel, or the BackupOS) after file-cache migration: reads the protected
  * processes of the dead kernel from its memory, writes CRIU images and
- * has CRIU re-create them with their PIDs.
+ * has CRIU re-create them with their PIDs. Each process tree (a protected
+ * process and its descendants) has its own images and its own restore, so
+ * one that fails does not hold back the others.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,8 +31,10 @@ static void usage(FILE *f)
 		"there) in this kernel, with their PIDs: read their threads, registers, FPU\n"
 		"state, signals, credentials, memory and files from the dead kernel's memory,\n"
 		"write CRIU images, and run 'criu restore'. A process that cannot be carried\n"
-		"over completely is reported and not resumed. Run it after orthros-fcm, so\n"
-		"no process reads stale file data.\n"
+		"over completely is reported and not resumed. Each process tree is restored\n"
+		"on its own (images in DIR/PID, PID its root's), so one that fails does not\n"
+		"hold back the others. Run it after orthros-fcm, so no process reads stale\n"
+		"file data.\n"
 		"\n"
 		"  --vmcore FILE   the dead kernel's memory, an ELF core (default /proc/vmcore)\n"
 		"  --btf FILE      BTF of the dead kernel's build (default: this kernel's, if\n"
@@ -40,11 +44,16 @@ static void usage(FILE *f)
 		"                  (default /var/lib/orthros/pm)\n"
 		"  --list          only show what was read; write and restore nothing\n"
 		"  --no-restore    write the images but do not run criu\n"
+		"  --restore-only  restore the images an earlier --no-restore wrote in DIR;\n"
+		"                  the dead kernel is not read\n"
 		"  --json FILE     also write the figures as JSON\n"
 		"  -h, --help      this text\n"
 		"\n"
 		"Exit status: 0 every protected process restored (or listed), 1 some not,\n"
-		"2 bad usage or the dead kernel cannot be read.\n");
+		"2 bad usage or the dead kernel cannot be read.\n"
+		"The JSON has: processes, not_restorable, trees (with images), restored and\n"
+		"failed_trees, pages (4 KiB pages in the images), read_ms, write_ms,\n"
+		"criu_ms, ok.\n");
 }
 
 static double now_ms(void)
@@ -117,12 +126,36 @@ static void check_files(struct dp_set *set)
 	}
 }
 
-/* Make dir and empty it of images an earlier run left (they would mix in). */
+/* Remove the images (and CRIU's log) an earlier run left in dir. */
+static void empty_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char sub[4096];
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (e->d_type == DT_DIR) {
+			snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+			empty_dir(sub);
+			rmdir(sub);
+		} else if ((n > 4 && !strcmp(e->d_name + n - 4, ".img")) ||
+			   !strcmp(e->d_name, "restore.log")) {
+			unlinkat(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+/* Make dir and its parents; empty it of images an earlier run left (they would mix in). */
 static int image_dir(const char *dir)
 {
 	char path[4096], *p;
-	struct dirent *e;
-	DIR *d;
 
 	snprintf(path, sizeof(path), "%s", dir);
 	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
@@ -133,17 +166,8 @@ static int image_dir(const char *dir)
 	}
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return -1;
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-
-		if (n > 4 && !strcmp(e->d_name + n - 4, ".img"))
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return 0;
+	empty_dir(dir);
+	return access(dir, W_OK);
 }
 
 /*
@@ -171,6 +195,125 @@ static int restore(const char *dir, bool tcp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The process of set that p descends from and whose parent is not in set. */
+static const struct dp_proc *tree_root(const struct dp_set *set, const struct dp_proc *p)
+{
+	unsigned int i, steps;
+
+	for (steps = 0; steps < set->nprocs; steps++) {
+		const struct dp_proc *parent = NULL;
+
+		for (i = 0; i < set->nprocs && !parent; i++)
+			if (set->procs[i].pid == p->ppid)
+				parent = &set->procs[i];
+		if (!parent)
+			break;
+		p = parent;
+	}
+	return p;
+}
+
+struct totals {
+	unsigned int trees, procs, restored, failed_trees;
+	uint64_t pages;
+};
+
+/* Images of each tree in DIR/ROOT-PID; the tree's processes stay in set order. */
+static int write_trees(struct dk *dk, const struct dp_set *set, const char *dir,
+		       struct totals *t)
+{
+	struct dp_set sub = { calloc(set->nprocs, sizeof(*sub.procs)), 0 };
+	unsigned int i, j;
+	int rc = 0;
+
+	if (!sub.procs)
+		return -1;
+	for (i = 0; i < set->nprocs; i++) {
+		const struct dp_proc *root = &set->procs[i];
+		char tdir[4096], err[512];
+		int n;
+
+		if (tree_root(set, root) != root)
+			continue;
+		sub.nprocs = 0;
+		for (j = 0; j < set->nprocs; j++)
+			if (tree_root(set, &set->procs[j]) == root) {
+				sub.procs[sub.nprocs++] = set->procs[j];
+				t->pages += set->procs[j].problems[0] ? 0 : set->procs[j].npages;
+			}
+		snprintf(tdir, sizeof(tdir), "%s/%d", dir, root->pid);
+		if (mkdir(tdir, 0700) && errno != EEXIST) {
+			fprintf(stderr, "orthros-pm: %s: %s\n", tdir, strerror(errno));
+			rc = 1;
+			continue;
+		}
+		n = ci_write(dk, &sub, tdir, err, sizeof(err));
+		if (n < 0) {
+			fprintf(stderr, "orthros-pm: tree of %d: writing images: %s\n", root->pid, err);
+			rc = 1;
+			continue;
+		}
+		if (n) {
+			t->trees++;
+			t->procs += n;
+		}
+		printf("pm: tree of %d: images of %d of %u processes in %s\n", root->pid, n,
+		       sub.nprocs, tdir);
+	}
+	free(sub.procs);
+	return rc;
+}
+
+static bool has_file(const char *dir, const char *prefix)
+{
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir(dir);
+
+	while (d && !found && (e = readdir(d)))
+		found = !strncmp(e->d_name, prefix, strlen(prefix));
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Restore every tree whose images are in DIR, each on its own. */
+static int restore_trees(const char *dir, struct totals *t)
+{
+	struct dirent **e;
+	int i, n, rc = 0;
+
+	n = scandir(dir, &e, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "orthros-pm: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		char tdir[4096];
+		double t0;
+		int r;
+
+		snprintf(tdir, sizeof(tdir), "%s/%s", dir, e[i]->d_name);
+		if (e[i]->d_name[0] == '.' || !has_file(tdir, "inventory.img"))
+			continue;
+		t0 = now_ms();
+		r = restore(tdir, has_file(tdir, "tcp-stream-"));
+		if (r) {
+			fprintf(stderr, "orthros-pm: tree of %s: criu restore failed (exit %d), log: %s/restore.log\n",
+				e[i]->d_name, r, tdir);
+			t->failed_trees++;
+			rc = 1;
+		} else {
+			printf("pm: tree of %s restored (criu %.0f ms)\n", e[i]->d_name, now_ms() - t0);
+			t->restored++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(e[i]);
+	free(e);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -181,18 +324,20 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "no-restore", no_argument, NULL, 'n' },
+		{ "restore-only", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dk_sources src = { NULL, NULL, NULL };
 	const char *dir = "/var/lib/orthros/pm", *json = NULL;
-	bool only_list = false, no_restore = false;
-	unsigned int i, bad = 0;
+	bool only_list = false, no_restore = false, only_restore = false;
 	double t0, t1, t2, t3;
-	struct dp_set set;
+	struct dp_set set = { NULL, 0 };
+	struct totals t = { 0 };
+	unsigned int i, bad = 0;
+	struct dk *dk = NULL;
 	char err[512];
-	struct dk *dk;
-	int c, n, rc = 0;
+	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -203,15 +348,18 @@ int main(int argc, char **argv)
 		case 'j': json = optarg; break;
 		case 'l': only_list = true; break;
 		case 'n': no_restore = true; break;
+		case 'r': only_restore = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (only_restore && (only_list || no_restore))) {
 		usage(stderr);
 		return 2;
 	}
-	t0 = now_ms();
+	t0 = t1 = t2 = now_ms();
+	if (only_restore)
+		goto restore;
 	if (dk_open(&dk, &src, err, sizeof(err))) {
 		fprintf(stderr, "orthros-pm: %s\n", err);
 		return 2;
@@ -235,27 +383,17 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	n = ci_write(dk, &set, dir, err, sizeof(err));
+	rc = write_trees(dk, &set, dir, &t);
 	t2 = now_ms();
-	if (n < 0) {
-		fprintf(stderr, "orthros-pm: writing images: %s\n", err);
-		rc = 1;
+	printf("pm: images of %u processes in %u trees, %llu pages, in %s (%.0f ms)\n", t.procs,
+	       t.trees, (unsigned long long)t.pages, dir, t2 - t1);
+	if (no_restore)
 		goto out;
-	}
-	printf("pm: images of %d processes in %s (%.0f ms)\n", n, dir, t2 - t1);
-	t3 = t2;
-	if (n && !no_restore) {
-		int r = restore(dir, ci_has_tcp(&set));
-
-		t3 = now_ms();
-		if (r) {
-			fprintf(stderr, "orthros-pm: criu restore failed (exit %d), log: %s/restore.log\n",
-				r, dir);
-			rc = 1;
-		} else {
-			printf("pm: restored %d processes (criu %.0f ms)\n", n, t3 - t2);
-		}
-	}
+restore:
+	if (restore_trees(dir, &t))
+		rc = rc ?: 1;
+out:
+	t3 = now_ms();
 	if (bad) {
 		printf("pm: %u processes not restored (see above)\n", bad);
 		rc = rc ?: 1;
@@ -263,14 +401,16 @@ int main(int argc, char **argv)
 	if (json) {
 		FILE *f = fopen(json, "w");
 
-		if (!f || fprintf(f, "{\"processes\": %u, \"not_restorable\": %u, \"restored\": %d, "
+		if (!f || fprintf(f, "{\"processes\": %u, \"not_restorable\": %u, \"trees\": %u, "
+				  "\"restored\": %u, \"failed_trees\": %u, \"pages\": %llu, "
 				  "\"read_ms\": %.1f, \"write_ms\": %.1f, \"criu_ms\": %.1f, \"ok\": %s}\n",
-				  set.nprocs, bad, rc ? 0 : n, t1 - t0, t2 - t1, t3 - t2,
+				  set.nprocs, bad, t.trees, t.restored, t.failed_trees,
+				  (unsigned long long)t.pages, t1 - t0, t2 - t1, t3 - t2,
 				  rc ? "false" : "true") < 0 || fclose(f))
 			fprintf(stderr, "orthros-pm: %s: cannot write\n", json);
 	}
-out:
 	dp_set_free(&set);
-	dk_close(dk);
+	if (dk)
+		dk_close(dk);
 	return rc;
 }

@@ -116,5 +116,6 @@ int cmd_status(int argc, char **argv)
 	printf("%-12s %s\n", "BackupOS", line_of("/sys/kernel/orthros/backup", a, sizeof(a)));
 	printf("%-12s %s\n", "monitor", line_of("/sys/kernel/orthros/monitor", a, sizeof(a)));
 	printf("%-12s %s\n", "last event", line_of("/sys/kernel/orthros/last_event", a, sizeof(a)));
+	printf("%-12s %s\n", "dead memory", line_of("/sys/kernel/orthros/vmcore", a, sizeof(a)));
 	return 0;
 }

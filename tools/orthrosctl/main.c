@@ -25,6 +25,8 @@ static const struct builtin builtins[] = {
 	  "protect it no more" },
 	{ "run", cmd_run, "-- CMD",
 	  "run a command protected from its start" },
+	{ "timeline", cmd_timeline, "[N]",
+	  "the phases of the failover after the NthOS died (timeline --help)" },
 };
 
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))

@@ -21,6 +21,7 @@ int cmd_run(int argc, char **argv);
 int cmd_unprotect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 /* The partition description the tools use when none is named. */
 #define ORTHROS_DEFAULT_PARTITION "/etc/orthros/partition.conf"

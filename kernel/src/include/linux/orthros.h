@@ -21,6 +21,10 @@ struct pci_dev;
 
 unsigned int orthros_nth(void);
 
+/* ORTHROS_ROLE_ACTIVE or _BACKUP: an isolated OS is the BackupOS until it takes over. */
+unsigned int orthros_role(void);
+void orthros_become_active(void);
+
 /* An OS booted by another OS, confined to its partition (N >= 2). */
 static inline bool orthros_isolated(void)
 {
@@ -37,6 +41,8 @@ const struct orthros_platform *orthros_boot_platform(void);
 
 /* Is a PCI function another OS's? Then this OS neither scans nor binds it. */
 bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn);
+/* An isolated OS now owns the partition's devices of this role. */
+void orthros_own_devices(u32 role);
 
 /* Does the core with this local APIC ID run, or belong to, another OS? */
 bool orthros_apic_foreign(u32 apic_id);
@@ -44,6 +50,8 @@ bool orthros_apic_foreign(u32 apic_id);
 /* The shared memory, once mapped (NULL before). */
 struct orthros_shm *orthros_shm(void);
 int orthros_shm_create(const struct orthros_partition *part);
+/* Where this OS's memory is, for whoever reads it after a failure. */
+int orthros_publish_memmap(void);
 
 /* Liveness monitoring (monitor.c). */
 struct file;
@@ -52,11 +60,22 @@ struct orthros_event;
 void orthros_monitor_start(void);
 int orthros_monitor_set(bool on);
 void orthros_panic(const char *msg);
+void orthros_panic_stopped(void);
+bool orthros_peer_fenced(void);
 ssize_t orthros_monitor_show(char *buf);
 ssize_t orthros_last_event_show(char *buf);
 bool orthros_next_event(u64 *seen, struct orthros_event *ev);
 int orthros_wait_event(u64 seen);
 __poll_t orthros_poll_event(struct file *f, struct poll_table_struct *wait, u64 seen);
+
+/* Failover (failover.c, vmcore.c), in the BackupOS once the ActiveOS is fenced. */
+int orthros_takeover(void);
+int orthros_adopt_devices(void);
+int orthros_add_memory(u64 start, u64 size);
+int orthros_vmcore_create(const struct orthros_memmap *m, unsigned int nth);
+void orthros_vmcore_retire(void);
+bool orthros_vmcore_covers(u64 start, u64 size);
+ssize_t orthros_vmcore_show(char *buf);
 
 /* Protected processes (protect.c): pid is a thread-group ID. */
 int orthros_protect(pid_t pid, bool on);
@@ -103,6 +122,10 @@ static inline void orthros_init_platform(void)
 }
 
 static inline void orthros_panic(const char *msg)
+{
+}
+
+static inline void orthros_panic_stopped(void)
 {
 }
 

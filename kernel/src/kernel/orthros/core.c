@@ -8,12 +8,17 @@
  * holds the partition description); the kernel the firmware booted has
  * neither and is the 1stOS. The 1stOS learns what is not its own from its
  * command line: memmap= for memory and orthros.pci_foreign= for devices.
- * State is shown in /sys/kernel/orthros/.
+ * An isolated OS boots as the BackupOS and becomes the ActiveOS when it
+ * takes over from a dead one (failover.c). State is shown in
+ * /sys/kernel/orthros/.
  */
 #define pr_fmt(fmt) "orthros: " fmt
 
+#include <linux/bitmap.h>
+#include <linux/crash_core.h>
 #include <linux/init.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/export.h>
 #include <linux/kobject.h>
@@ -38,12 +43,27 @@ static unsigned int nr_pci_foreign;
 static struct orthros_partition boot_part;
 static struct orthros_platform boot_platform;
 static bool have_boot_part;
+/* Of boot_part's devices, those this OS drives (an isolated OS only). */
+static DECLARE_BITMAP(owned_devices, ORTHROS_MAX_DEVICES);
+/* An isolated OS that took over from a dead ActiveOS. */
+static bool took_over;
 
 static struct orthros_shm *shm;
 
 unsigned int orthros_nth(void)
 {
 	return orthros_nth_param;
+}
+
+unsigned int orthros_role(void)
+{
+	return orthros_isolated() && !READ_ONCE(took_over) ? ORTHROS_ROLE_BACKUP :
+							     ORTHROS_ROLE_ACTIVE;
+}
+
+void orthros_become_active(void)
+{
+	WRITE_ONCE(took_over, true);
 }
 
 static int __init orthros_nth_setup(char *arg)
@@ -132,6 +152,19 @@ void __init orthros_early_read_shm(void)
 	boot_platform = s->platform;
 	have_boot_part = true;
 	early_memunmap(s, sizeof(*s));
+	/* Booted as the BackupOS: its own devices and those of its parity. */
+	orthros_own_devices(ORTHROS_DEV_BACKUP);
+	orthros_own_devices(orthros_nth_param & 1 ? ORTHROS_DEV_ODD : ORTHROS_DEV_EVEN);
+}
+
+/* From now on this OS drives the partition's devices of a role. */
+void orthros_own_devices(u32 role)
+{
+	unsigned int i;
+
+	for (i = 0; i < boot_part.nr_devices; i++)
+		if (boot_part.devices[i].role == role)
+			set_bit(i, owned_devices);
 }
 
 int orthros_partition_check(const struct orthros_partition *p)
@@ -182,13 +215,13 @@ const struct orthros_cpu *orthros_find_cpu(const struct orthros_partition *p, u3
 }
 
 /*
- * Device ownership by role (docs/partition.md): an isolated OS boots as
- * the BackupOS and owns its 'backup' devices and those of its parity;
+ * Device ownership (docs/partition.md): the 1stOS leaves alone what its
+ * command line names; an isolated OS drives only the devices it owns, and
  * unlisted devices are the 1stOS's alone.
  */
 bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn)
 {
-	unsigned int i, n = orthros_nth_param;
+	unsigned int i;
 
 	if (domain)
 		return orthros_isolated();
@@ -198,22 +231,9 @@ bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn)
 				return true;
 		return false;
 	}
-	for (i = 0; i < boot_part.nr_devices; i++) {
-		const struct orthros_device *d = &boot_part.devices[i];
-
-		if (d->bus != bus || d->devfn != devfn)
-			continue;
-		switch (d->role) {
-		case ORTHROS_DEV_BACKUP:
-			return false;
-		case ORTHROS_DEV_ODD:
-			return !(n & 1);
-		case ORTHROS_DEV_EVEN:
-			return n & 1;
-		default:
-			return true;
-		}
-	}
+	for (i = 0; i < boot_part.nr_devices; i++)
+		if (boot_part.devices[i].bus == bus && boot_part.devices[i].devfn == devfn)
+			return !test_bit(i, owned_devices);
 	return true;
 }
 
@@ -235,6 +255,47 @@ struct orthros_shm *orthros_shm(void)
 	return shm;
 }
 EXPORT_SYMBOL_GPL(orthros_shm);
+
+static int add_ram(struct resource *res, void *arg)
+{
+	struct orthros_memmap *m = arg;
+	struct orthros_ram *last = m->nr_ram ? &m->ram[m->nr_ram - 1] : NULL;
+
+	if (last && last->start + last->size == res->start) {
+		last->size += resource_size(res);
+		return 0;
+	}
+	if (m->nr_ram == ORTHROS_MAX_RAM)
+		return -ENOSPC;
+	m->ram[m->nr_ram].start = res->start;
+	m->ram[m->nr_ram].size = resource_size(res);
+	m->nr_ram++;
+	return 0;
+}
+
+/*
+ * Say in the shared memory where this OS's memory is, for the OS that
+ * reads it after a failure (failover.c, vmcore.c): its System RAM and its
+ * VMCOREINFO note, which gives the layouts and addresses of this build.
+ */
+int orthros_publish_memmap(void)
+{
+	struct orthros_memmap m = { 0 };
+	int ret;
+
+	if (!shm)
+		return -ENODEV;
+	ret = walk_system_ram_res(0, -1, &m, add_ram);
+	if (ret) {
+		pr_err("more than %d System RAM ranges: a survivor could not read all of them\n",
+		       ORTHROS_MAX_RAM);
+		return ret;
+	}
+	m.vmcoreinfo = paddr_vmcoreinfo_note();
+	m.vmcoreinfo_size = VMCOREINFO_NOTE_SIZE;
+	memcpy(&shm->memmap[orthros_role()], &m, sizeof(m));
+	return 0;
+}
 
 /* The 1stOS makes the shared memory when it boots the 2ndOS. */
 int orthros_shm_create(const struct orthros_partition *part)
@@ -261,6 +322,7 @@ int orthros_shm_create(const struct orthros_partition *part)
 	/* The contents before the pointer that publishes them. */
 	smp_wmb();
 	shm = s;
+	orthros_publish_memmap();
 	pr_info("inter-OS shared memory created at %pa (%zu bytes used)\n",
 		&shared_phys, sizeof(*s));
 	return 0;
@@ -296,7 +358,7 @@ static ssize_t nth_show(struct kobject *kobj, struct kobj_attribute *attr, char 
 
 static ssize_t role_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", orthros_isolated() ? "backup" : "active");
+	return sysfs_emit(buf, "%s\n", orthros_role() == ORTHROS_ROLE_BACKUP ? "backup" : "active");
 }
 
 static ssize_t shared_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
@@ -354,6 +416,11 @@ static ssize_t monitor_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ?: len;
 }
 
+static ssize_t vmcore_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_vmcore_show(buf);
+}
+
 static ssize_t protected_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	return orthros_protected_show(buf);
@@ -376,6 +443,7 @@ static ssize_t protected_store(struct kobject *kobj, struct kobj_attribute *attr
 static struct kobj_attribute monitor_attr = __ATTR_RW(monitor);
 static struct kobj_attribute protected_attr = __ATTR_RW(protected);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
+static struct kobj_attribute vmcore_attr = __ATTR_RO(vmcore);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
 static struct kobj_attribute role_attr = __ATTR_RO(role);
@@ -395,6 +463,7 @@ static struct attribute *orthros_attrs[] = {
 	&monitor_attr.attr,
 	&last_event_attr.attr,
 	&protected_attr.attr,
+	&vmcore_attr.attr,
 	NULL,
 };
 
@@ -440,6 +509,7 @@ static int __init orthros_say_up(void)
 	/* The other OS reads state first, then the time: write in reverse. */
 	smp_wmb();
 	WRITE_ONCE(r->state, ORTHROS_OS_UP);
+	orthros_publish_memmap();
 	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());
 	orthros_monitor_start();
 	return 0;

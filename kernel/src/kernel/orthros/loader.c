@@ -172,6 +172,10 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		ret = -EINVAL;
 		goto unlock;
 	}
+	/* Where our memory is, for the new BackupOS if we die. */
+	ret = orthros_publish_memmap();
+	if (ret)
+		goto unlock;
 	rec = &s->os[ORTHROS_ROLE_BACKUP];
 	if (rec->state == ORTHROS_OS_BOOTING || rec->state == ORTHROS_OS_UP) {
 		pr_err("boot: the %uth OS is still the BackupOS on APIC %u; stop it first\n",
@@ -236,15 +240,25 @@ out:
 
 static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
+	struct orthros_memory mem;
+
 	if (!capable(CAP_SYS_BOOT))
 		return -EPERM;
-	if (orthros_isolated())
-		return -EOPNOTSUPP;	/* only the ActiveOS boots BackupOSes, for now */
 	switch (cmd) {
 	case ORTHROS_IOC_BOOT:
-		return orthros_boot((struct orthros_boot __user *)arg);
 	case ORTHROS_IOC_STOP:
-		return orthros_stop();
+		if (orthros_isolated())
+			return -EOPNOTSUPP;	/* only the 1stOS boots BackupOSes, for now */
+		return cmd == ORTHROS_IOC_BOOT ?
+		       orthros_boot((struct orthros_boot __user *)arg) : orthros_stop();
+	case ORTHROS_IOC_TAKEOVER:
+		return orthros_takeover();
+	case ORTHROS_IOC_ADOPT_DEVICES:
+		return orthros_adopt_devices();
+	case ORTHROS_IOC_ADD_MEMORY:
+		if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
+			return -EFAULT;
+		return orthros_add_memory(mem.start, mem.size);
 	}
 	return -ENOTTY;
 }

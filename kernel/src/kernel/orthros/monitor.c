@@ -9,7 +9,9 @@
  * when no alive notice came for the timeout. Before anything else it
  * fences it: INIT to each of its cores, which then wait for a startup IPI
  * that nobody will send, and a check that its heartbeat and the probe word
- * no longer move. A fenced OS never comes back.
+ * no longer move. A fenced OS never comes back. A panicking OS is first
+ * given a moment to stop its own CPUs, which leaves the user state of the
+ * tasks they ran in memory (orthros_save_user_state()); INIT would lose it.
  *
  * Each event, with the time of each step, is queued for user space
  * (read() and poll() on /dev/orthros, see loader.c) and shown in
@@ -38,6 +40,8 @@
 
 static unsigned int period_ms = 100;
 static unsigned int timeout_ms = 2000;
+/* How long a panicking OS gets to stop its CPUs before INIT (it takes ms). */
+#define STOP_WAIT_MS	1000
 
 static int __init parse_ms(char *arg, unsigned int *ms, unsigned int min)
 {
@@ -75,6 +79,7 @@ static struct timer_list alive_timer;
 static bool monitoring;			/* the timer is set up */
 static bool paused;			/* switched off in /sys/kernel/orthros/monitor */
 static atomic_t peer_failing = ATOMIC_INIT(0);	/* declared dead, once */
+static bool peer_fenced;			/* ... and seen to be stopped */
 static struct orthros_event pending;		/* filled before the work runs */
 static u64 notices_received;
 /*
@@ -86,7 +91,7 @@ static u64 seen_beat, seen_at;
 
 static unsigned int my_role(void)
 {
-	return orthros_isolated() ? ORTHROS_ROLE_BACKUP : ORTHROS_ROLE_ACTIVE;
+	return orthros_role();
 }
 
 static unsigned int peer_role(void)
@@ -188,6 +193,19 @@ static void queue_event(const struct orthros_event *ev)
 	wake_up_interruptible(&event_wait);
 }
 
+/* A panicking peer stops its own CPUs within milliseconds: wait for that. */
+static void wait_peer_stopped(struct orthros_shm *s, unsigned int peer)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(STOP_WAIT_MS);
+
+	while (!READ_ONCE(s->failure[peer].stopped_tsc) && time_before(jiffies, end))
+		usleep_range(200, 500);
+	pending.stopped_tsc = READ_ONCE(s->failure[peer].stopped_tsc);
+	if (!pending.stopped_tsc)
+		pr_warn("NthOS %u did not stop its CPUs within %u ms; the user state of tasks it ran may be lost\n",
+			pending.nth, STOP_WAIT_MS);
+}
+
 static void fence_work_fn(struct work_struct *work)
 {
 	struct orthros_shm *s = orthros_shm();
@@ -196,6 +214,8 @@ static void fence_work_fn(struct work_struct *work)
 	s64 ms;
 	u32 apics;
 
+	if (pending.failure_tsc)
+		wait_peer_stopped(s, peer);
 	apics = peer_apics(s);
 	for (i = 0; i < 32; i++) {
 		const struct orthros_cpu *c = orthros_find_cpu(&s->partition, i);
@@ -217,6 +237,7 @@ static void fence_work_fn(struct work_struct *work)
 	msleep(3 * period_ms);
 	if (READ_ONCE(s->os[peer].heartbeat) == beat && READ_ONCE(s->probe) == probe)
 		pending.fenced_tsc = rdtsc();
+	WRITE_ONCE(peer_fenced, !!pending.fenced_tsc);
 	ms = max_t(s64, 0, div64_s64(pending.detect_tsc -
 				     (pending.failure_tsc ?: pending.last_alive_tsc),
 				     s->platform.tsc_khz ?: 1));
@@ -286,6 +307,7 @@ void orthros_monitor_start(void)
 	seen_beat = 0;
 	seen_at = rdtsc();
 	atomic_set(&peer_failing, 0);
+	WRITE_ONCE(peer_fenced, false);
 	x86_platform_ipi_callback = notice_irq;
 	paused = false;
 	if (!monitoring) {
@@ -315,6 +337,21 @@ void orthros_panic(const char *msg)
 	WRITE_ONCE(f->failed, 1);
 	if (READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP)
 		send_notice(READ_ONCE(s->os[peer_role()].apic_id));
+}
+
+/* From panic(), once the other CPUs were stopped (or given up on). */
+void orthros_panic_stopped(void)
+{
+	struct orthros_shm *s = orthros_shm();
+
+	if (s && READ_ONCE(s->failure[my_role()].failed))
+		WRITE_ONCE(s->failure[my_role()].stopped_tsc, rdtsc());
+}
+
+/* Was the peer declared dead, and seen to be stopped by its fence? */
+bool orthros_peer_fenced(void)
+{
+	return atomic_read(&peer_failing) && READ_ONCE(peer_fenced);
 }
 
 /*

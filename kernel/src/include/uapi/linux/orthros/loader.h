@@ -60,12 +60,29 @@ struct orthros_event {
 	__u64 detect_tsc;		/* this OS declared it dead */
 	__u64 fence_tsc;		/* all its cores were sent INIT */
 	__u64 fenced_tsc;		/* ... and were seen to be stopped (0: not seen) */
+	__u64 stopped_tsc;		/* a panicking OS stopped its own CPUs (0: not seen) */
 	__u32 fenced_apics;		/* bit n: local APIC ID n was fenced */
 	__u32 reserved;
 	char reason[128];
 };
 
+/* A range of the dead ActiveOS's memory to hot-add, in whole blocks. */
+struct orthros_memory {
+	__u64 start;
+	__u64 size;
+};
+
 #define ORTHROS_IOC_BOOT	_IOW('O', 1, struct orthros_boot)
 #define ORTHROS_IOC_STOP	_IO('O', 2)	/* stop the BackupOS's core */
+/*
+ * Failover, in the BackupOS, once the ActiveOS is dead and fenced:
+ * TAKEOVER makes this OS the ActiveOS and shows the dead one's memory as
+ * /proc/vmcore; ADOPT_DEVICES scans and binds the dead one's devices (the
+ * partition's 'active' ones) and returns how many were found; ADD_MEMORY
+ * hot-adds and onlines part of its memory, which ends /proc/vmcore.
+ */
+#define ORTHROS_IOC_TAKEOVER	_IO('O', 3)
+#define ORTHROS_IOC_ADOPT_DEVICES _IO('O', 4)
+#define ORTHROS_IOC_ADD_MEMORY	_IOW('O', 5, struct orthros_memory)
 
 #endif /* _UAPI_LINUX_ORTHROS_LOADER_H */

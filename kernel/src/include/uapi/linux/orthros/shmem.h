@@ -16,7 +16,8 @@
 #include <linux/orthros/partition.h>
 
 #define ORTHROS_SHM_SIGNATURE	"ORTHSHM1"
-#define ORTHROS_SHM_REVISION	2
+#define ORTHROS_SHM_REVISION	3
+#define ORTHROS_MAX_RAM		32
 
 enum orthros_os_state {
 	ORTHROS_OS_NONE = 0,		/* no OS in this role */
@@ -49,6 +50,7 @@ struct orthros_failure {
 	__u32 failed;			/* nonzero once written */
 	__u32 apic_id;			/* the CPU that panicked */
 	__u64 tsc;			/* panic() entry */
+	__u64 stopped_tsc;		/* its other CPUs stopped, user state saved */
 	char msg[128];			/* the panic message, NUL-terminated */
 } __attribute__((packed));
 
@@ -70,6 +72,21 @@ struct orthros_platform {
 	__u32 reserved;
 } __attribute__((packed));
 
+/*
+ * Where an OS's memory is, for the survivor's /proc/vmcore if it dies: what
+ * kdump's ELF core header says, kept by the OS itself (at the boot of its
+ * BackupOS and whenever its memory changes), never by copying the memory.
+ */
+struct orthros_memmap {
+	__u64 vmcoreinfo;		/* physical address of its VMCOREINFO note */
+	__u32 vmcoreinfo_size;		/* bytes reserved for the note */
+	__u32 nr_ram;
+	struct orthros_ram {
+		__u64 start;
+		__u64 size;
+	} __attribute__((packed)) ram[ORTHROS_MAX_RAM];	/* its System RAM, ascending */
+} __attribute__((packed));
+
 struct orthros_shm {
 	char signature[8];		/* ORTHROS_SHM_SIGNATURE, no NUL */
 	__u32 revision;
@@ -80,6 +97,7 @@ struct orthros_shm {
 	struct orthros_os_record os[ORTHROS_NR_ROLES];
 	struct orthros_failure failure[ORTHROS_NR_ROLES];
 	struct orthros_monitor monitor;
+	struct orthros_memmap memmap[ORTHROS_NR_ROLES];
 	__u64 probe;			/* a word tests may change, to see who still runs */
 } __attribute__((packed));
 

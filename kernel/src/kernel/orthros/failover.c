@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Orthros failover, the kernel's part (paper section 2.1, steps 3-6): the
+ * BackupOS takes over from a dead ActiveOS. The failover daemon (orthrosd)
+ * runs the pipeline and calls these one at a time through /dev/orthros:
+ *
+ *   takeover        this OS becomes the ActiveOS in the shared memory, and
+ *                   the dead OS's memory becomes /proc/vmcore (vmcore.c)
+ *   adopt devices   the dead OS's devices (the partition's 'active' ones)
+ *                   are scanned and bound here, for the first time
+ *   add memory      whole blocks of the dead OS's RAM in the general or
+ *                   1stOS-only region are hot-added and onlined here;
+ *                   /proc/vmcore ends before the first
+ *
+ * Nothing of the dead OS is touched before the monitor saw it fenced: its
+ * cores stopped and its memory no longer changing.
+ */
+#define pr_fmt(fmt) "orthros: " fmt
+
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mutex.h>
+#include <linux/numa.h>
+#include <linux/orthros.h>
+#include <linux/pci.h>
+
+static DEFINE_MUTEX(failover_lock);
+
+int orthros_takeover(void)
+{
+	struct orthros_shm *s = orthros_shm();
+	struct orthros_os_record *act, *bak;
+	unsigned int dead;
+	u64 boots;
+	int ret = 0;
+
+	if (!s || !orthros_isolated())
+		return -EOPNOTSUPP;
+	mutex_lock(&failover_lock);
+	act = &s->os[ORTHROS_ROLE_ACTIVE];
+	bak = &s->os[ORTHROS_ROLE_BACKUP];
+	if (orthros_role() == ORTHROS_ROLE_ACTIVE) {
+		ret = -EALREADY;
+		goto out;
+	}
+	if (READ_ONCE(act->state) != ORTHROS_OS_DEAD || !orthros_peer_fenced()) {
+		pr_err("takeover refused: the ActiveOS (NthOS %u) is not dead and fenced\n",
+		       act->nth);
+		ret = -EBUSY;
+		goto out;
+	}
+	dead = act->nth;
+	/*
+	 * Without a view of its memory nothing can be recovered, but this OS
+	 * still takes over the devices and serves: the error is kept for
+	 * /sys/kernel/orthros/vmcore and the daemon's record.
+	 */
+	orthros_vmcore_create(&s->memmap[ORTHROS_ROLE_ACTIVE], dead);
+
+	/* This OS's record becomes the ActiveOS's; no BackupOS until the next boots. */
+	boots = act->boots;
+	memcpy(act, bak, sizeof(*act));
+	act->boots = boots + 1;
+	memset(&s->failure[ORTHROS_ROLE_ACTIVE], 0, sizeof(s->failure[0]));
+	memset(&s->memmap[ORTHROS_ROLE_BACKUP], 0, sizeof(s->memmap[0]));
+	boots = bak->boots;
+	memset(bak, 0, sizeof(*bak));
+	bak->boots = boots;
+	s->generation++;
+	orthros_become_active();
+	orthros_publish_memmap();
+	pr_emerg("NthOS %u takes over from the dead NthOS %u and is the ActiveOS now\n",
+		 orthros_nth(), dead);
+out:
+	mutex_unlock(&failover_lock);
+	return ret;
+}
+
+/*
+ * Scan the dead OS's functions one by one (never the whole bus: the other
+ * functions may be another OS's), claim the addresses the firmware gave
+ * their BARs and bind drivers. Returns how many of them are here now.
+ */
+int orthros_adopt_devices(void)
+{
+	const struct orthros_partition *p = orthros_boot_partition();
+	unsigned int i;
+	int found = 0;
+
+	if (!p || !orthros_isolated() || orthros_role() != ORTHROS_ROLE_ACTIVE)
+		return -EOPNOTSUPP;
+	mutex_lock(&failover_lock);
+	orthros_own_devices(ORTHROS_DEV_ACTIVE);
+	pci_lock_rescan_remove();
+	for (i = 0; i < p->nr_devices; i++) {
+		const struct orthros_device *d = &p->devices[i];
+		struct pci_bus *bus;
+		struct pci_dev *dev;
+
+		if (d->role != ORTHROS_DEV_ACTIVE)
+			continue;
+		bus = pci_find_bus(d->segment, d->bus);
+		if (!bus) {
+			pr_err("adopt: no PCI bus %04x:%02x for %s\n", d->segment, d->bus, d->name);
+			continue;
+		}
+		dev = pci_get_slot(bus, d->devfn);
+		if (dev) {
+			pci_dev_put(dev);	/* adopted before */
+			found++;
+			continue;
+		}
+		dev = pci_scan_single_device(bus, d->devfn);
+		if (!dev) {
+			pr_err("adopt: %s (%02x:%02x.%u) is not there\n", d->name, d->bus,
+			       PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
+			continue;
+		}
+		pcibios_resource_survey_bus(bus);
+		pci_bus_add_devices(bus);
+		pr_info("adopt: %s is %s here\n", d->name, pci_name(dev));
+		found++;
+	}
+	pci_unlock_rescan_remove();
+	mutex_unlock(&failover_lock);
+	return found;
+}
+
+/* Does [start, start + size) lie in one range of a kind the ActiveOS may grow into? */
+static bool growable(const struct orthros_partition *p, u64 start, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_ranges; i++) {
+		const struct orthros_range *r = &p->ranges[i];
+
+		if ((r->kind == ORTHROS_MEM_GENERAL || r->kind == ORTHROS_MEM_FIRST_ONLY) &&
+		    start >= r->start && start + size <= r->start + r->size)
+			return true;
+	}
+	return false;
+}
+
+int orthros_add_memory(u64 start, u64 size)
+{
+	const struct orthros_partition *p = orthros_boot_partition();
+	u64 block = memory_block_size_bytes();
+	int ret;
+
+	if (!p || !orthros_isolated() || orthros_role() != ORTHROS_ROLE_ACTIVE)
+		return -EOPNOTSUPP;
+	if (!size || start + size < start || !IS_ALIGNED(start | size, block)) {
+		pr_err("add memory: [%#llx+%#llx) is not whole %llu MiB blocks\n",
+		       start, size, block >> 20);
+		return -EINVAL;
+	}
+	if (!growable(p, start, size) || !orthros_vmcore_covers(start, size)) {
+		pr_err("add memory: [%#llx+%#llx) is not the dead ActiveOS's RAM in the general or 1stOS-only region\n",
+		       start, size);
+		return -EINVAL;
+	}
+	mutex_lock(&failover_lock);
+	orthros_vmcore_retire();
+	ret = add_memory(memory_add_physaddr_to_nid(start), start, size, MHP_NONE);
+	if (ret)
+		pr_err("add memory: [%#llx+%#llx): %d\n", start, size, ret);
+	else
+		orthros_publish_memmap();
+	mutex_unlock(&failover_lock);
+	return ret;
+}

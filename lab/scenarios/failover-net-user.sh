@@ -1,0 +1,7 @@
+# failover-net-user
+# As failover-file-syscall, with pmwork talking TCP and UDP to a peer on the host (which must never reconnect), running user code (floating point) when the 1stOS panics: it survives in the 2ndOS with its PID and goes on checking itself.
+SCENARIO_TIER=feature
+SCENARIO_TIMEOUT=900
+PM_WORKLOAD=net
+PM_TIMING=user
+. "$LAB_DIR/scenarios/failover-file-syscall.sh"
