@@ -634,21 +634,75 @@ static int write_mm(struct writer *w, const struct dp_proc *p, const uint32_t *f
 	return single(w, name, MAGIC_MM, &mm);
 }
 
+/*
+ * The pages of a process, in pagemap order, copied from the dead memory
+ * through a buffer: physically consecutive frames are read at once, and
+ * written a buffer at a time (a 1 GiB process is 262144 pages).
+ */
+#define BATCH_PAGES 256
+
+struct page_copy {
+	struct dk *dk;
+	int fd;
+	unsigned char *buf;
+	unsigned int n;			/* pages in buf */
+	uint64_t run_pfn;		/* first frame of the run not yet read */
+	unsigned int run_start, run_len;	/* its place in buf, its length */
+};
+
+static int read_run(struct page_copy *c)
+{
+	int ret = c->run_len ? dk_read_phys(c->dk, c->run_pfn * PAGE_SIZE,
+					    c->buf + (size_t)c->run_start * PAGE_SIZE,
+					    (size_t)c->run_len * PAGE_SIZE) : 0;
+
+	c->run_len = 0;
+	return ret;
+}
+
+static int flush_pages(struct page_copy *c)
+{
+	size_t len = (size_t)c->n * PAGE_SIZE;
+
+	if (read_run(c))
+		return -1;
+	if (len && write(c->fd, c->buf, len) != (ssize_t)len)
+		return dk_fail(c->dk, "writing pages: %s", strerror(errno));
+	c->n = 0;
+	return 0;
+}
+
+static int add_page(struct page_copy *c, uint64_t pfn)
+{
+	if (c->n == BATCH_PAGES && flush_pages(c))
+		return -1;
+	if (!c->run_len || pfn != c->run_pfn + c->run_len) {
+		if (read_run(c))
+			return -1;
+		c->run_pfn = pfn;
+		c->run_start = c->n;
+	}
+	c->run_len++;
+	c->n++;
+	return 0;
+}
+
 static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages_id)
 {
 	struct pbuf pagemap = { 0 }, head = { 0 };
+	struct page_copy c = { .dk = w->dk };
 	char name[64], path[4096];
-	unsigned char page[PAGE_SIZE];
 	unsigned int i, j;
-	int fd;
+	int ret = -1;
 
 	pb_uint(&head, 1, pages_id);
 	entry(&pagemap, &head);
 	snprintf(path, sizeof(path), "%s/pages-%u.img", w->dir, pages_id);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		pb_free(&pagemap);
-		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	c.buf = malloc((size_t)BATCH_PAGES * PAGE_SIZE);
+	c.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (!c.buf || c.fd < 0) {
+		errf(w->err, w->errlen, "%s: %s", path, c.buf ? strerror(errno) : "out of memory");
+		goto out;
 	}
 	for (i = 0; i < p->npages_runs; i++) {
 		const struct dp_pages *r = &p->pages[i];
@@ -658,23 +712,32 @@ static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages
 		pb_uint(&e, 2, r->npages);
 		pb_uint(&e, 4, PE_PRESENT);
 		entry(&pagemap, &e);
-		for (j = 0; j < r->npages; j++) {
-			if (dk_read_phys(w->dk, r->pfn[j] * PAGE_SIZE, page, PAGE_SIZE) ||
-			    write(fd, page, PAGE_SIZE) != PAGE_SIZE) {
-				close(fd);
-				pb_free(&pagemap);
-				return errf(w->err, w->errlen, "process %d page 0x%llx: %s", p->pid,
-					    (unsigned long long)(r->vaddr + j * PAGE_SIZE),
-					    dk_error(w->dk));
+		for (j = 0; j < r->npages; j++)
+			if (add_page(&c, r->pfn[j])) {
+				errf(w->err, w->errlen, "process %d page 0x%llx: %s", p->pid,
+				     (unsigned long long)(r->vaddr + j * PAGE_SIZE), dk_error(w->dk));
+				goto out;
 			}
-		}
 	}
-	if (close(fd)) {
-		pb_free(&pagemap);
-		return errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+	if (flush_pages(&c)) {
+		errf(w->err, w->errlen, "process %d: %s", p->pid, dk_error(w->dk));
+		goto out;
 	}
+	if (close(c.fd)) {
+		c.fd = -1;
+		errf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	c.fd = -1;
 	snprintf(name, sizeof(name), "pagemap-%d.img", p->pid);
+	free(c.buf);
 	return write_image(w, name, MAGIC_PAGEMAP, &pagemap);
+out:
+	if (c.fd >= 0)
+		close(c.fd);
+	free(c.buf);
+	pb_free(&pagemap);
+	return ret;
 }
 
 /* ---- Processes ---- */

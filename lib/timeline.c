@@ -280,7 +280,7 @@ void tl_svg(FILE *f, const struct tl_event *ev)
 	svg_text(f, title);
 	fprintf(f, "</text>\n");
 	if (ev->downtime_ms >= 0)
-		fprintf(f, "<text x=\"10\" y=\"38\">downtime %.1f ms (failure to processes running)</text>\n",
+		fprintf(f, "<text x=\"10\" y=\"38\">downtime %.1f ms (failure to processes running, dashed)</text>\n",
 			ev->downtime_ms);
 	step = tick_step(span);
 	for (t = 0; t <= span + step / 2; t += step) {
@@ -293,6 +293,10 @@ void tl_svg(FILE *f, const struct tl_event *ev)
 	}
 	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#555\">ms after the failure</text>\n",
 		left + width / 2, top + row * ev->nphases + 34);
+	if (ev->downtime_ms >= 0)
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/>\n",
+			left + ev->downtime_ms * scale, top - 4, left + ev->downtime_ms * scale,
+			top + row * ev->nphases);
 	for (i = 0; i < ev->nphases; i++) {
 		const struct tl_phase *p = &ev->phases[i];
 		const char *color = p->status == TL_OK ? "#4a7ebb" :

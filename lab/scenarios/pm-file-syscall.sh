@@ -111,6 +111,7 @@ expected_state() {
 	syscall) echo "in system call (35|230|7|271|23|202|0|45)," ;;	# nanosleep, clock_nanosleep, poll, ppoll, select, futex, read, recvfrom
 	write) echo "in system call (1|18)," ;;			# write, pwrite64
 	user) echo "in user code" ;;
+	any) echo "(in system call [0-9]+,|in user code)" ;;	# a big process: wherever it was
 	esac
 }
 

@@ -7,8 +7,9 @@
  *
  * The dead OS said where its memory is (struct orthros_memmap in the shared
  * memory, kept up to date by the OS itself, like kdump's ELF core header);
- * its cores are fenced, so nothing changes that memory any more. A read
- * maps the dead memory a chunk at a time. The view ends for good before
+ * its cores are fenced, so nothing changes that memory any more. Each range
+ * is mapped once, write-back cached, when the view is made, so a read is a
+ * copy (the readers make many small reads). The view ends for good before
  * this OS hot-adds any of that memory (orthros_vmcore_retire()): from then
  * on the frames hold this OS's data, not the dead one's.
  */
@@ -28,11 +29,10 @@
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
-#define CHUNK	SZ_1M		/* mapped at a time */
-
 struct vmcore_load {
 	u64 start, size;	/* physical */
 	u64 offset;		/* in the file */
+	void *map;
 };
 
 static struct {
@@ -62,46 +62,41 @@ static ssize_t vmcore_read(struct file *f, char __user *buf, size_t len, loff_t 
 {
 	u64 pos = *ppos;
 	size_t done = 0;
+	int err = 0;
 
 	if (pos >= vc.size)
 		return 0;
 	len = min_t(u64, len, vc.size - pos);
-	while (done < len) {
-		const struct vmcore_load *l;
-		unsigned long left;
+	while (done < len && !err) {
+		const struct vmcore_load *l = NULL;
+		const void *from;
 		size_t n;
-		void *p;
-		u64 pa;
 
 		if (pos < vc.hdr_size) {
 			n = min_t(u64, len - done, vc.hdr_size - pos);
-			if (copy_to_user(buf + done, vc.hdr + pos, n))
-				return done ?: -EFAULT;
-			done += n;
-			pos += n;
-			continue;
+			from = vc.hdr + pos;
+		} else {
+			l = find_load(pos);
+			if (!l) {
+				err = -EIO;
+				break;
+			}
+			/* At most a MiB between looks for signals. */
+			n = min3((u64)(len - done), l->offset + l->size - pos, (u64)SZ_1M);
+			from = l->map + (pos - l->offset);
 		}
-		l = find_load(pos);
-		if (!l)
-			return done ?: -EIO;
-		pa = l->start + (pos - l->offset);
-		n = min_t(u64, len - done, l->start + l->size - pa);
-		n = min_t(u64, n, CHUNK - (pa & (CHUNK - 1)));
-		p = memremap(pa, n, MEMREMAP_WB);
-		if (!p)
-			return done ?: -ENOMEM;
-		left = copy_to_user(buf + done, p, n);
-		memunmap(p);
-		if (left)
-			return done ?: -EFAULT;
+		if (copy_to_user(buf + done, from, n)) {
+			err = -EFAULT;
+			break;
+		}
 		done += n;
 		pos += n;
 		if (fatal_signal_pending(current))
-			break;
+			err = -EINTR;
 		cond_resched();
 	}
 	*ppos = pos;
-	return done;
+	return done ?: err;
 }
 
 static const struct proc_ops vmcore_ops = {
@@ -210,11 +205,28 @@ static int take_ranges(const struct orthros_memmap *m)
 		vc.load[i].start = r->start;
 		vc.load[i].size = r->size;
 		vc.load[i].offset = off;	/* moved past the header below */
+		vc.load[i].map = memremap(r->start, r->size, MEMREMAP_WB);
+		if (!vc.load[i].map) {
+			pr_err("vmcore: cannot map the dead OS's RAM [%#llx-%#llx)\n",
+			       r->start, r->start + r->size);
+			return -ENOMEM;
+		}
 		off += r->size;
 		end = r->start + r->size;
 	}
 	vc.nr_load = m->nr_ram;
 	return 0;
+}
+
+static void unmap_ranges(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ORTHROS_MAX_RAM; i++) {
+		if (vc.load[i].map)
+			memunmap(vc.load[i].map);
+		vc.load[i].map = NULL;
+	}
 }
 
 int orthros_vmcore_create(const struct orthros_memmap *shared, unsigned int nth)
@@ -237,6 +249,7 @@ int orthros_vmcore_create(const struct orthros_memmap *shared, unsigned int nth)
 	ret = take_ranges(m);
 	if (ret) {
 		pr_err("vmcore: the dead OS published no valid memory map\n");
+		vc.nr_load = 0;
 		goto out;
 	}
 	ret = read_note(m, &note, &note_len);
@@ -261,6 +274,7 @@ int orthros_vmcore_create(const struct orthros_memmap *shared, unsigned int nth)
 		nth, vc.nr_load, (vc.size - vc.hdr_size) >> 20);
 out:
 	if (ret) {
+		unmap_ranges();
 		kfree(vc.hdr);
 		vc.hdr = NULL;
 		vc.error = ret;
@@ -278,6 +292,7 @@ void orthros_vmcore_retire(void)
 	if (vc.pde) {
 		proc_remove(vc.pde);	/* waits for readers inside */
 		vc.pde = NULL;
+		unmap_ranges();
 		kfree(vc.hdr);
 		vc.hdr = NULL;
 		vc.retired = true;
