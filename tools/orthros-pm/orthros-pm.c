@@ -213,6 +213,32 @@ static const struct dp_proc *tree_root(const struct dp_set *set, const struct dp
 	return p;
 }
 
+/* Text inside a JSON string: what would need escaping becomes '?'. */
+static void json_chars(FILE *f, const char *s, size_t max)
+{
+	for (; max-- && *s; s++)
+		fputc(*s == '"' || *s == '\\' || (unsigned char)*s < ' ' ? '?' : *s, f);
+}
+
+/* "PID (comm): problems | ..." of the processes left behind. */
+static void json_not_restored(FILE *f, const struct dp_set *set)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	for (i = 0; i < set->nprocs; i++) {
+		const struct dp_proc *p = &set->procs[i];
+
+		if (!p->problems[0])
+			continue;
+		fprintf(f, "%s%d (", sep, p->pid);
+		json_chars(f, p->comm, sizeof(p->comm));
+		fprintf(f, "): ");
+		json_chars(f, p->problems, sizeof(p->problems));
+		sep = " | ";
+	}
+}
+
 struct totals {
 	unsigned int trees, procs, restored, failed_trees;
 	uint64_t pages;
@@ -253,10 +279,16 @@ static int write_trees(struct dk *dk, const struct dp_set *set, const char *dir,
 			rc = 1;
 			continue;
 		}
-		if (n) {
-			t->trees++;
-			t->procs += n;
+		if (!n) {
+			/* Nothing of it can be restored: no images to restore. */
+			empty_dir(tdir);
+			rmdir(tdir);
+			printf("pm: tree of %d: none of its %u processes can be restored\n", root->pid,
+			       sub.nprocs);
+			continue;
 		}
+		t->trees++;
+		t->procs += n;
 		printf("pm: tree of %d: images of %d of %u processes in %s\n", root->pid, n,
 		       sub.nprocs, tdir);
 	}
@@ -403,10 +435,12 @@ out:
 
 		if (!f || fprintf(f, "{\"processes\": %u, \"not_restorable\": %u, \"trees\": %u, "
 				  "\"restored\": %u, \"failed_trees\": %u, \"pages\": %llu, "
-				  "\"read_ms\": %.1f, \"write_ms\": %.1f, \"criu_ms\": %.1f, \"ok\": %s}\n",
+				  "\"read_ms\": %.1f, \"write_ms\": %.1f, \"criu_ms\": %.1f, \"ok\": %s, "
+				  "\"not_restored\": \"",
 				  set.nprocs, bad, t.trees, t.restored, t.failed_trees,
 				  (unsigned long long)t.pages, t1 - t0, t2 - t1, t3 - t2,
-				  rc ? "false" : "true") < 0 || fclose(f))
+				  rc ? "false" : "true") < 0 ||
+		    (json_not_restored(f, &set), fprintf(f, "\"}\n") < 0) || fclose(f))
 			fprintf(stderr, "orthros-pm: %s: cannot write\n", json);
 	}
 	dp_set_free(&set);

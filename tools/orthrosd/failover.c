@@ -177,6 +177,28 @@ static double json_num(const char *path, const char *key)
 	return p ? strtod(p + strlen(pat), NULL) : -1;
 }
 
+/* A string from a tool's one-line JSON object (no escapes in it); "" if none. */
+static const char *json_str(const char *path, const char *key, char *out, size_t len)
+{
+	char buf[4096], pat[64], *p;
+	FILE *jf = fopen(path, "r");
+	size_t n = 0;
+
+	out[0] = 0;
+	if (jf) {
+		n = fread(buf, 1, sizeof(buf) - 1, jf);
+		fclose(jf);
+	}
+	buf[n] = 0;
+	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+	p = strstr(buf, pat);
+	if (p) {
+		p += strlen(pat);
+		snprintf(out, len, "%.*s", (int)strcspn(p, "\""), p);
+	}
+	return out;
+}
+
 static int read_line(const char *path, char *buf, size_t len)
 {
 	FILE *rf = fopen(path, "r");
@@ -529,6 +551,7 @@ static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
 	char json[PATH_MAX];
 	char *argv[] = { "orthros-pm", "--no-restore", "--images", (char *)f->o->images,
 			 "--json", json, NULL };
+	char left[TL_TEXT_LEN];
 	unsigned int i;
 	int r;
 
@@ -547,9 +570,10 @@ static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
 	r = run_tool(f, argv, NULL);
 	f->trees = json_num(json, "trees") > 0 ? json_num(json, "trees") : 0;
 	f->image_pages = json_num(json, "pages") > 0 ? json_num(json, "pages") : 0;
-	snprintf(detail, len, "%.0f protected processes read, %.0f not restorable; images of %u trees, %llu pages (exit %d)",
-		 json_num(json, "processes"), json_num(json, "not_restorable"), f->trees,
-		 (unsigned long long)f->image_pages, r);
+	snprintf(detail, len, "%.0f protected processes read; images of %u trees, %llu pages (exit %d); %.0f not restorable%s%s",
+		 json_num(json, "processes"), f->trees, (unsigned long long)f->image_pages, r,
+		 json_num(json, "not_restorable"), r ? ": " : "",
+		 json_str(json, "not_restored", left, sizeof(left)));
 	return r ? TL_FAILED : TL_OK;
 }
 
