@@ -148,6 +148,11 @@ int machine_own_ram(const char *root, struct machine_ram *r, int max, char *err,
 			continue;
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) != 2 || end < start)
 			continue;
+		/* Hot-added memory is one resource a block: merge what touches. */
+		if (n && r[n - 1].end == start) {
+			r[n - 1].end = end + 1;
+			continue;
+		}
 		r[n].start = start;
 		r[n].end = end + 1;
 		n++;

@@ -32,7 +32,8 @@ int machine_read(const char *root, struct machine *m, char *err, size_t errlen);
 
 /*
  * The RAM this kernel uses: top-level "System RAM" of root/proc/iomem
- * (after memmap= and the like). Returns the count, or -1 (err).
+ * (after memmap= and the like), ranges that touch merged (hot-added
+ * memory is one resource a block). Returns the count, or -1 (err).
  */
 int machine_own_ram(const char *root, struct machine_ram *r, int max, char *err, size_t errlen);
 
