@@ -255,6 +255,23 @@ out:
 	return ret;
 }
 
+int orthros_partition_read_binary(const char *path, struct orthros_partition *p,
+				  char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	n = fread(p, 1, sizeof(*p), f);
+	fclose(f);
+	if (!n)
+		return 1;
+	if (n != sizeof(*p))
+		return errf(err, errlen, "%s: %zu bytes, not a partition of this revision", path, n);
+	return orthros_partition_check(p, err, errlen);
+}
+
 int orthros_partition_load(const char *path, struct orthros_partition *p,
 			   char *err, size_t errlen)
 {

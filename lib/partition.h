@@ -23,6 +23,14 @@ int orthros_partition_parse(const char *text, const char *name,
 int orthros_partition_load(const char *path, struct orthros_partition *p,
 			   char *err, size_t errlen);
 
+/*
+ * The binary form, as the kernel shows the partition in force
+ * (/sys/kernel/orthros/partition): 0; 1 if there is none yet (empty);
+ * -1 with err on a wrong size or a description that is not valid.
+ */
+int orthros_partition_read_binary(const char *path, struct orthros_partition *p,
+				  char *err, size_t errlen);
+
 /* Validate: 0, or -1 with the first problem found in err. */
 int orthros_partition_check(const struct orthros_partition *p, char *err, size_t errlen);
 

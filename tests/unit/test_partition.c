@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdlib.h>
 
+#include <unistd.h>
+
 #include "unit.h"
 #include "../../lib/partition.h"
 
@@ -82,6 +84,33 @@ TEST(partition_lab_file_is_valid)
 	CHECK(orthros_partition_load("lab/partition.conf", &part, err, sizeof(err)) == 0);
 	if (err[0])
 		printf("  %s\n", err);
+}
+
+/* The kernel's binary copy: read back whole, refused short or invalid. */
+TEST(partition_binary_form_reads_back)
+{
+	char path[] = "/tmp/orthros-part-XXXXXX";
+	struct orthros_partition back;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	CHECK(orthros_partition_load("lab/partition.conf", &part, err, sizeof(err)) == 0);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(orthros_partition_read_binary(path, &back, err, sizeof(err)) == 1);	/* none yet */
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(&part, 1, sizeof(part), f) == sizeof(part) && fclose(f) == 0);
+	CHECK(orthros_partition_read_binary(path, &back, err, sizeof(err)) == 0);
+	CHECK(memcmp(&back, &part, sizeof(part)) == 0);
+	CHECK(truncate(path, 100) == 0);
+	CHECK(orthros_partition_read_binary(path, &back, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "100 bytes, not a partition of this revision") != NULL);
+	part.revision++;
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(&part, 1, sizeof(part), f) == sizeof(part) && fclose(f) == 0);
+	CHECK(orthros_partition_read_binary(path, &back, err, sizeof(err)) < 0);
+	CHECK(orthros_partition_read_binary("/nonexistent/x", &back, err, sizeof(err)) < 0);
+	unlink(path);
 }
 
 TEST(partition_refuses_backup_on_the_bsp)

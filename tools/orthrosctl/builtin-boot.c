@@ -101,11 +101,31 @@ static int wait_up(double timeout, char *last, size_t len)
 	return -1;
 }
 
+/*
+ * The partition in force once there is one (the kernel's copy of the
+ * shared memory's: every OS after the first boots with that one), else
+ * FILE or the default file.
+ */
+static int load_partition(const char *file, struct orthros_partition *p, char *err, size_t len)
+{
+	char path[256];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/sys/kernel/orthros/partition", sysroot());
+	if (file || access(path, R_OK))
+		return orthros_partition_load(file ? file : ORTHROS_DEFAULT_PARTITION, p, err, len);
+	r = orthros_partition_read_binary(path, p, err, len);
+	if (r <= 0)
+		return r;
+	return orthros_partition_load(ORTHROS_DEFAULT_PARTITION, p, err, len);
+}
+
 static void boot_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: orthrosctl boot [options] [-- KERNEL-ARGS...]\n"
-		"  -p, --partition FILE  partition description (%s)\n"
+		"  -p, --partition FILE  partition description (the one in force if there is\n"
+		"                        one, /sys/kernel/orthros/partition; else %s)\n"
 		"  -k, --kernel FILE     kernel image (%s)\n"
 		"  -a, --apic ID         local APIC ID of the core (the partition's backup CPU)\n"
 		"  -s, --slot N          memory slot 1-3 (rotates with N)\n"
@@ -128,7 +148,7 @@ int cmd_boot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pfile = ORTHROS_DEFAULT_PARTITION, *kfile = DEFAULT_KERNEL;
+	const char *pfile = NULL, *kfile = DEFAULT_KERNEL;
 	long apic = -1, slot = 0, nth = 0;
 	double timeout = 120, t0;
 	struct orthros_boot req;
@@ -162,7 +182,7 @@ int cmd_boot(int argc, char **argv)
 		}
 	}
 	memset(&req, 0, sizeof(req));
-	if (orthros_partition_load(pfile, &req.partition, err, sizeof(err))) {
+	if (load_partition(pfile, &req.partition, err, sizeof(err))) {
 		fprintf(stderr, "orthrosctl boot: invalid partition description: %s\n", err);
 		return 2;
 	}

@@ -81,6 +81,45 @@ static void show_devices(void)
 	printf("\n");
 }
 
+/* Is the machine protected right now: a BackupOS up and monitored? */
+static void show_protection(void)
+{
+	char role[64], backup[256], monitor[512];
+	unsigned int nth = 0, apic = 0;
+
+	line_of("/sys/kernel/orthros/role", role, sizeof(role));
+	line_of("/sys/kernel/orthros/backup", backup, sizeof(backup));
+	line_of("/sys/kernel/orthros/monitor", monitor, sizeof(monitor));
+	sscanf(backup, "state=up nth=%u apic=%u", &nth, &apic);
+	if (strcmp(role, "active"))
+		printf("%-12s this OS is the BackupOS\n", "protected");
+	else if (nth && strstr(monitor, "protected=yes"))
+		printf("%-12s yes: NthOS %u is the BackupOS on APIC %u, monitored both ways\n",
+		       "protected", nth, apic);
+	else
+		printf("%-12s NO: no BackupOS is up and monitored (%s); a failure of this OS is not survived\n",
+		       "protected", backup);
+}
+
+/* Every failover of this machine, from the shared memory every OS inherits. */
+static void show_history(void)
+{
+	char path[PATH_MAX], line[256];
+	const char *label = "failovers";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/kernel/orthros/history", sysroot());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		printf("%-12s %s", label, line);
+		label = "";
+	}
+	if (f)
+		fclose(f);
+	if (*label)
+		printf("%-12s none\n", label);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	char a[256], b[256];
@@ -117,5 +156,7 @@ int cmd_status(int argc, char **argv)
 	printf("%-12s %s\n", "monitor", line_of("/sys/kernel/orthros/monitor", a, sizeof(a)));
 	printf("%-12s %s\n", "last event", line_of("/sys/kernel/orthros/last_event", a, sizeof(a)));
 	printf("%-12s %s\n", "dead memory", line_of("/sys/kernel/orthros/vmcore", a, sizeof(a)));
+	show_protection();
+	show_history();
 	return 0;
 }

@@ -16,6 +16,11 @@
  *   restore    orthros-pm: CRIU re-creates them, one process tree at a time
  *   resume     network input released: the processes are back in service
  *   grow       the rest of the dead OS's general region hot-added
+ *   resplit    the dead OS's cores onlined here but one AP kept for the next
+ *              BackupOS (never the BSP); its devices released; whatever of
+ *              the 1stOS-only region is whole blocks of RAM hot-added
+ *   next       the next BackupOS booted on the kept core, with this OS's own
+ *              command line: the machine is protected again
  *
  * Each phase is timed from the failure and recorded, with what it did or
  * why it failed. A phase that fails does not stop the pipeline where the
@@ -29,6 +34,7 @@
  * what the restore needs, the rest comes after resume.
  */
 #define _GNU_SOURCE		/* pipe2 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -86,6 +92,7 @@ struct failover {
 	unsigned int trees;	/* process trees with images */
 	uint64_t image_pages;
 	uint64_t added;		/* bytes hot-added */
+	int kept_apic;		/* the core kept for the next BackupOS, -1: none */
 };
 
 static double now_ms(const struct failover *f)
@@ -281,7 +288,7 @@ static enum tl_status ph_devices(struct failover *f, char *detail, size_t len)
 	int n;
 
 	if (!f->have_part) {
-		snprintf(detail, len, "no partition description: %s", f->o->partition);
+		snprintf(detail, len, "no partition description");
 		return TL_FAILED;
 	}
 	n = ioctl(f->devfd, ORTHROS_IOC_ADOPT_DEVICES);
@@ -578,10 +585,13 @@ static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
 }
 
 /*
- * Hot-add the dead OS's general-region blocks, lowest first, until
- * MemAvailable reaches want (0: all of them). Returns blocks added, or -1.
+ * Hot-add the dead OS's blocks of a kind of region, lowest first, until
+ * MemAvailable reaches want (0: all of them). Returns blocks added, or -1
+ * on an error; a block that is not wholly the dead OS's RAM (a firmware
+ * hole, memory it did not have) is counted in *unfit and left alone.
  */
-static int add_blocks(struct failover *f, uint64_t want, char *why, size_t len)
+static int add_blocks(struct failover *f, unsigned int kind, uint64_t want, int *unfit,
+		      char *why, size_t len)
 {
 	const uint64_t block = ORTHROS_BLOCK_SIZE;
 	unsigned int i;
@@ -593,9 +603,10 @@ static int add_blocks(struct failover *f, uint64_t want, char *why, size_t len)
 	for (i = 0; i < f->part.nr_ranges; i++) {
 		const struct orthros_range *r = &f->part.ranges[i];
 
-		if (r->kind != ORTHROS_MEM_GENERAL)
+		if (r->kind != kind)
 			continue;
-		for (a = r->start; a + block <= r->start + r->size; a += block) {
+		for (a = (r->start + block - 1) / block * block; a + block <= r->start + r->size;
+		     a += block) {
 			struct orthros_memory m = { a, block };
 
 			if (want && mem_available() >= want)
@@ -603,6 +614,8 @@ static int add_blocks(struct failover *f, uint64_t want, char *why, size_t len)
 			if (ioctl(f->devfd, ORTHROS_IOC_ADD_MEMORY, &m) == 0) {
 				added++;
 				f->added += block;
+			} else if (errno == EINVAL) {
+				++*unfit;
 			} else if (errno != EEXIST) {
 				snprintf(why, len, "block at %#llx: %s", (unsigned long long)a,
 					 strerror(errno));
@@ -617,7 +630,7 @@ static enum tl_status ph_memory(struct failover *f, char *detail, size_t len)
 {
 	uint64_t want = f->image_pages * 4096 + RESTORE_MARGIN, have = mem_available();
 	char why[256] = "";
-	int n;
+	int n, unfit = 0;
 
 	/* Nothing more is read from the dead memory: it may become ours now. */
 	if (f->dk) {
@@ -629,16 +642,47 @@ static enum tl_status ph_memory(struct failover *f, char *detail, size_t len)
 			 (unsigned long long)have >> 20, (unsigned long long)want >> 20);
 		return TL_SKIPPED;
 	}
-	n = add_blocks(f, want, why, sizeof(why));
+	n = add_blocks(f, ORTHROS_MEM_GENERAL, want, &unfit, why, sizeof(why));
 	snprintf(detail, len, "%d blocks of %llu MiB hot-added: %llu MiB available, the restore needs %llu MiB%s%s",
 		 n < 0 ? 0 : n, ORTHROS_BLOCK_SIZE >> 20, (unsigned long long)mem_available() >> 20,
 		 (unsigned long long)want >> 20, why[0] ? "; " : "", why);
 	return n < 0 || mem_available() < want ? TL_FAILED : TL_OK;
 }
 
+/*
+ * The restored process trees are this OS's protected set now (their roots
+ * name the image folders), for the next BackupOS to recover if we die.
+ */
+static void protect_restored(struct failover *f, char *out, size_t len)
+{
+	struct dirent *e;
+	size_t off = 0;
+	DIR *d = opendir(f->o->images);
+
+	while (d && (e = readdir(d)) && off < len) {
+		char proc[64], *end;
+		long pid = strtol(e->d_name, &end, 10);
+		FILE *pf;
+
+		snprintf(proc, sizeof(proc), "/proc/%ld", pid);
+		if (*end || pid <= 0 || access(proc, F_OK))
+			continue;
+		pf = fopen("/sys/kernel/orthros/protected", "w");
+		if (pf && fprintf(pf, "%ld\n", pid) > 0 && !fclose(pf))
+			off += snprintf(out + off, len - off, " %ld", pid);
+		else
+			off += snprintf(out + off, len - off, " %ld (FAILED)", pid);
+	}
+	if (d)
+		closedir(d);
+	if (!off)
+		snprintf(out, len, " none");
+}
+
 static enum tl_status ph_restore(struct failover *f, char *detail, size_t len)
 {
 	char json[PATH_MAX];
+	size_t off;
 	char *argv[] = { "orthros-pm", "--restore-only", "--images", (char *)f->o->images,
 			 "--json", json, NULL };
 	int r;
@@ -650,8 +694,9 @@ static enum tl_status ph_restore(struct failover *f, char *detail, size_t len)
 	snprintf(json, sizeof(json), "%s/failover-%u-restore.json", f->o->log_dir, f->ev->nth);
 	unlink(json);
 	r = run_tool(f, argv, NULL);
-	snprintf(detail, len, "%.0f of %u process trees restored, %.0f failed (exit %d)",
-		 json_num(json, "restored"), f->trees, json_num(json, "failed_trees"), r);
+	off = snprintf(detail, len, "%.0f of %u process trees restored, %.0f failed (exit %d); protected again:",
+		       json_num(json, "restored"), f->trees, json_num(json, "failed_trees"), r);
+	protect_restored(f, detail + off, len - off);
 	return r ? TL_FAILED : TL_OK;
 }
 
@@ -673,17 +718,170 @@ static enum tl_status ph_resume(struct failover *f, char *detail, size_t len)
 static enum tl_status ph_grow(struct failover *f, char *detail, size_t len)
 {
 	char why[256] = "";
-	int n;
+	int n, unfit = 0;
 
 	if (f->dk) {
 		dk_close(f->dk);
 		f->dk = NULL;
 	}
-	n = add_blocks(f, 0, why, sizeof(why));
+	n = add_blocks(f, ORTHROS_MEM_GENERAL, 0, &unfit, why, sizeof(why));
 	snprintf(detail, len, "%llu MiB of the general region added in all, %llu MiB available now%s%s",
 		 (unsigned long long)f->added >> 20, (unsigned long long)mem_available() >> 20,
 		 why[0] ? "; " : "", why);
-	return n < 0 ? TL_FAILED : TL_OK;
+	return n < 0 || unfit ? TL_FAILED : TL_OK;
+}
+
+/* The local APIC IDs of the cores online here. */
+static int my_apics(bool mine[256])
+{
+	char line[128];
+	unsigned int cpu, apic, logical;
+	int n = 0;
+	FILE *cf = fopen("/sys/kernel/orthros/cpus", "r");
+
+	memset(mine, 0, 256);
+	while (cf && fgets(line, sizeof(line), cf))
+		if (sscanf(line, "cpu=%u apic=%u logical=%x", &cpu, &apic, &logical) == 3 &&
+		    apic < 256)
+			mine[apic] = true, n++;
+	if (cf)
+		fclose(cf);
+	return n;
+}
+
+static unsigned int my_nth(void)
+{
+	char nth[16] = "";
+
+	read_line("/sys/kernel/orthros/nth", nth, sizeof(nth));
+	return strtoul(nth, NULL, 10);
+}
+
+static const char *ordinal(unsigned int n, char *buf)
+{
+	const char *sfx = n % 100 / 10 == 1 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" :
+			  n % 10 == 3 ? "rd" : "th";
+
+	sprintf(buf, "%u%sOS", n, sfx);
+	return buf;
+}
+
+static enum tl_status ph_resplit(struct failover *f, char *detail, size_t len)
+{
+	enum tl_status st = TL_OK;
+	unsigned int i, next = my_nth() + 1;
+	char why[256] = "", name[16];
+	int n, cpus, unfit = 0;
+	size_t off = 0;
+	bool mine[256];
+
+	if (!f->have_part) {
+		snprintf(detail, len, "no partition description: no re-split");
+		return TL_FAILED;
+	}
+	/* The dead OS's cores: all but the BSP come here, one AP is kept. */
+	my_apics(mine);
+	for (i = 0; i < f->part.nr_cpus; i++) {
+		const struct orthros_cpu *c = &f->part.cpus[i];
+
+		if (!(c->flags & ORTHROS_CPU_BSP) && c->apic_id < 256 && !mine[c->apic_id] &&
+		    (f->kept_apic < 0 || c->apic_id > (unsigned int)f->kept_apic))
+			f->kept_apic = c->apic_id;
+	}
+	for (i = 0; i < f->part.nr_cpus && off < len; i++) {
+		__u32 apic = f->part.cpus[i].apic_id;
+
+		if ((f->part.cpus[i].flags & ORTHROS_CPU_BSP) || apic >= 256 || mine[apic] ||
+		    (int)apic == f->kept_apic)
+			continue;
+		if (ioctl(f->devfd, ORTHROS_IOC_ADD_CPU, &apic)) {
+			off += snprintf(detail + off, len - off, "APIC %u NOT onlined: %s; ", apic,
+					strerror(errno));
+			st = TL_FAILED;
+		} else {
+			off += snprintf(detail + off, len - off, "APIC %u onlined here; ", apic);
+		}
+	}
+	cpus = my_apics(mine);
+	if (f->kept_apic >= 0 && off < len)
+		off += snprintf(detail + off, len - off, "APIC %d kept for the %s; ", f->kept_apic,
+				ordinal(next, name));
+	else if (off < len)
+		off += snprintf(detail + off, len - off, "no spare AP for a BackupOS; ");
+	/* Its devices; whatever of the 1stOS-only region is whole blocks. */
+	n = ioctl(f->devfd, ORTHROS_IOC_RELEASE_DEVICES, &next);
+	if (off < len)
+		off += snprintf(detail + off, len - off, "%d devices released for it; ", n);
+	if (n < 0)
+		st = TL_FAILED;
+	n = add_blocks(f, ORTHROS_MEM_FIRST_ONLY, 0, &unfit, why, sizeof(why));
+	if (off < len)
+		snprintf(detail + off, len - off,
+			 "1stOS-only region: %d blocks added, %d not whole RAM; now %d CPUs, %llu MiB available%s%s",
+			 n < 0 ? 0 : n, unfit, cpus, (unsigned long long)mem_available() >> 20,
+			 why[0] ? "; " : "", why);
+	return n < 0 ? TL_FAILED : st;
+}
+
+/*
+ * This OS's own command line without what orthrosctl boot puts first
+ * (orthros.nth=, orthros.shared=, no_ipi_broadcast=, console=, earlycon=):
+ * the next BackupOS boots the way this one did.
+ */
+static int own_args(char *buf, size_t len, char **argv, int max)
+{
+	static const char *const ours[] = {
+		"orthros.nth=", "orthros.shared=", "no_ipi_broadcast=", "console=", "earlycon=",
+	};
+	bool init_args = false;
+	char *tok, *save;
+	unsigned int i;
+	int n = 0;
+
+	if (read_line("/proc/cmdline", buf, len))
+		return -1;
+	for (tok = strtok_r(buf, " ", &save); tok && n < max; tok = strtok_r(NULL, " ", &save)) {
+		bool skip = false;
+
+		init_args |= !strcmp(tok, "--");
+		for (i = 0; !init_args && i < sizeof(ours) / sizeof(ours[0]); i++)
+			skip |= !strncmp(tok, ours[i], strlen(ours[i]));
+		if (!skip)
+			argv[n++] = tok;
+	}
+	return n;
+}
+
+static enum tl_status ph_next(struct failover *f, char *detail, size_t len)
+{
+	char cmdline[4096], nth[16], apic[16], name[16], up[256] = "";
+	char *argv[160] = { "orthrosctl", "boot", "-n", nth, "-a", apic, "-t", "150", "--" };
+	unsigned int next = my_nth() + 1;
+	int n, r;
+
+	if (f->kept_apic < 0) {
+		snprintf(detail, len, "no spare AP for the %s: this OS runs UNPROTECTED",
+			 ordinal(next, name));
+		return TL_FAILED;
+	}
+	snprintf(nth, sizeof(nth), "%u", next);
+	snprintf(apic, sizeof(apic), "%d", f->kept_apic);
+	n = own_args(cmdline, sizeof(cmdline), argv + 9, 150);
+	if (n < 0) {
+		snprintf(detail, len, "cannot read /proc/cmdline: this OS runs UNPROTECTED");
+		return TL_FAILED;
+	}
+	argv[9 + n] = NULL;
+	r = run_tool(f, argv, NULL);
+	read_line("/sys/kernel/orthros/backup", up, sizeof(up));
+	if (r) {
+		snprintf(detail, len, "the %s did not boot (orthrosctl exit %d, %s): this OS runs UNPROTECTED",
+			 ordinal(next, name), r, up);
+		return TL_FAILED;
+	}
+	snprintf(detail, len, "the %s is the BackupOS: %s; monitoring both ways",
+		 ordinal(next, name), up);
+	return TL_OK;
 }
 
 static const struct {
@@ -700,6 +898,8 @@ static const struct {
 	{ "restore", ph_restore },
 	{ "resume", ph_resume },
 	{ "grow", ph_grow },
+	{ "resplit", ph_resplit },
+	{ "next", ph_next },
 };
 
 static const char *const event_names[] = {
@@ -724,6 +924,22 @@ static void write_timeline(struct failover *f)
 		say(f, "timeline in %s", path);
 }
 
+/* The summary into the shared memory's history, which every later OS inherits. */
+static void record(struct failover *f)
+{
+	struct orthros_failover_record r = {
+		.dead = f->tl->dead,
+		.survivor = f->tl->survivor,
+		.type = f->ev->type,
+		.ok = f->tl->status == TL_OK,
+		.downtime_us = f->tl->downtime_ms < 0 ? -1 : (__s64)(f->tl->downtime_ms * 1000),
+		.failure_tsc = f->t0,
+	};
+
+	if (ioctl(f->devfd, ORTHROS_IOC_RECORD_FAILOVER, &r))
+		say(f, "cannot record it in the shared memory's history: %s", strerror(errno));
+}
+
 int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_opts *o,
 		 struct tl_event *tl)
 {
@@ -742,9 +958,13 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 	f->t0 = ev->failure_tsc ? ev->failure_tsc : ev->last_alive_tsc;
 	snprintf(f->log, sizeof(f->log), "%s/failover-%u.log", o->log_dir, ev->nth);
 	make_dirs(o->log_dir);
-	f->have_part = !orthros_partition_load(o->partition, &f->part, err, sizeof(err));
+	f->kept_apic = -1;
+	f->have_part = !(o->partition ?
+			 orthros_partition_load(o->partition, &f->part, err, sizeof(err)) :
+			 orthros_partition_read_binary("/sys/kernel/orthros/partition", &f->part, err,
+						       sizeof(err)));
 	if (!f->have_part)
-		say(f, "%s", err);
+		say(f, "no partition description: %s", err);
 
 	memset(tl, 0, sizeof(*tl));
 	tl->seq = ev->seq;
@@ -793,6 +1013,7 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 	if (f->dk)
 		dk_close(f->dk);
 	write_timeline(f);
+	record(f);
 	free(f);
 	return tl->status == TL_OK ? 0 : -1;
 }

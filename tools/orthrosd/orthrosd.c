@@ -34,14 +34,17 @@ static void usage(FILE *f)
 		"Record the monitor's events (/dev/orthros). In the BackupOS, a failure of\n"
 		"the ActiveOS starts the failover: take over its devices, disk (at the same\n"
 		"path), NIC and IP, write back its file cache, re-create its protected\n"
-		"processes. Each phase is timed; the timeline goes to\n"
+		"processes; then it re-splits the machine (the dead OS's cores but one, its\n"
+		"memory, the next BackupOS's devices released) and boots the next BackupOS.\n"
+		"Each phase is timed; the timeline goes to\n"
 		"LOG_DIR/failover-N.timeline (N: the dead NthOS), the tools' output to\n"
 		"LOG_DIR/failover-N.log ('orthrosctl timeline' shows it).\n"
 		"\n"
 		"  --log FILE        also append each event to FILE (fsync'd)\n"
 		"  --log-dir DIR     timelines and tool output (default /var/log/orthros)\n"
 		"  --images DIR      CRIU images of migrating processes (default /var/lib/orthros/pm)\n"
-		"  --partition FILE  the partition description (default /etc/orthros/partition.conf)\n"
+		"  --partition FILE  the partition description (default: the one in force,\n"
+		"                    /sys/kernel/orthros/partition)\n"
 		"  --tool-timeout S  seconds one recovery tool may take (default 600)\n"
 		"  --no-failover     record events only\n"
 		"  --once            exit after the first event (and its failover)\n"
@@ -138,7 +141,6 @@ int main(int argc, char **argv)
 	struct daemon_opts o = {
 		.log_dir = "/var/log/orthros",
 		.images = "/var/lib/orthros/pm",
-		.partition = "/etc/orthros/partition.conf",
 		.failover = true,
 		.tool_timeout = 600,
 	};

@@ -14,7 +14,7 @@ struct daemon_opts {
 	const char *events_log;	/* one line per event, appended (or NULL) */
 	const char *log_dir;	/* failover timelines and the tools' output */
 	const char *images;	/* CRIU images of the processes being migrated */
-	const char *partition;	/* the partition description */
+	const char *partition;	/* the partition description (NULL: the kernel's) */
 	bool failover;		/* run the failover pipeline when the ActiveOS fails */
 	unsigned int tool_timeout;	/* seconds one recovery tool may take */
 };

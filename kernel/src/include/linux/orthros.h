@@ -43,6 +43,10 @@ const struct orthros_platform *orthros_boot_platform(void);
 bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn);
 /* An isolated OS now owns the partition's devices of this role. */
 void orthros_own_devices(u32 role);
+bool orthros_owns_device(unsigned int i);
+void orthros_disown_device(unsigned int i);
+/* Will the NthOS own this device while it is the BackupOS? */
+bool orthros_device_of_backup(const struct orthros_device *d, u32 nth);
 
 /* Does the core with this local APIC ID run, or belong to, another OS? */
 bool orthros_apic_foreign(u32 apic_id);
@@ -72,6 +76,9 @@ __poll_t orthros_poll_event(struct file *f, struct poll_table_struct *wait, u64 
 int orthros_takeover(void);
 int orthros_adopt_devices(void);
 int orthros_add_memory(u64 start, u64 size);
+int orthros_add_cpu(u32 apic_id);
+int orthros_release_devices(u32 nth);
+int orthros_record_failover(const struct orthros_failover_record *r);
 int orthros_vmcore_create(const struct orthros_memmap *m, unsigned int nth);
 void orthros_vmcore_retire(void);
 bool orthros_vmcore_covers(u64 start, u64 size);
@@ -98,6 +105,7 @@ void orthros_arch_fill_platform(struct orthros_platform *pf);
 int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params);
 int orthros_arch_stop(u32 apic_id);
 int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park);
+int orthros_arch_cpu_of(u32 apic_id);
 
 #else /* !CONFIG_ORTHROS */
 

@@ -26,6 +26,7 @@
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <uapi/linux/orthros/loader.h>
 #include <asm/apic.h>
 #include <asm/early_ioremap.h>
 #include <asm/tsc.h>
@@ -140,6 +141,7 @@ static bool shm_valid(const struct orthros_shm *s)
 void __init orthros_early_read_shm(void)
 {
 	struct orthros_shm *s;
+	unsigned int i;
 
 	if (!shared_phys)
 		panic("orthros: NthOS %u booted without orthros.shared=", orthros_nth_param);
@@ -153,8 +155,9 @@ void __init orthros_early_read_shm(void)
 	have_boot_part = true;
 	early_memunmap(s, sizeof(*s));
 	/* Booted as the BackupOS: its own devices and those of its parity. */
-	orthros_own_devices(ORTHROS_DEV_BACKUP);
-	orthros_own_devices(orthros_nth_param & 1 ? ORTHROS_DEV_ODD : ORTHROS_DEV_EVEN);
+	for (i = 0; i < boot_part.nr_devices; i++)
+		if (orthros_device_of_backup(&boot_part.devices[i], orthros_nth_param))
+			set_bit(i, owned_devices);
 }
 
 /* From now on this OS drives the partition's devices of a role. */
@@ -165,6 +168,25 @@ void orthros_own_devices(u32 role)
 	for (i = 0; i < boot_part.nr_devices; i++)
 		if (boot_part.devices[i].role == role)
 			set_bit(i, owned_devices);
+}
+
+bool orthros_owns_device(unsigned int i)
+{
+	return i < ORTHROS_MAX_DEVICES && test_bit(i, owned_devices);
+}
+
+void orthros_disown_device(unsigned int i)
+{
+	if (i < ORTHROS_MAX_DEVICES)
+		clear_bit(i, owned_devices);
+}
+
+/* Will the NthOS own device d while it is the BackupOS? */
+bool orthros_device_of_backup(const struct orthros_device *d, u32 nth)
+{
+	return d->role == ORTHROS_DEV_BACKUP ||
+	       (d->role == ORTHROS_DEV_ODD && (nth & 1)) ||
+	       (d->role == ORTHROS_DEV_EVEN && !(nth & 1));
 }
 
 int orthros_partition_check(const struct orthros_partition *p)
@@ -237,17 +259,31 @@ bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn)
 	return true;
 }
 
+/*
+ * A core this OS must not start: in the BackupOS every core but its own;
+ * in the ActiveOS the BackupOS's core, and in one that took over also the
+ * BSP (parked by its fence; the startup IPI does not work on it, paper
+ * 3.3.1) and any core the partition does not list.
+ */
 bool orthros_apic_foreign(u32 apic_id)
 {
 	const struct orthros_os_record *r;
+	const struct orthros_cpu *c;
+	u32 state;
 
-	if (orthros_isolated())
+	if (orthros_role() == ORTHROS_ROLE_BACKUP)
 		return apic_id != read_apic_id();
+	if (orthros_isolated()) {
+		c = orthros_find_cpu(&boot_part, apic_id);
+		if (!c || (c->flags & ORTHROS_CPU_BSP))
+			return true;
+	}
 	if (!shm)
 		return false;
 	r = &shm->os[ORTHROS_ROLE_BACKUP];
-	return READ_ONCE(r->state) != ORTHROS_OS_NONE &&
-	       READ_ONCE(r->state) != ORTHROS_OS_STOPPED && READ_ONCE(r->apic_id) == apic_id;
+	state = READ_ONCE(r->state);
+	return (state == ORTHROS_OS_BOOTING || state == ORTHROS_OS_UP) &&
+	       READ_ONCE(r->apic_id) == apic_id;
 }
 
 struct orthros_shm *orthros_shm(void)
@@ -416,6 +452,37 @@ static ssize_t monitor_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ?: len;
 }
 
+static const char *const event_names[] = {
+	[ORTHROS_EVENT_ACTIVE_PANIC] = "active-panic",
+	[ORTHROS_EVENT_ACTIVE_HANG] = "active-hang",
+	[ORTHROS_EVENT_BACKUP_PANIC] = "backup-panic",
+	[ORTHROS_EVENT_BACKUP_HANG] = "backup-hang",
+};
+
+/* The failovers of this machine, oldest first, one line each. */
+static ssize_t history_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	u64 n, i, first;
+	ssize_t len = 0;
+
+	if (!shm)
+		return 0;
+	n = READ_ONCE(shm->nr_failovers);
+	first = n > ORTHROS_HISTORY_MAX ? n - ORTHROS_HISTORY_MAX : 0;
+	for (i = first; i < n; i++) {
+		struct orthros_failover_record r = shm->history[i % ORTHROS_HISTORY_MAX];
+		s64 us = r.downtime_us;
+
+		len += sysfs_emit_at(buf, len,
+				     "failover=%llu dead=%u survivor=%u type=%s ok=%u downtime_ms=%lld.%03lld\n",
+				     i + 1, r.dead, r.survivor,
+				     r.type < ARRAY_SIZE(event_names) && event_names[r.type] ?
+				     event_names[r.type] : "?",
+				     r.ok, us < 0 ? -1 : us / 1000, us < 0 ? 0 : us % 1000);
+	}
+	return len;
+}
+
 static ssize_t vmcore_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	return orthros_vmcore_show(buf);
@@ -444,6 +511,7 @@ static struct kobj_attribute monitor_attr = __ATTR_RW(monitor);
 static struct kobj_attribute protected_attr = __ATTR_RW(protected);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute vmcore_attr = __ATTR_RO(vmcore);
+static struct kobj_attribute history_attr = __ATTR_RO(history);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
 static struct kobj_attribute role_attr = __ATTR_RO(role);
@@ -464,11 +532,35 @@ static struct attribute *orthros_attrs[] = {
 	&last_event_attr.attr,
 	&protected_attr.attr,
 	&vmcore_attr.attr,
+	&history_attr.attr,
+	NULL,
+};
+
+/*
+ * The partition in force, binary (struct orthros_partition): the one in
+ * the shared memory, inherited by every OS; empty before there is one.
+ */
+static ssize_t partition_read(struct file *f, struct kobject *kobj, struct bin_attribute *a,
+			      char *buf, loff_t off, size_t len)
+{
+	const struct orthros_partition *p = have_boot_part ? &boot_part :
+					    shm ? &shm->partition : NULL;
+
+	if (!p)
+		return 0;
+	return memory_read_from_buffer(buf, len, &off, p, sizeof(*p));
+}
+
+static BIN_ATTR_RO(partition, sizeof(struct orthros_partition));
+
+static struct bin_attribute *orthros_bin_attrs[] = {
+	&bin_attr_partition,
 	NULL,
 };
 
 static const struct attribute_group orthros_group = {
 	.attrs = orthros_attrs,
+	.bin_attrs = orthros_bin_attrs,
 };
 
 static int __init orthros_init(void)

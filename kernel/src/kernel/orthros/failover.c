@@ -12,11 +12,17 @@
  *                   1stOS-only region are hot-added and onlined here;
  *                   /proc/vmcore ends before the first
  *
+ * and then re-splits the machine for the next BackupOS (paper 3.1, 3.3):
+ *
+ *   add cpu         a core of the dead OS comes online here (CPU hotplug)
+ *   release devices the next BackupOS's devices are hot-removed here
+ *
  * Nothing of the dead OS is touched before the monitor saw it fenced: its
  * cores stopped and its memory no longer changing.
  */
 #define pr_fmt(fmt) "orthros: " fmt
 
+#include <linux/cpu.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mutex.h>
@@ -168,4 +174,78 @@ int orthros_add_memory(u64 start, u64 size)
 		orthros_publish_memmap();
 	mutex_unlock(&failover_lock);
 	return ret;
+}
+
+/* The active role, taken over: what the re-split may do. */
+static bool took_over(void)
+{
+	return orthros_isolated() && orthros_role() == ORTHROS_ROLE_ACTIVE;
+}
+
+int orthros_add_cpu(u32 apic_id)
+{
+	int cpu, ret;
+
+	if (!took_over())
+		return -EOPNOTSUPP;
+	if (orthros_apic_foreign(apic_id)) {
+		pr_err("add cpu: APIC %u is the BSP, another OS's, or not in the partition\n",
+		       apic_id);
+		return -EBUSY;
+	}
+	cpu = orthros_arch_cpu_of(apic_id);
+	if (cpu < 0)
+		return -ENODEV;
+	if (cpu_online(cpu))
+		return 0;
+	ret = add_cpu(cpu);
+	if (ret)
+		pr_err("add cpu: CPU%d (APIC %u): %d\n", cpu, apic_id, ret);
+	else
+		pr_info("add cpu: CPU%d (APIC %u) of the dead OS is this OS's now\n", cpu, apic_id);
+	return ret;
+}
+
+/* Hot-remove the devices the NthOS will own as BackupOS; how many there were. */
+int orthros_release_devices(u32 nth)
+{
+	const struct orthros_partition *p = orthros_boot_partition();
+	unsigned int i;
+	int released = 0;
+
+	if (!took_over() || !p)
+		return -EOPNOTSUPP;
+	mutex_lock(&failover_lock);
+	for (i = 0; i < p->nr_devices; i++) {
+		const struct orthros_device *d = &p->devices[i];
+		struct pci_dev *dev;
+
+		if (!orthros_device_of_backup(d, nth) || !orthros_owns_device(i))
+			continue;
+		dev = pci_get_domain_bus_and_slot(d->segment, d->bus, d->devfn);
+		if (dev) {
+			pr_info("release: %s (%s) for NthOS %u\n", d->name, pci_name(dev), nth);
+			pci_stop_and_remove_bus_device_locked(dev);
+			pci_dev_put(dev);
+		}
+		orthros_disown_device(i);
+		released++;
+	}
+	mutex_unlock(&failover_lock);
+	return released;
+}
+
+int orthros_record_failover(const struct orthros_failover_record *r)
+{
+	struct orthros_shm *s = orthros_shm();
+
+	if (!s || orthros_role() != ORTHROS_ROLE_ACTIVE)
+		return -EOPNOTSUPP;
+	mutex_lock(&failover_lock);
+	s->history[s->nr_failovers % ORTHROS_HISTORY_MAX] = *r;
+	/* The record before the count that shows it. */
+	smp_wmb();
+	WRITE_ONCE(s->nr_failovers, s->nr_failovers + 1);
+	mutex_unlock(&failover_lock);
+	return 0;
 }

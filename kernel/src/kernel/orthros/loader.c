@@ -13,6 +13,8 @@
 
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -23,15 +25,15 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/orthros/loader.h>
 #include <asm/apic.h>
-#include <asm/e820/api.h>
 #include <asm/tsc.h>
 
 static DEFINE_MUTEX(loader_lock);
 
-/* This kernel must not be using [start, start + size) as RAM. */
+/* This kernel must not be using [start, start + size) as RAM (hot-added included). */
 static int check_not_mine(const char *what, u64 start, u64 size)
 {
-	if (e820__mapped_any(start, start + size, E820_TYPE_RAM)) {
+	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT) {
 		pr_err("%s [%#llx-%#llx) is RAM of this OS; boot it with the memmap= options of 'orthrosctl cmdline'\n",
 		       what, start, start + size);
 		return -EADDRINUSE;
@@ -53,12 +55,8 @@ static int check_devices(const struct orthros_partition *p, u32 nth)
 	for (i = 0; i < p->nr_devices; i++) {
 		const struct orthros_device *d = &p->devices[i];
 		struct pci_dev *pdev;
-		bool theirs;
 
-		theirs = d->role == ORTHROS_DEV_BACKUP ||
-			 (d->role == ORTHROS_DEV_ODD && (nth & 1)) ||
-			 (d->role == ORTHROS_DEV_EVEN && !(nth & 1));
-		if (!theirs)
+		if (!orthros_device_of_backup(d, nth))
 			continue;
 		pdev = pci_get_domain_bus_and_slot(d->segment, d->bus, d->devfn);
 		if (!pdev)
@@ -240,15 +238,17 @@ out:
 
 static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
+	struct orthros_failover_record rec;
 	struct orthros_memory mem;
+	u32 val;
 
 	if (!capable(CAP_SYS_BOOT))
 		return -EPERM;
 	switch (cmd) {
 	case ORTHROS_IOC_BOOT:
 	case ORTHROS_IOC_STOP:
-		if (orthros_isolated())
-			return -EOPNOTSUPP;	/* only the 1stOS boots BackupOSes, for now */
+		if (orthros_role() != ORTHROS_ROLE_ACTIVE)
+			return -EOPNOTSUPP;	/* only the ActiveOS boots BackupOSes */
 		return cmd == ORTHROS_IOC_BOOT ?
 		       orthros_boot((struct orthros_boot __user *)arg) : orthros_stop();
 	case ORTHROS_IOC_TAKEOVER:
@@ -259,6 +259,16 @@ static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
 			return -EFAULT;
 		return orthros_add_memory(mem.start, mem.size);
+	case ORTHROS_IOC_ADD_CPU:
+	case ORTHROS_IOC_RELEASE_DEVICES:
+		if (get_user(val, (u32 __user *)arg))
+			return -EFAULT;
+		return cmd == ORTHROS_IOC_ADD_CPU ? orthros_add_cpu(val) :
+		       orthros_release_devices(val);
+	case ORTHROS_IOC_RECORD_FAILOVER:
+		if (copy_from_user(&rec, (void __user *)arg, sizeof(rec)))
+			return -EFAULT;
+		return orthros_record_failover(&rec);
 	}
 	return -ENOTTY;
 }

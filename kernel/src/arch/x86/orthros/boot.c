@@ -51,7 +51,8 @@ void orthros_arch_fill_platform(struct orthros_platform *pf)
 	}
 }
 
-static int apicid_to_cpu(u32 apic_id)
+/* This kernel's number for the core with a local APIC ID, or -1. */
+int orthros_arch_cpu_of(u32 apic_id)
 {
 	int cpu;
 
@@ -126,7 +127,7 @@ int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params)
 	memunmap(p);
 
 	/* A core this OS runs on is given up first; it will not come back. */
-	cpu = apicid_to_cpu(apic_id);
+	cpu = orthros_arch_cpu_of(apic_id);
 	if (cpu >= 0 && cpu_online(cpu)) {
 		ret = remove_cpu(cpu);
 		if (ret) {

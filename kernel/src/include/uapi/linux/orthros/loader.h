@@ -13,6 +13,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 #include <linux/orthros/partition.h>
+#include <linux/orthros/shmem.h>
 
 #define ORTHROS_MAX_SEGMENTS	8
 
@@ -84,5 +85,15 @@ struct orthros_memory {
 #define ORTHROS_IOC_TAKEOVER	_IO('O', 3)
 #define ORTHROS_IOC_ADOPT_DEVICES _IO('O', 4)
 #define ORTHROS_IOC_ADD_MEMORY	_IOW('O', 5, struct orthros_memory)
+/*
+ * Re-split, in an ActiveOS that took over (paper 3.1, 3.3): ADD_CPU brings
+ * a core of the dead OS online here by local APIC ID (never the BSP);
+ * RELEASE_DEVICES gives up, by PCI hot-remove, the devices the NthOS (the
+ * argument) will own as the next BackupOS and returns how many;
+ * RECORD_FAILOVER keeps a failover in the shared memory's history.
+ */
+#define ORTHROS_IOC_ADD_CPU	_IOW('O', 6, __u32)
+#define ORTHROS_IOC_RELEASE_DEVICES _IOW('O', 7, __u32)
+#define ORTHROS_IOC_RECORD_FAILOVER _IOW('O', 8, struct orthros_failover_record)
 
 #endif /* _UAPI_LINUX_ORTHROS_LOADER_H */

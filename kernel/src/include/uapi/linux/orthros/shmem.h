@@ -16,8 +16,9 @@
 #include <linux/orthros/partition.h>
 
 #define ORTHROS_SHM_SIGNATURE	"ORTHSHM1"
-#define ORTHROS_SHM_REVISION	3
+#define ORTHROS_SHM_REVISION	4
 #define ORTHROS_MAX_RAM		32
+#define ORTHROS_HISTORY_MAX	32
 
 enum orthros_os_state {
 	ORTHROS_OS_NONE = 0,		/* no OS in this role */
@@ -87,6 +88,19 @@ struct orthros_memmap {
 	} __attribute__((packed)) ram[ORTHROS_MAX_RAM];	/* its System RAM, ascending */
 } __attribute__((packed));
 
+/*
+ * One failover, as the OS that took over recorded it: the history every
+ * later OS inherits with the shared memory.
+ */
+struct orthros_failover_record {
+	__u32 dead;			/* the NthOS that failed */
+	__u32 survivor;			/* the NthOS that took over */
+	__u32 type;			/* enum orthros_event_type */
+	__u32 ok;			/* every phase succeeded */
+	__s64 downtime_us;		/* failure -> processes running again, -1: never */
+	__u64 failure_tsc;		/* panic() entry, or the last alive notice */
+} __attribute__((packed));
+
 struct orthros_shm {
 	char signature[8];		/* ORTHROS_SHM_SIGNATURE, no NUL */
 	__u32 revision;
@@ -98,6 +112,8 @@ struct orthros_shm {
 	struct orthros_failure failure[ORTHROS_NR_ROLES];
 	struct orthros_monitor monitor;
 	struct orthros_memmap memmap[ORTHROS_NR_ROLES];
+	__u64 nr_failovers;		/* ever; history[n % ORTHROS_HISTORY_MAX] */
+	struct orthros_failover_record history[ORTHROS_HISTORY_MAX];
 	__u64 probe;			/* a word tests may change, to see who still runs */
 } __attribute__((packed));
 
