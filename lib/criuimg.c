@@ -33,6 +33,7 @@
 #define FD_TYPE_REG	1
 #define FD_TYPE_PIPE	2
 #define FD_TYPE_INETSK	4
+#define FD_TYPE_EVENTPOLL 7
 #define TASK_ALIVE	1
 #define PE_PRESENT	(1u << 2)
 #define FD_CLOEXEC_FLAG	1
@@ -44,6 +45,7 @@
 #define VMA_AREA_HEAP		(1u << 5)
 #define VMA_FILE_PRIVATE	(1u << 6)
 #define VMA_FILE_SHARED		(1u << 7)
+#define VMA_ANON_SHARED		(1u << 8)
 #define VMA_ANON_PRIVATE	(1u << 9)
 #define VMA_AREA_VVAR		(1u << 12)
 
@@ -58,6 +60,7 @@
 #define MAP_GROWSDOWN_	0x100
 #define MADV_DONTDUMP_BIT (1ULL << 16)
 
+#define AF_INET6_	10
 #define PAGE_SIZE	4096
 #define XSTATE_FP	1ULL
 #define XSTATE_SSE	2ULL
@@ -73,6 +76,11 @@ struct writer {
 	struct pbuf pipes_data;		/* pipes-data.img: each pipe's bytes, once */
 	uint64_t *pipes;		/* the pipes (inode numbers) seen */
 	unsigned int npipes;
+	struct seen_file {		/* open files written, by dead struct file */
+		uint64_t addr;
+		uint32_t id;
+	} *seen;
+	unsigned int nseen;
 };
 
 /* ---- Image files ---- */
@@ -509,7 +517,7 @@ static uint32_t inet_file(struct writer *w, const struct dp_file *f)
 
 	pb_uint(&isk, 1, id);
 	pb_uint(&isk, 2, f->ino);
-	pb_uint(&isk, 3, 2);			/* AF_INET */
+	pb_uint(&isk, 3, in->family);
 	pb_uint(&isk, 4, in->type);
 	pb_uint(&isk, 5, in->proto);
 	pb_uint(&isk, 6, in->state);
@@ -517,8 +525,15 @@ static uint32_t inet_file(struct writer *w, const struct dp_file *f)
 	pb_uint(&isk, 8, in->dst_port);
 	pb_uint(&isk, 9, f->flags & ~O_CLOEXEC_);
 	pb_uint(&isk, 10, in->backlog);
-	pb_uint(&isk, 11, in->src_addr);
-	pb_uint(&isk, 12, in->dst_addr);
+	if (in->family == AF_INET6_) {
+		for (i = 0; i < 4; i++)
+			pb_uint(&isk, 11, in->src6[i]);
+		for (i = 0; i < 4; i++)
+			pb_uint(&isk, 12, in->dst6[i]);
+	} else {
+		pb_uint(&isk, 11, in->src_addr);
+		pb_uint(&isk, 12, in->dst_addr);
+	}
 	fown_msg(&isk, 13);
 	pb_uint(&opts, 1, in->sndbuf);
 	pb_uint(&opts, 2, in->rcvbuf);
@@ -526,6 +541,8 @@ static uint32_t inet_file(struct writer *w, const struct dp_file *f)
 		pb_uint(&opts, i, 0);		/* no time-outs */
 	pb_uint(&opts, 7, in->reuseaddr);
 	pb_msg(&isk, 14, &opts);
+	if (in->family == AF_INET6_)
+		pb_uint(&isk, 15, in->v6only);
 	pb_uint(&fe, 1, FD_TYPE_INETSK);
 	pb_uint(&fe, 2, id);
 	pb_msg(&fe, 4, &isk);
@@ -536,6 +553,64 @@ static uint32_t inet_file(struct writer *w, const struct dp_file *f)
 }
 
 
+/* An epoll instance and what it watches, by fd, in files.img. */
+static uint32_t epoll_file(struct writer *w, const struct dp_file *f)
+{
+	struct pbuf fe = { 0 }, ep = { 0 };
+	uint32_t id = w->next_file_id++;
+	unsigned int i;
+
+	pb_uint(&ep, 1, id);
+	pb_uint(&ep, 2, f->flags & ~O_CLOEXEC_);
+	fown_msg(&ep, 3);
+	for (i = 0; i < f->ntfds; i++) {
+		struct pbuf t = { 0 };
+
+		pb_uint(&t, 1, id);
+		pb_uint(&t, 2, f->tfds[i].fd);
+		pb_uint(&t, 3, f->tfds[i].events);
+		pb_uint(&t, 4, f->tfds[i].data);
+		pb_msg(&ep, 4, &t);
+	}
+	pb_uint(&fe, 1, FD_TYPE_EVENTPOLL);
+	pb_uint(&fe, 2, id);
+	pb_msg(&fe, 9, &ep);
+	entry(&w->files, &fe);
+	return id;
+}
+
+/*
+ * The id of an open file: one file entry however many fds and processes
+ * share it (a listening socket shared by a server's processes must stay
+ * one socket).
+ */
+static uint32_t file_id(struct writer *w, const struct dp_file *f)
+{
+	struct seen_file *s;
+	unsigned int i;
+	uint32_t id;
+
+	for (i = 0; f->addr && i < w->nseen; i++)
+		if (w->seen[i].addr == f->addr)
+			return w->seen[i].id;
+	id = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
+	     f->kind == DP_INET ? inet_file(w, f) :
+	     f->kind == DP_PIPE ? pipe_file(w, f) :
+	     f->kind == DP_EPOLL ? epoll_file(w, f) : 0;
+	s = id ? realloc(w->seen, (w->nseen + 1) * sizeof(*s)) : NULL;
+	if (!s)
+		return 0;
+	w->seen = s;
+	w->seen[w->nseen++] = (struct seen_file){ f->addr, id };
+	return id;
+}
+
+static uint32_t fd_type(enum dp_file_kind k)
+{
+	return k == DP_INET ? FD_TYPE_INETSK : k == DP_PIPE ? FD_TYPE_PIPE :
+	       k == DP_EPOLL ? FD_TYPE_EVENTPOLL : FD_TYPE_REG;
+}
+
 static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files_id,
 		       uint32_t *file_ids)
 {
@@ -544,22 +619,20 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 	unsigned int i;
 
 	for (i = 0; i < p->nfiles; i++) {
-		const struct dp_file *f = &p->files[i];
-
-		file_ids[i] = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
-			      f->kind == DP_INET ? inet_file(w, f) :
-			      f->kind == DP_PIPE ? pipe_file(w, f) : 0;
+		/* Shared anonymous memory goes with the memory map, by its shmid. */
+		if (p->files[i].kind == DP_SHMEM)
+			continue;
+		file_ids[i] = file_id(w, &p->files[i]);
 		if (!file_ids[i])
-			return -1;
+			return errf(w->err, w->errlen, "process %d: %s: cannot write its file entry",
+				    p->pid, p->files[i].path);
 	}
 	for (i = 0; i < p->nfds; i++) {
 		struct pbuf fd = { 0 };
 
 		pb_uint(&fd, 1, file_ids[p->fds[i].file]);
 		pb_uint(&fd, 2, p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0);
-		enum dp_file_kind k = p->files[p->fds[i].file].kind;
-
-		pb_uint(&fd, 3, k == DP_INET ? FD_TYPE_INETSK : k == DP_PIPE ? FD_TYPE_PIPE : FD_TYPE_REG);
+		pb_uint(&fd, 3, fd_type(p->files[p->fds[i].file].kind));
 		pb_uint(&fd, 4, p->fds[i].fd);
 		entry(&fdinfo, &fd);
 	}
@@ -577,11 +650,13 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 
 static void vma_msg(struct pbuf *m, const struct dp_vma *v, const uint32_t *file_ids)
 {
-	bool shared = v->vm_flags & VM_MAYSHARE, file = v->file >= 0;
+	bool shared = v->vm_flags & VM_MAYSHARE, file = v->file >= 0 && !v->shmid;
 	uint32_t status = VMA_AREA_REGULAR, flags = shared ? MAP_SHARED_ : MAP_PRIVATE_;
 
 	if (file)
 		status |= shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
+	else if (v->shmid)
+		status |= VMA_ANON_SHARED, flags |= MAP_ANON_;
 	else
 		status |= VMA_ANON_PRIVATE, flags |= MAP_ANON_;
 	if (v->heap)
@@ -594,8 +669,9 @@ static void vma_msg(struct pbuf *m, const struct dp_vma *v, const uint32_t *file
 		flags |= MAP_GROWSDOWN_;
 	pb_uint(m, 1, v->start);
 	pb_uint(m, 2, v->end);
-	pb_uint(m, 3, file ? v->pgoff * PAGE_SIZE : 0);
-	pb_uint(m, 4, file ? file_ids[v->file] : 0);		/* shmid: the file's id */
+	pb_uint(m, 3, file || v->shmid ? v->pgoff * PAGE_SIZE : 0);
+	/* shmid: the file's id, or the shared anonymous object's */
+	pb_uint(m, 4, file ? file_ids[v->file] : v->shmid);
 	pb_uint(m, 5, v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));	/* as PROT_* */
 	pb_uint(m, 6, flags);
 	pb_uint(m, 7, status);
@@ -687,11 +763,13 @@ static int add_page(struct page_copy *c, uint64_t pfn)
 	return 0;
 }
 
-static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages_id)
+/* A pagemap image (name) of runs of pages and their pages-<pages_id>.img. */
+static int write_page_runs(struct writer *w, const struct dp_pages *runs, unsigned int nruns,
+			   const char *name, uint32_t pages_id, const char *what)
 {
 	struct pbuf pagemap = { 0 }, head = { 0 };
 	struct page_copy c = { .dk = w->dk };
-	char name[64], path[4096];
+	char path[4096];
 	unsigned int i, j;
 	int ret = -1;
 
@@ -704,8 +782,8 @@ static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages
 		errf(w->err, w->errlen, "%s: %s", path, c.buf ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	for (i = 0; i < p->npages_runs; i++) {
-		const struct dp_pages *r = &p->pages[i];
+	for (i = 0; i < nruns; i++) {
+		const struct dp_pages *r = &runs[i];
 		struct pbuf e = { 0 };
 
 		pb_uint(&e, 1, r->vaddr);
@@ -714,13 +792,13 @@ static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages
 		entry(&pagemap, &e);
 		for (j = 0; j < r->npages; j++)
 			if (add_page(&c, r->pfn[j])) {
-				errf(w->err, w->errlen, "process %d page 0x%llx: %s", p->pid,
+				errf(w->err, w->errlen, "%s page 0x%llx: %s", what,
 				     (unsigned long long)(r->vaddr + j * PAGE_SIZE), dk_error(w->dk));
 				goto out;
 			}
 	}
 	if (flush_pages(&c)) {
-		errf(w->err, w->errlen, "process %d: %s", p->pid, dk_error(w->dk));
+		errf(w->err, w->errlen, "%s: %s", what, dk_error(w->dk));
 		goto out;
 	}
 	if (close(c.fd)) {
@@ -729,7 +807,6 @@ static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages
 		goto out;
 	}
 	c.fd = -1;
-	snprintf(name, sizeof(name), "pagemap-%d.img", p->pid);
 	free(c.buf);
 	return write_image(w, name, MAGIC_PAGEMAP, &pagemap);
 out:
@@ -738,6 +815,43 @@ out:
 	free(c.buf);
 	pb_free(&pagemap);
 	return ret;
+}
+
+static int write_pages(struct writer *w, const struct dp_proc *p, uint32_t pages_id)
+{
+	char name[64], what[64];
+
+	snprintf(name, sizeof(name), "pagemap-%d.img", p->pid);
+	snprintf(what, sizeof(what), "process %d", p->pid);
+	return write_page_runs(w, p->pages, p->npages_runs, name, pages_id, what);
+}
+
+/*
+ * The shared anonymous objects the written processes map, each once:
+ * pagemap-shmem-<shmid>.img, pages by offset in the object.
+ */
+#define SHMEM_PAGES_ID	0x40000000u
+
+static int write_shmems(struct writer *w, const struct dp_set *set)
+{
+	unsigned int i, j, k;
+
+	for (k = 0; k < set->nshmems; k++) {
+		const struct dp_shmem *sh = &set->shmems[k];
+		bool used = false;
+		char name[64], what[64];
+
+		for (i = 0; i < set->nprocs && !used; i++)
+			for (j = 0; !set->procs[i].problems[0] && j < set->procs[i].nvmas; j++)
+				used |= set->procs[i].vmas[j].shmid == sh->shmid;
+		if (!used)
+			continue;
+		snprintf(name, sizeof(name), "pagemap-shmem-%llu.img", (unsigned long long)sh->shmid);
+		snprintf(what, sizeof(what), "shared memory %llu", (unsigned long long)sh->shmid);
+		if (write_page_runs(w, sh->pages, sh->npages_runs, name, SHMEM_PAGES_ID + k, what))
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- Processes ---- */
@@ -805,6 +919,10 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 	}
 	free(w.pipes);
 	w.pipes = NULL;
+	free(w.seen);
+	w.seen = NULL;
+	if (write_shmems(&w, set))
+		goto fail;
 	if (write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
 	    write_image(&w, "files.img", MAGIC_FILES, &w.files) ||
 	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes_data))
@@ -818,6 +936,7 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 	return n;
 fail:
 	free(w.pipes);
+	free(w.seen);
 	pb_free(&w.pstree);
 	pb_free(&w.files);
 	pb_free(&w.pipes_data);

@@ -58,6 +58,10 @@ struct dp_layout {
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
 	int64_t pidtype_pgid, pidtype_sid;
+	/* epoll instances; the kernel's files behind shared anonymous memory */
+	uint32_t f_op, f_private, ep_rbr, epi_rbn, epi_fd, epi_file, epi_events, epi_data;
+	uint32_t rb_left, rb_right, i_mapping, as_pages;
+	uint64_t eventpoll_fops, shm_mnt;
 };
 
 static int layout(struct dk *dk, struct dp_layout *l)
@@ -183,9 +187,23 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct fpstate", "xfeatures", &l->fps_xfeatures },
 		{ "struct fpstate", "regs", &l->fps_regs },
 		{ "struct page", "mapping", &l->pg_mapping },
+		{ "struct file", "f_op", &l->f_op },
+		{ "struct file", "private_data", &l->f_private },
+		{ "struct eventpoll", "rbr", &l->ep_rbr },
+		{ "struct epitem", "rbn", &l->epi_rbn },
+		{ "struct epitem", "ffd.fd", &l->epi_fd },
+		{ "struct epitem", "ffd.file", &l->epi_file },
+		{ "struct epitem", "event.events", &l->epi_events },
+		{ "struct epitem", "event.data", &l->epi_data },
+		{ "struct rb_node", "rb_left", &l->rb_left },
+		{ "struct rb_node", "rb_right", &l->rb_right },
+		{ "struct inode", "i_mapping", &l->i_mapping },
+		{ "struct address_space", "i_pages", &l->as_pages },
 	};
+	uint64_t shm_mnt;
 
-	if (dk_offsets(dk, f, DK_NFIELDS(f)))
+	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_symbol(dk, "eventpoll_fops", &l->eventpoll_fops) ||
+	    dk_symbol(dk, "shm_mnt", &shm_mnt) || dk_read_u64(dk, shm_mnt, &l->shm_mnt))
 		return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
@@ -476,11 +494,72 @@ static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct
 	return NULL;
 }
 
+#define MAX_EPOLL_TFDS	65536
+
+struct epoll_ctx {
+	struct ctx *c;
+	struct dp_file *f;
+};
+
+static int add_tfd(struct dk *dk, uint64_t node, void *arg)
+{
+	struct epoll_ctx *e = arg;
+	const struct dp_layout *l = &e->c->l;
+	uint64_t epi = node - l->epi_rbn, tfile;
+	struct dp_epoll_tfd *t;
+	int32_t fd;
+
+	if (e->f->ntfds == MAX_EPOLL_TFDS)
+		return dk_fail(dk, "more than %u files watched", MAX_EPOLL_TFDS);
+	t = realloc(e->f->tfds, (e->f->ntfds + 1) * sizeof(*t));
+	if (!t)
+		return dk_fail(dk, "out of memory");
+	e->f->tfds = t;
+	t = &t[e->f->ntfds];
+	if (dk_read(dk, epi + l->epi_fd, &fd, 4) || dk_read_u64(dk, epi + l->epi_file, &tfile) ||
+	    dk_read(dk, epi + l->epi_events, &t->events, 4) ||
+	    dk_read_u64(dk, epi + l->epi_data, &t->data))
+		return -1;
+	t->fd = fd;
+	t->file = tfile;
+	e->f->ntfds++;
+	return 0;
+}
+
+/* What an epoll instance watches: its red-black tree of epitems. */
+static const char *read_epoll(struct ctx *c, uint64_t file, struct dp_file *f)
+{
+	struct epoll_ctx e = { c, f };
+	uint64_t ep;
+
+	if (rd64(c, file + c->l.f_private, &ep) ||
+	    dk_rb_walk(c->dk, ep + c->l.ep_rbr, c->l.rb_left, c->l.rb_right, add_tfd, &e) < 0)
+		return dk_error(c->dk);
+	return NULL;
+}
+
+/* A file of the kernel's shmem mount: why it cannot be restored, or NULL. */
+static const char *shmem_kind(struct ctx *c, uint64_t dentry)
+{
+	char name[32];
+	uint64_t at;
+	uint32_t n;
+
+	if (rd32(c, dentry + c->l.fs.d_len, &n) || rd64(c, dentry + c->l.fs.d_name, &at) ||
+	    n >= sizeof(name) || dk_read(c->dk, at, name, n))
+		return "an unreadable shmem file";
+	name[n] = 0;
+	if (!strcmp(name, "dev/zero"))
+		return NULL;	/* shared anonymous memory, once it is mapped */
+	return !strncmp(name, "SYSV", 4) ? "SysV shared memory" :
+	       !strncmp(name, "memfd:", 6) ? "a memfd" : "a kernel-internal shmem file";
+}
+
 static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 {
 	const struct dp_layout *l = &c->l;
 	struct dp_file *f;
-	uint64_t mnt, dentry, inode;
+	uint64_t mnt, dentry, inode, fop;
 	uint32_t nlink = 1;
 	uint16_t mode;
 	unsigned int i;
@@ -508,6 +587,25 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	f->unlinked = !nlink;
 	f->kind = S_ISREG(mode) || S_ISCHR(mode) || S_ISDIR(mode) ? DP_REG :
 		  S_ISFIFO(mode) ? DP_PIPE : S_ISSOCK(mode) ? DP_INET : DP_OTHER;
+	if (rd64(c, file + l->f_op, &fop)) {
+		problem(p, "file 0x%llx unreadable: %s", H(file), dk_error(c->dk));
+		return -1;
+	}
+	if (fop == l->eventpoll_fops) {
+		const char *why;
+
+		f->kind = DP_EPOLL;
+		why = read_epoll(c, file, f);
+		if (why)
+			problem(p, "epoll (inode %llu): %s", H(f->ino), why);
+	} else if (mnt == l->shm_mnt) {
+		const char *why = shmem_kind(c, dentry);
+
+		/* The kernel's own shmem files: shared anonymous memory, memfd, SysV. */
+		f->kind = DP_SHMEM;
+		if (why)
+			problem(p, "%s (inode %llu) cannot be restored", why, H(f->ino));
+	}
 	if (f->kind == DP_PIPE) {
 		const char *why = read_pipe(c, mnt, inode, f);
 
@@ -528,6 +626,30 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 		return -1;
 	}
 	return p->nfiles++;
+}
+
+/*
+ * An epoll instance names what it watches by fd; the restore adds that fd
+ * again, so it must still be the same file in this process.
+ */
+static void check_epolls(struct dp_proc *p)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < p->nfiles; i++) {
+		const struct dp_file *f = &p->files[i];
+
+		for (j = 0; f->kind == DP_EPOLL && j < f->ntfds; j++) {
+			const struct dp_epoll_tfd *t = &f->tfds[j];
+
+			for (k = 0; k < p->nfds; k++)
+				if (p->fds[k].fd == t->fd && p->files[p->fds[k].file].addr == t->file)
+					break;
+			if (k == p->nfds)
+				problem(p, "epoll (inode %llu) watches fd %d, which is closed or another file now",
+					H(f->ino), t->fd);
+		}
+	}
 }
 
 static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
@@ -562,7 +684,9 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 		if (p->files[i].kind == DP_OTHER)
 			problem(p, "fd %u: a file of mode 0%o cannot be restored", fd,
 				p->files[i].mode);
-		else if (p->files[i].unlinked)
+		else if (p->files[i].kind == DP_SHMEM)
+			problem(p, "fd %u: an unnamed shmem file", fd);
+		else if (p->files[i].unlinked && p->files[i].kind == DP_REG)
 			problem(p, "fd %u: %s was deleted", fd, p->files[i].path);
 		d = realloc(p->fds, (p->nfds + 1) * sizeof(*d));
 		if (!d)
@@ -570,6 +694,7 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 		p->fds = d;
 		p->fds[p->nfds++] = (struct dp_fd){ fd, i, !!(word & (1ULL << (fd % 64))) };
 	}
+	check_epolls(p);
 }
 
 static void read_fs(struct ctx *c, uint64_t task, struct dp_proc *p)
@@ -621,16 +746,18 @@ static int add_vma(struct dk *dk, uint64_t first, uint64_t last, uint64_t vma, v
 	return 0;
 }
 
-static int add_page(struct dp_proc *p, uint64_t va, uint64_t pfn, bool new_run)
+/* Append page pfn at va to runs of pages (a new run unless va follows on). */
+static int add_run_page(struct dp_pages **runs, unsigned int *nruns, uint64_t *count,
+			uint64_t va, uint64_t pfn, bool new_run)
 {
-	struct dp_pages *r = p->npages_runs ? &p->pages[p->npages_runs - 1] : NULL;
+	struct dp_pages *r = *nruns ? &(*runs)[*nruns - 1] : NULL;
 
 	if (!r || new_run || r->vaddr + r->npages * PAGE_SIZE != va) {
-		r = realloc(p->pages, (p->npages_runs + 1) * sizeof(*r));
+		r = realloc(*runs, (*nruns + 1) * sizeof(*r));
 		if (!r)
 			return -1;
-		p->pages = r;
-		r = &r[p->npages_runs++];
+		*runs = r;
+		r = &r[(*nruns)++];
 		memset(r, 0, sizeof(*r));
 		r->vaddr = va;
 	}
@@ -642,8 +769,63 @@ static int add_page(struct dp_proc *p, uint64_t va, uint64_t pfn, bool new_run)
 		r->pfn = n;
 	}
 	r->pfn[r->npages++] = pfn;
-	p->npages++;
+	(*count)++;
 	return 0;
+}
+
+static int add_page(struct dp_proc *p, uint64_t va, uint64_t pfn, bool new_run)
+{
+	return add_run_page(&p->pages, &p->npages_runs, &p->npages, va, pfn, new_run);
+}
+
+struct shmem_ctx {
+	struct ctx *c;
+	struct dp_shmem *sh;
+};
+
+static int shmem_page(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
+{
+	struct shmem_ctx *e = arg;
+	uint64_t pfn;
+
+	if (dk_xa_is_value(entry))
+		return dk_fail(dk, "a page of it is swapped out");
+	if (index * PAGE_SIZE >= e->sh->size)
+		return 0;
+	if (dk_page_to_pfn(dk, entry, &pfn) ||
+	    add_run_page(&e->sh->pages, &e->sh->npages_runs, &e->sh->npages, index * PAGE_SIZE, pfn,
+			 false))
+		return dk_error(dk)[0] ? -1 : dk_fail(dk, "out of memory");
+	return 0;
+}
+
+/*
+ * Shared anonymous memory: the pages are the kernel shmem file's, in its
+ * page cache. Read once however many processes map it.
+ */
+static int read_shmem(struct ctx *c, const struct dp_file *f, uint64_t *shmid)
+{
+	struct dp_set *set = c->set;
+	struct shmem_ctx e = { c, NULL };
+	uint64_t inode, mapping, size;
+	unsigned int i;
+
+	*shmid = f->ino;
+	for (i = 0; i < set->nshmems; i++)
+		if (set->shmems[i].shmid == f->ino)
+			return 0;
+	if (rd64(c, f->addr + c->l.f_inode, &inode) || rd64(c, inode + c->l.i_size, &size) ||
+	    rd64(c, inode + c->l.i_mapping, &mapping))
+		return -1;
+	e.sh = realloc(set->shmems, (set->nshmems + 1) * sizeof(*e.sh));
+	if (!e.sh)
+		return dk_fail(c->dk, "out of memory");
+	set->shmems = e.sh;
+	e.sh = &e.sh[set->nshmems++];
+	memset(e.sh, 0, sizeof(*e.sh));
+	e.sh->shmid = f->ino;
+	e.sh->size = size;
+	return dk_xa_walk(c->dk, mapping + c->l.as_pages, 0, shmem_page, &e) < 0 ? -1 : 0;
 }
 
 /*
@@ -656,14 +838,20 @@ static void read_pages(struct ctx *c, uint64_t pgd, struct dp_proc *p)
 	unsigned int i;
 
 	for (i = 0; i < p->nvmas; i++) {
-		const struct dp_vma *v = &p->vmas[i];
+		struct dp_vma *v = &p->vmas[i];
 		uint64_t va;
 
 		if (v->vvar)		/* the kernel's data, never restored */
 			continue;
 		if (v->vm_flags & VM_SHARED) {
-			if (v->file < 0)
-				problem(p, "shared anonymous memory at 0x%llx", H(v->start));
+			struct dp_file *f = v->file >= 0 ? &p->files[v->file] : NULL;
+
+			if (!f)
+				problem(p, "shared memory at 0x%llx without a file", H(v->start));
+			else if (f->kind == DP_SHMEM &&
+				 read_shmem(c, f, &v->shmid))
+				problem(p, "shared anonymous memory at 0x%llx: %s", H(v->start),
+					dk_error(c->dk));
 			continue;	/* a shared file mapping: the data is the file's */
 		}
 		for (va = v->start; va < v->end; va += PAGE_SIZE) {
@@ -901,6 +1089,7 @@ void dp_set_free(struct dp_set *set)
 		for (j = 0; j < p->nfiles; j++) {
 			dp_inet_free(p->files[j].inet);
 			free(p->files[j].pipe_data);
+			free(p->files[j].tfds);
 		}
 		free(p->threads);
 		free(p->vmas);
@@ -909,5 +1098,11 @@ void dp_set_free(struct dp_set *set)
 		free(p->fds);
 	}
 	free(set->procs);
+	for (i = 0; i < set->nshmems; i++) {
+		for (j = 0; j < set->shmems[i].npages_runs; j++)
+			free(set->shmems[i].pages[j].pfn);
+		free(set->shmems[i].pages);
+	}
+	free(set->shmems);
 	memset(set, 0, sizeof(*set));
 }

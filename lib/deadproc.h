@@ -63,8 +63,12 @@ struct dp_creds {
 	uint32_t groups[32];
 };
 
-/* A file as it was opened, or as it was mapped. */
-enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_OTHER };
+/*
+ * A file as it was opened, or as it was mapped: a file by path, an
+ * anonymous pipe, an IPv4/IPv6 socket, an epoll instance, the kernel's
+ * file behind shared anonymous memory, or something not carried over.
+ */
+enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_EPOLL, DP_SHMEM, DP_OTHER };
 
 /* An established TCP connection: sequence numbers, windows, queued data. */
 struct dp_tcp {
@@ -77,14 +81,25 @@ struct dp_tcp {
 	bool nodelay;
 };
 
-/* An IPv4 TCP or UDP socket. Addresses as in memory (network order). */
+/* A TCP or UDP socket. Addresses as in memory (network order). */
 struct dp_inet {
+	uint32_t family;		/* AF_INET or AF_INET6 */
 	uint32_t type, proto, state;	/* SOCK_*, IPPROTO_*, TCP_* numbering */
-	uint32_t src_addr, dst_addr;
+	uint32_t src_addr, dst_addr;	/* IPv4 */
+	uint32_t src6[4], dst6[4];	/* IPv6 (v4-mapped for IPv4 peers) */
+	bool v6only;
 	uint16_t src_port, dst_port;	/* host order */
 	uint32_t backlog, rcvbuf, sndbuf;
 	bool reuseaddr;
 	struct dp_tcp *tcp;		/* ESTABLISHED TCP only */
+};
+
+/* A file an epoll instance watches, by the fd it was added with. */
+struct dp_epoll_tfd {
+	int fd;
+	uint32_t events;
+	uint64_t data;
+	uint64_t file;			/* the file it watches, in the dead kernel */
 };
 
 struct dp_file {
@@ -98,6 +113,8 @@ struct dp_file {
 	struct dp_inet *inet;		/* DP_INET */
 	unsigned char *pipe_data;	/* DP_PIPE: bytes written, not yet read */
 	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */
+	struct dp_epoll_tfd *tfds;	/* DP_EPOLL: what it watches */
+	unsigned int ntfds;
 };
 
 struct dp_fd {
@@ -110,6 +127,7 @@ struct dp_vma {
 	uint64_t start, end, pgoff;
 	uint64_t vm_flags;		/* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, ... */
 	int file;			/* index into proc->files, -1: anonymous */
+	uint64_t shmid;			/* shared anonymous memory: its object, else 0 */
 	bool vdso, vvar, stack, heap;
 };
 
@@ -157,9 +175,23 @@ struct dp_proc {
 	char problems[1024];
 };
 
+/*
+ * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS): one object however
+ * many processes map it, its pages by offset (vaddr is the offset).
+ */
+struct dp_shmem {
+	uint64_t shmid;			/* its inode number in the dead kernel */
+	uint64_t size;			/* bytes */
+	struct dp_pages *pages;		/* runs of present pages, vaddr = offset */
+	unsigned int npages_runs;
+	uint64_t npages;
+};
+
 struct dp_set {
 	struct dp_proc *procs;		/* parents before children */
 	unsigned int nprocs;
+	struct dp_shmem *shmems;	/* what their shared anonymous mappings hold */
+	unsigned int nshmems;
 };
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libdeadproc: IPv4 TCP and UDP sockets of a dead kernel. An established
+ * libdeadproc: IPv4 and IPv6 TCP and UDP sockets of a dead kernel (an IPv6
+ * socket may carry IPv4 peers, v4-mapped). An established
  * TCP connection is read with its sequence numbers, windows, options and
  * the bytes still queued both ways (received but not read; written but not
  * acknowledged), so it can be re-created with TCP_REPAIR and go on with
@@ -13,6 +14,7 @@
 #include "deadsock.h"
 
 #define AF_INET_	2
+#define AF_INET6_	10
 #define TCP_ESTABLISHED_ 1
 #define TCP_CLOSE_	7
 #define TCP_LISTEN_	10
@@ -30,6 +32,8 @@ struct bits {
 
 struct sk_layout {
 	uint32_t file_priv, sock_sk, sk_family, sk_state, sk_daddr, sk_saddr, sk_dport, sk_num;
+	uint32_t sk_v6_daddr, sk_v6_saddr;
+	struct bits sk_v6only;
 	uint32_t sk_type, sk_protocol, sk_rcvbuf, sk_sndbuf, sk_rcvtimeo, sk_sndtimeo;
 	uint32_t sk_backlog, sk_rq, sk_wq, sk_rtx;
 	struct bits sk_reuse;
@@ -54,6 +58,8 @@ static int layout(struct dk *dk, struct sk_layout *l)
 		{ "struct sock", "__sk_common.skc_rcv_saddr", &l->sk_saddr },
 		{ "struct sock", "__sk_common.skc_dport", &l->sk_dport },
 		{ "struct sock", "__sk_common.skc_num", &l->sk_num },
+		{ "struct sock", "__sk_common.skc_v6_daddr", &l->sk_v6_daddr },
+		{ "struct sock", "__sk_common.skc_v6_rcv_saddr", &l->sk_v6_saddr },
 		{ "struct sock", "sk_type", &l->sk_type },
 		{ "struct sock", "sk_protocol", &l->sk_protocol },
 		{ "struct sock", "sk_rcvbuf", &l->sk_rcvbuf },
@@ -99,6 +105,7 @@ static int layout(struct dk *dk, struct sk_layout *l)
 		struct bits *b;
 	} b[] = {
 		{ "struct sock", "__sk_common.skc_reuse", &l->sk_reuse },
+		{ "struct sock", "__sk_common.skc_ipv6only", &l->sk_v6only },
 		{ "struct tcp_sock", "rx_opt.tstamp_ok", &l->tp_tstamp_ok },
 		{ "struct tcp_sock", "rx_opt.wscale_ok", &l->tp_wscale_ok },
 		{ "struct tcp_sock", "rx_opt.sack_ok", &l->tp_sack_ok },
@@ -281,7 +288,7 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 	static struct dk *cached;
 	uint64_t sock, sk, rcvtimeo, sndtimeo;
 	uint16_t family, type, proto, dport, num;
-	uint32_t reuse;
+	uint32_t reuse, v6only = 0;
 	uint8_t state;
 
 	if (cached != dk) {
@@ -294,8 +301,14 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 	    rd(dk, sk + l.sk_family, &family, 2) || rd(dk, sk + l.sk_state, &state, 1) ||
 	    rd(dk, sk + l.sk_type, &type, 2) || rd(dk, sk + l.sk_protocol, &proto, 2))
 		return "socket unreadable";
-	if (family != AF_INET_)
-		return "a socket of a family other than IPv4";
+	if (family != AF_INET_ && family != AF_INET6_)
+		return "a socket of a family other than IPv4 and IPv6";
+	in->family = family;
+	if (family == AF_INET6_ &&
+	    (rd(dk, sk + l.sk_v6_daddr, in->dst6, 16) || rd(dk, sk + l.sk_v6_saddr, in->src6, 16) ||
+	     rdbits(dk, sk, l.sk_v6only, &v6only)))
+		return "socket unreadable";
+	in->v6only = v6only;
 	if (rd32(dk, sk + l.sk_daddr, &in->dst_addr) || rd32(dk, sk + l.sk_saddr, &in->src_addr) ||
 	    rd(dk, sk + l.sk_dport, &dport, 2) || rd(dk, sk + l.sk_num, &num, 2) ||
 	    rd32(dk, sk + l.sk_rcvbuf, &in->rcvbuf) || rd32(dk, sk + l.sk_sndbuf, &in->sndbuf) ||

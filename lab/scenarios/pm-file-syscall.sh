@@ -100,21 +100,15 @@ crash_1stos() {
 	until guest "grep -q 'sigusr2 pending' $PM_LOG"; do sleep 1; done
 	guest "grep -c alive $PM_LOG" >"$RUN/alive-before"
 	guest insmod /opt/orthros/kmod/orthros_crash.ko || return
-	# The write timing: panic while a thread of pmwork is in write or pwrite64
-	# (/proc/PID/task/TID/syscall starts with the number of the call it is in).
-	guest -t 10 "until $(in_timing "$(pm_pid)"); do :; done; echo panic >/proc/orthros_crash" \
-		>/dev/null 2>&1 || true
+	# The write timing: the panic comes inside pmwork's next file write.
+	if [ "$PM_TIMING" = write ]; then
+		guest "echo panic-write $(pm_pid) >/proc/orthros_crash" || return
+	else
+		guest -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
+	fi
 	log "panic requested after $(cat "$RUN/alive-before") alive lines"
 }
 
-
-# A guest shell condition: a thread of PID is where the timing wants it.
-in_timing() { # in_timing PID
-	case "$PM_TIMING" in
-	write) echo "grep -qsE '^(1|18) ' /proc/$1/task/*/syscall" ;;
-	*) echo true ;;
-	esac
-}
 
 # What the timing means in orthros-pm's report of the dead threads.
 expected_state() {

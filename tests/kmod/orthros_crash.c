@@ -4,17 +4,38 @@
  *
  *   echo panic >/proc/orthros_crash
  *	panic() inside this write() system call
+ *   echo panic-write PID >/proc/orthros_crash
+ *	panic() inside the next file write of process PID (any of its
+ *	threads, in ext4_file_write_iter): a crash during a file write
  *   echo hang >/proc/orthros_crash
  *	every CPU spins with interrupts off, for good; the writing CPU keeps
  *	changing the shared memory's probe word, so the other OS can see
  *	whether fencing really stopped it
  */
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/orthros.h>
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+
+static pid_t write_victim;
+
+static int write_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (current->tgid == READ_ONCE(write_victim))
+		panic("orthros_crash: panic in a file write by %s (pid %d)", current->comm,
+		      current->pid);
+	return 0;
+}
+
+static struct kprobe write_probe = {
+	.symbol_name = "ext4_file_write_iter",
+	.pre_handler = write_pre,
+};
+static bool write_probed;
 
 static void spin_here(void *unused)
 {
@@ -26,10 +47,24 @@ static void spin_here(void *unused)
 static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
 {
 	struct orthros_shm *s = orthros_shm();
-	char buf[16] = "";
+	char buf[32] = "";
 
 	if (copy_from_user(buf, ubuf, min(len, sizeof(buf) - 1)))
 		return -EFAULT;
+	if (!strncmp(buf, "panic-write ", 12)) {
+		int pid, ret;
+
+		if (kstrtoint(strim(buf + 12), 10, &pid) || pid <= 0)
+			return -EINVAL;
+		if (!write_probed) {
+			ret = register_kprobe(&write_probe);
+			if (ret)
+				return ret;
+			write_probed = true;
+		}
+		WRITE_ONCE(write_victim, pid);
+		return len;
+	}
 	if (!strncmp(buf, "panic", 5))
 		panic("orthros_crash: panic in a system call (write to /proc/orthros_crash)");
 	if (strncmp(buf, "hang", 4))
@@ -57,6 +92,8 @@ static int __init crash_init(void)
 static void __exit crash_exit(void)
 {
 	remove_proc_entry("orthros_crash", NULL);
+	if (write_probed)
+		unregister_kprobe(&write_probe);
 }
 
 module_init(crash_init);

@@ -248,7 +248,8 @@ struct totals {
 static int write_trees(struct dk *dk, const struct dp_set *set, const char *dir,
 		       struct totals *t)
 {
-	struct dp_set sub = { calloc(set->nprocs, sizeof(*sub.procs)), 0 };
+	struct dp_set sub = { .procs = calloc(set->nprocs, sizeof(*sub.procs)),
+			      .shmems = set->shmems, .nshmems = set->nshmems };
 	unsigned int i, j;
 	int rc = 0;
 
@@ -364,7 +365,7 @@ int main(int argc, char **argv)
 	const char *dir = "/var/lib/orthros/pm", *json = NULL;
 	bool only_list = false, no_restore = false, only_restore = false;
 	double t0, t1, t2, t3;
-	struct dp_set set = { NULL, 0 };
+	struct dp_set set = { .procs = NULL };
 	struct totals t = { 0 };
 	unsigned int i, bad = 0;
 	struct dk *dk = NULL;
