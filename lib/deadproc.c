@@ -549,10 +549,14 @@ static const char *shmem_kind(struct ctx *c, uint64_t dentry)
 	    n >= sizeof(name) || dk_read(c->dk, at, name, n))
 		return "an unreadable shmem file";
 	name[n] = 0;
-	if (!strcmp(name, "dev/zero"))
-		return NULL;	/* shared anonymous memory, once it is mapped */
-	return !strncmp(name, "SYSV", 4) ? "SysV shared memory" :
-	       !strncmp(name, "memfd:", 6) ? "a memfd" : "a kernel-internal shmem file";
+	/*
+	 * Shared anonymous memory, once it is mapped; CRIU re-creates it as
+	 * a mapped memfd, so after one failover it is a memfd's mapping (an
+	 * fd to a memfd is refused in read_files()).
+	 */
+	if (!strcmp(name, "dev/zero") || !strncmp(name, "memfd:", 6))
+		return NULL;
+	return !strncmp(name, "SYSV", 4) ? "SysV shared memory" : "a kernel-internal shmem file";
 }
 
 static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
@@ -685,7 +689,7 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 			problem(p, "fd %u: a file of mode 0%o cannot be restored", fd,
 				p->files[i].mode);
 		else if (p->files[i].kind == DP_SHMEM)
-			problem(p, "fd %u: an unnamed shmem file", fd);
+			problem(p, "fd %u: a memfd or another unnamed shmem file", fd);
 		else if (p->files[i].unlinked && p->files[i].kind == DP_REG)
 			problem(p, "fd %u: %s was deleted", fd, p->files[i].path);
 		d = realloc(p->fds, (p->nfds + 1) * sizeof(*d));

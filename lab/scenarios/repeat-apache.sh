@@ -62,8 +62,8 @@ check_apache() { # check_apache N: Apache's processes run in the NthOS and serve
 	local side lines
 	side=$(side_of "$1")
 	expect_eq "Apache's processes in the $(ordinal "$1")" \
-		"$(guest_on "$side" "ps -o pid= -p '$(apache_pids)'" | sort -n | tr -s ' \n' ' ' | sed 's/^ //')" \
-		"$(apache_pids)" || return
+		"$(guest_on "$side" "ps -o pid= -p $(apache_pids | tr -s ' ' ',' | sed 's/,$//')" |
+			sort -n | tr -s ' \n' ' ' | sed 's/^ //')" "$(apache_pids)" || return
 	lines=$(wc -l <"$RUN/http.log")
 	until [ "$(tail -n +"$lines" "$RUN/http.log" | grep -c " 200 $(cat "$RUN/page.sha256")")" -ge 5 ]; do
 		sleep 0.5

@@ -310,6 +310,30 @@ static bool has_file(const char *dir, const char *prefix)
 	return found;
 }
 
+/* The last lines of a log in dir, on stderr: why CRIU failed, where it is read. */
+static void log_tail(const char *dir, const char *name, int lines)
+{
+	char path[4096 + 64], line[1024];
+	char (*ring)[1024] = calloc(lines, sizeof(*ring));
+	int n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f || !ring) {
+		free(ring);
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		snprintf(ring[n++ % lines], sizeof(ring[0]), "%s", line);
+	fclose(f);
+	for (i = n > lines ? n - lines : 0; i < n; i++)
+		fprintf(stderr, "  | %s", ring[i % lines]);
+	free(ring);
+}
+
 /* Restore every tree whose images are in DIR, each on its own. */
 static int restore_trees(const char *dir, struct totals *t)
 {
@@ -334,6 +358,7 @@ static int restore_trees(const char *dir, struct totals *t)
 		if (r) {
 			fprintf(stderr, "orthros-pm: tree of %s: criu restore failed (exit %d), log: %s/restore.log\n",
 				e[i]->d_name, r, tdir);
+			log_tail(tdir, "restore.log", 25);
 			t->failed_trees++;
 			rc = 1;
 		} else {

@@ -5,10 +5,14 @@
  * kept by the kernel in /sys/kernel/orthros/protected.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/orthros/protect.h>
 
 #include "orthrosctl.h"
 
@@ -77,6 +81,9 @@ static int set(int argc, char **argv, bool on)
 		fprintf(stderr, "orthrosctl: the protected set is full\n");
 	else if (err)
 		fprintf(stderr, "orthrosctl: /sys/kernel/orthros/protected: %s\n", strerror(-err));
+	if (!err && on && pid < ORTHROS_PID_MIN)
+		fprintf(stderr, "orthrosctl: warning: PID %ld is below %d; the OS that re-creates it may have it in use (start it with 'orthrosctl run')\n",
+			pid, ORTHROS_PID_MIN);
 	return err ? 1 : 0;
 }
 
@@ -92,6 +99,45 @@ int cmd_unprotect(int argc, char **argv)
 
 /* Protect this process, then become the command: it is protected from its
  * first instruction, and so is everything it starts. */
+static pid_t child;
+
+static void pass_on(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
+/* The next PID handed out is ORTHROS_PID_MIN or more (see protect.h). */
+static void raise_last_pid(void)
+{
+	const char *path = "/proc/sys/kernel/ns_last_pid";
+	long last = 0;
+	FILE *f = fopen(path, "r+");
+
+	if (!f || fscanf(f, "%ld", &last) != 1 ||
+	    (last < ORTHROS_PID_MIN - 1 &&
+	     (rewind(f), fprintf(f, "%d\n", ORTHROS_PID_MIN - 1) < 0)))
+		fprintf(stderr, "orthrosctl: cannot raise %s: %s\n", path, strerror(errno));
+	if (f && fclose(f))
+		fprintf(stderr, "orthrosctl: cannot raise %s: %s\n", path, strerror(errno));
+}
+
+/* Wait for the command, passing signals on; its exit status is ours. */
+static int wait_child(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = pass_on };
+	unsigned int i;
+	int status;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return 127;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	char what[32];
@@ -100,6 +146,17 @@ int cmd_run(int argc, char **argv)
 	if (argc < 3 || strcmp(argv[1], "--")) {
 		fprintf(stderr, "usage: orthrosctl run -- COMMAND [ARGS...]\n");
 		return 2;
+	}
+	/* A low PID may be in use in the OS that will re-create it: start afresh above. */
+	if (getpid() < ORTHROS_PID_MIN) {
+		raise_last_pid();
+		child = fork();
+		if (child < 0) {
+			fprintf(stderr, "orthrosctl: fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (child > 0)
+			return wait_child();
 	}
 	snprintf(what, sizeof(what), "%d\n", (int)getpid());
 	err = write_protected(what);

@@ -24,7 +24,7 @@ static const struct builtin builtins[] = {
 	{ "unprotect", cmd_unprotect, "PID",
 	  "protect it no more" },
 	{ "run", cmd_run, "-- CMD",
-	  "run a command protected from its start" },
+	  "run a command protected from its start, with a PID of 10000 or more" },
 	{ "timeline", cmd_timeline, "[N]",
 	  "the phases of the failover after the NthOS died (timeline --help)" },
 };

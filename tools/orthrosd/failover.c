@@ -268,6 +268,13 @@ static enum tl_status ph_takeover(struct failover *f, char *detail, size_t len)
 		f->stop = true;
 		return TL_FAILED;
 	}
+	/* The ActiveOS's whole PID range again (orthrosd.c limited it). */
+	if (f->o->pid_max) {
+		FILE *pm = fopen("/proc/sys/kernel/pid_max", "w");
+
+		if (!pm || fprintf(pm, "%u\n", f->o->pid_max) < 0 || fclose(pm))
+			say(f, "cannot restore pid_max %u: %s", f->o->pid_max, strerror(errno));
+	}
 	read_line("/sys/kernel/orthros/vmcore", view, sizeof(view));
 	if (dk_open(&f->dk, &src, f->dk_err, sizeof(f->dk_err))) {
 		f->dk = NULL;

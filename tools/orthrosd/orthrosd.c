@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/orthros/protect.h>
+
 #include "orthrosd.h"
 
 static const char *const type_names[] = {
@@ -102,6 +104,26 @@ static bool is_backup(void)
 	return !strncmp(role, "backup", 6);
 }
 
+#define PID_MAX "/proc/sys/kernel/pid_max"
+
+/*
+ * A BackupOS keeps its PIDs below ORTHROS_BACKUP_PID_MAX, so that those of
+ * the processes it re-creates (ORTHROS_PID_MIN and up) are free; after a
+ * takeover it gets its whole range back (failover.c).
+ */
+static void limit_backup_pids(struct daemon_opts *o)
+{
+	FILE *f = fopen(PID_MAX, "r+");
+
+	if (!f || fscanf(f, "%u", &o->pid_max) != 1 ||
+	    (rewind(f), fprintf(f, "%d\n", ORTHROS_BACKUP_PID_MAX) < 0) || fclose(f)) {
+		fprintf(stderr, "orthrosd: cannot limit %s: %s\n", PID_MAX, strerror(errno));
+		o->pid_max = 0;
+		return;
+	}
+	printf("orthrosd: BackupOS: PIDs below %d (was %u)\n", ORTHROS_BACKUP_PID_MAX, o->pid_max);
+}
+
 static void handle(int fd, const struct orthros_event *ev, const struct daemon_opts *o)
 {
 	char line[512];
@@ -178,6 +200,8 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (o.failover && is_backup())
+		limit_backup_pids(&o);
 	printf("orthrosd: waiting for monitoring events%s\n",
 	       o.failover ? "; failover on" : "; failover off");
 	fflush(stdout);

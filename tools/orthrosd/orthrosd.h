@@ -17,6 +17,7 @@ struct daemon_opts {
 	const char *partition;	/* the partition description (NULL: the kernel's) */
 	bool failover;		/* run the failover pipeline when the ActiveOS fails */
 	unsigned int tool_timeout;	/* seconds one recovery tool may take */
+	unsigned int pid_max;	/* the PID range before a BackupOS limited it, 0: not limited */
 };
 
 /*

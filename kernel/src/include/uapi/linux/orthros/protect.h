@@ -14,6 +14,15 @@
 #define ORTHROS_PROTECT_MAGIC	0x4f525054	/* "ORPT" */
 #define ORTHROS_PROTECT_MAX	64
 
+/*
+ * A re-created process keeps its PIDs, so they must be free in the OS that
+ * re-creates it: protected processes are started with PIDs from
+ * ORTHROS_PID_MIN up, and a BackupOS keeps its own below
+ * ORTHROS_BACKUP_PID_MAX until it takes over.
+ */
+#define ORTHROS_PID_MIN		10000
+#define ORTHROS_BACKUP_PID_MAX	8192
+
 struct orthros_protected_proc {
 	__s32 pid;		/* thread-group ID in the initial PID namespace */
 	__u32 reserved;
