@@ -10,7 +10,7 @@
 #   ports                  "NIC GUEST-PORT HOST-PORT" for every forward
 #   *.qcow2                copy-on-write overlays: the built images stay clean
 # ORTHROS_CMDLINE replaces the 1stOS's kernel command line (made from
-# lab/topology.sh and lab/partition.conf); LAB_1STOS_EXTRA adds to it (e.g.
+# lab/topology.sh and lab/partition.conf, or LAB_PARTITION); LAB_1STOS_EXTRA adds to it (e.g.
 # crashkernel=256M for the kdump scenarios). In --interactive mode COM1 is also this terminal (Ctrl-A X quits) and QEMU
 # runs in the foreground; otherwise it runs in the background.
 set -euo pipefail
@@ -31,7 +31,8 @@ for f in "$kernel" "$build/images/root.img" "$build/images/user.img" "$labctl" "
 done
 mkdir -p "$run"
 run=$(cd "$run" && pwd)
-hands_off=$("$ctl" cmdline "$here/partition.conf") || die "lab/partition.conf is not valid"
+partition=${LAB_PARTITION:-$here/partition.conf}
+hands_off=$("$ctl" cmdline "$partition") || die "$partition is not valid"
 cmdline=${ORTHROS_CMDLINE:-$LAB_1STOS_CONSOLE $hands_off ${LAB_1STOS_EXTRA:-} $LAB_KERNEL_ARGS}
 
 args=(-M q35 -cpu "$LAB_CPU_MODEL" -smp "$LAB_CPUS" -m "$LAB_MEM_MIB"

@@ -24,8 +24,9 @@
 #            below (loopback only); QMP on a unix socket.
 
 LAB_CPU_MODEL=max
-LAB_CPUS=4
-LAB_APIC_IDS="0 1 2 3"
+# A scenario may run a smaller machine (LAB_CPUS=2 in the environment).
+LAB_CPUS=${LAB_CPUS:-4}
+LAB_APIC_IDS=$(seq -s ' ' 0 $((LAB_CPUS - 1)))
 LAB_MEM_MIB=4096
 
 # One row per device, fields separated by blanks.

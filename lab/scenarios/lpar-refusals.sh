@@ -1,5 +1,5 @@
 # lpar-refusals
-# Bad BackupOS boots are refused with a clear message (BSP, unknown APIC ID, missing or overlapping slot, slot in the ActiveOS's memory, not a kernel) and the ActiveOS is unharmed.
+# Bad BackupOS boots are refused with a clear message (BSP, unknown APIC ID, missing or overlapping slot, slot in the ActiveOS's memory, a CPU left out of the partition, not a kernel) and the ActiveOS is unharmed.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
@@ -11,6 +11,7 @@ scenario() {
 	step 30 "a file that is not a kernel image is refused" refused "-k /etc/hostname" "not a Linux kernel image"
 	step 30 "a slot overlapping another range is refused" overlapping_slot
 	step 30 "a slot in the ActiveOS's own memory is refused by the kernel" slot_in_active_memory
+	step 30 "a partition that leaves out one of the machine's CPUs is refused by the kernel" cpu_left_out
 	step 30 "the ActiveOS is unharmed: 4 CPUs online, no BackupOS, no shared memory" unharmed
 	step 300 "a correct boot still works afterwards" boot_backup a 2
 	step 30 "no kernel errors on either console" check_consoles
@@ -36,6 +37,15 @@ slot_in_active_memory() {
 	guest "sed -e 's/^slot 1 .*/slot 1 0x38000000 256M low 0x60000 64K/' -e 's/^general    0x38000000 1G/general    0x48000000 768M/' /etc/orthros/partition.conf >/tmp/inuse.conf" &&
 	refused "-p /tmp/inuse.conf -s 1" "the kernel refused" || return
 	guest "dmesg | grep 'slot \[0x38000000-0x48000000) is RAM of this OS'" ||
+		{ fail "the kernel did not say why"; return 1; }
+}
+
+# Logical APIC IDs are ranked over the partition's CPUs in every OS: one
+# left out would give two cores of two OSes the same ID.
+cpu_left_out() {
+	guest "sed '/^cpu 2\$/d' /etc/orthros/partition.conf >/tmp/nocpu2.conf" &&
+	refused "-p /tmp/nocpu2.conf" "the kernel refused" || return
+	guest "dmesg | grep 'CPU2 (APIC 2) is not in the partition: logical APIC IDs would clash'" ||
 		{ fail "the kernel did not say why"; return 1; }
 }
 

@@ -47,6 +47,27 @@ static bool inside(u64 start, u64 size, const struct orthros_range *r, u64 skip)
 	       start + size <= r->start + r->size;
 }
 
+/*
+ * Every OS ranks the partition's CPUs by local APIC ID for their logical
+ * APIC IDs (flat mode): a CPU of this OS the partition leaves out would
+ * share a logical ID with a core of the other OS.
+ */
+static int check_cpus(const struct orthros_partition *p)
+{
+	int cpu;
+
+	for_each_present_cpu(cpu) {
+		u32 apic = per_cpu(x86_cpu_to_apicid, cpu);
+
+		if (!orthros_find_cpu(p, apic)) {
+			pr_err("boot: CPU%d (APIC %u) is not in the partition: logical APIC IDs would clash between the OSes; list every CPU\n",
+			       cpu, apic);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Devices the NthOS (as BackupOS) will own must not be driven here. */
 static int check_devices(const struct orthros_partition *p, u32 nth)
 {
@@ -131,7 +152,8 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		pr_err("boot: slot %u or the shared region is missing or too small\n", b->slot);
 		goto out;
 	}
-	ret = check_not_mine("slot", slot->start, slot->size) ?:
+	ret = check_cpus(&b->partition) ?:
+	      check_not_mine("slot", slot->start, slot->size) ?:
 	      check_not_mine("slot low chunk", low->start, low->size) ?:
 	      check_not_mine("shared memory", shared->start, shared->size) ?:
 	      check_devices(&b->partition, b->nth);
