@@ -66,13 +66,16 @@ for n in "$@"; do
 	timeout -k 10 "$limit" bash -c '. "$LAB_DIR/harness.sh"; . "$LAB_SCENARIO"; scenario' \
 		2>&1 | tee "$RUN/scenario.log" || rc=$?
 	[ "$rc" = 124 ] && echo "FAIL: the scenario ran over its ${limit}s" | tee -a "$RUN/scenario.log"
-	# The machine goes down with the scenario, whatever happened.
-	pid=$(cat "$RUN/qemu.pid" 2>/dev/null || true)
-	if [ -n "$pid" ]; then
+	# The machine, and every host-side helper a scenario started (each
+	# records its PID in a file NAME.pid of the run), go down with it.
+	for f in "$RUN"/*.pid "$RUN"/*/*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null || true)
+		[ -n "$pid" ] || continue
 		kill "$pid" 2>/dev/null || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.2; done
 		kill -9 "$pid" 2>/dev/null || true
-	fi
+	done
 	rm -f "$RUN"/*.qcow2 "$RUN"/*.sock
 	secs=$(( $(date +%s) - start ))
 	if [ "$rc" = 0 ]; then

@@ -221,9 +221,12 @@ int machine_check_partition(const char *root, const struct machine *m,
 
 		for (i = 0; i < p->nr_cpus; i++)
 			found |= m->apic_ids[j] == p->cpus[i].apic_id;
-		if (!found)
-			fprintf(f, "note: CPU with local APIC ID %u is in no partition (unused)\n",
+		if (!found) {
+			/* Logical APIC IDs are ranked over the partition's CPUs in every OS. */
+			fprintf(f, "problem: CPU with local APIC ID %u is in no partition: its logical APIC ID would clash with a BackupOS's core; list every CPU\n",
 				m->apic_ids[j]);
+			problems++;
+		}
 	}
 	for (i = 0; i < p->nr_ranges; i++) {
 		const struct orthros_range *r = &p->ranges[i];

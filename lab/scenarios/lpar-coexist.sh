@@ -97,6 +97,7 @@ start_load() {
 	for nic in net-svc net-bak; do
 		setsid bash -c '. "$LAB_DIR/harness.sh"; . "$LAB_SCENARIO"; http_loop "$0" "$1"' \
 			"$nic" "$LOAD_SECONDS" </dev/null >/dev/null 2>&1 &
+		echo $! >"$RUN/http-$nic.pid"
 	done
 	log "load started for $LOAD_SECONDS s"
 }
