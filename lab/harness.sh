@@ -54,6 +54,20 @@ guest_on() { # guest_on SIDE [-t SECONDS] COMMAND...
 }
 guest() { guest_on a "$@"; }
 
+# Make the OS on SIDE panic through the test module: REQUEST is "panic"
+# (now, in a system call) or "panic-write PID" (inside PID's next write).
+# The panic may beat the answer: a time-out is what a dead OS gives; any
+# other failure means the request was not made.
+crash_on() { # crash_on SIDE REQUEST
+	local rc=0
+	guest_on "$1" "grep -q '^orthros_crash ' /proc/modules || insmod /opt/orthros/kmod/orthros_crash.ko" || return
+	guest_on "$1" -t 5 "echo $2 >/proc/orthros_crash" >/dev/null 2>&1 || rc=$?
+	case $rc in
+	0|124) ;;
+	*) fail "ctl-$1 could not request '$2' (exit $rc)"; return 1 ;;
+	esac
+}
+
 qmp() { "$LABCTL" qmp "$RUN/qmp.sock" "$@"; }
 
 host_port() { # host_port NIC GUEST-PORT: the host port forwarded to it

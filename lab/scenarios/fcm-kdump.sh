@@ -54,8 +54,7 @@ start_writer() {
 }
 
 crash_1stos() {
-	guest insmod /opt/orthros/kmod/orthros_crash.ko || return
-	guest -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
+	crash_on a panic || return
 	log "panic requested; $(acks "") writes acknowledged by then"
 }
 

@@ -99,12 +99,11 @@ crash_1stos() {
 	guest "kill -USR2 $(pm_pid)" || return
 	until guest "grep -q 'sigusr2 pending' $PM_LOG"; do sleep 1; done
 	guest "grep -c alive $PM_LOG" >"$RUN/alive-before"
-	guest insmod /opt/orthros/kmod/orthros_crash.ko || return
 	# The write timing: the panic comes inside pmwork's next file write.
 	if [ "$PM_TIMING" = write ]; then
-		guest "echo panic-write $(pm_pid) >/proc/orthros_crash" || return
+		crash_on a "panic-write $(pm_pid)" || return
 	else
-		guest -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
+		crash_on a panic || return
 	fi
 	log "panic requested after $(cat "$RUN/alive-before") alive lines"
 }

@@ -1,6 +1,6 @@
 # pm-file-user
 # As pm-file-syscall, with pmwork (file reader/writer) running user code (floating point) when the 1stOS panics.
-SCENARIO_TIER=feature
+SCENARIO_TIER=long
 SCENARIO_TIMEOUT=900
 PM_WORKLOAD=file
 PM_TIMING=user

@@ -58,8 +58,7 @@ crash_os() { # crash_os N: the NthOS (the ActiveOS) panics in a system call
 	for w in $WORKLOADS; do
 		alive_on "$side" "$(wl_log "$w")" >"$RUN/alive-${w%%:*}-$1"
 	done
-	guest_on "$side" insmod /opt/orthros/kmod/orthros_crash.ko || return
-	guest_on "$side" -t 5 'echo panic >/proc/orthros_crash' >/dev/null 2>&1 || true
+	crash_on "$side" panic || return
 	log "the $(ordinal "$1") was told to panic"
 }
 
