@@ -73,6 +73,19 @@ wait_repeat() { # wait_repeat DEAD-N
 		{ fail "the $(ordinal $(($1 + 1))) is not protected by the $(ordinal "$next")"; return 1; }
 	[ "$(grep -Ec ' failover=[0-9]+ dead=' "$RUN/status-$(($1 + 1))")" = "$1" ] ||
 		{ fail "the history does not hold $1 failovers"; return 1; }
+	[ "$1" -lt 2 ] || nothing_leaks "$1"
+}
+
+# Failover after failover, nothing piles up: each survivor has the memory the
+# one before it had, and the dead OS's memory map in the shared memory (what
+# its /proc/vmcore showed) is the size the previous dead OS's was.
+nothing_leaks() { # nothing_leaks DEAD-N
+	local before=$RUN/status-$1 now=$RUN/status-$(($1 + 1))
+	expect_eq "usable memory of the $(ordinal $(($1 + 1))), as the one before" \
+		"$(sed -n 's/^memory .* = \(.*\)$/\1/p' "$now")" "$(sed -n 's/^memory .* = \(.*\)$/\1/p' "$before")" || return
+	[ "$1" -lt 3 ] || expect_eq "the dead $(ordinal "$1")'s memory map, as the one before" \
+		"$(sed -n 's/^dead memory .* \(ranges=.* bytes=[0-9]*\).*/\1/p' "$now")" \
+		"$(sed -n 's/^dead memory .* \(ranges=.* bytes=[0-9]*\).*/\1/p' "$before")"
 }
 
 check_workloads() { # check_workloads N: every workload runs on in the NthOS

@@ -25,7 +25,7 @@ boot_two_cpus() {
 }
 
 check_unprotected() {
-	local phase
+	local phase i
 	for phase in takeover devices mount network filecache processes restore resume; do
 		grep -q "^phase name=$phase .* status=ok" "$RUN/failover-1.timeline" ||
 			{ fail "phase $phase did not succeed"; return 1; }
@@ -34,6 +34,11 @@ check_unprotected() {
 		{ fail "the re-split does not say there is no spare AP"; return 1; }
 	grep '^phase name=next ' "$RUN/failover-1.timeline" | grep -q 'status=failed.*this OS runs UNPROTECTED' ||
 		{ fail "the timeline does not say the 2ndOS runs unprotected"; return 1; }
+	# The serial console trails the timeline file by a moment.
+	for i in $(seq 40); do
+		grep -aq 'this OS runs UNPROTECTED' "$RUN/console-com2.log" && break
+		sleep 0.5
+	done
 	grep -aq 'this OS runs UNPROTECTED' "$RUN/console-com2.log" ||
 		{ fail "the console does not say it"; return 1; }
 	guest_on b orthrosctl status | tee "$RUN/status" | grep -E '^(this OS|CPUs|protected|failovers)'
