@@ -48,7 +48,7 @@ failover_trial() {
 	t0=$(now)
 	crash_on a panic &	# its answer may never come: do not wait for it
 	# Running again, as the host sees it: its PID is there in the 2ndOS.
-	until guest_on b -t 5 "kill -0 $(pm_pid)" 2>/dev/null; do
+	until guest_on b -t 5 "kill -0 $(pm_pid) 2>/dev/null" 2>/dev/null; do
 		qemu_alive || { fail "QEMU exited"; return 1; }
 		sleep 0.1
 	done
@@ -85,7 +85,7 @@ reboot_trial() {
 	guest "setsid pmwork $PM_WORKLOAD $PM_TIMING $PM_DIR </dev/null >$PM_LOG 2>&1 &" || return
 	t1=$(wait_alive a "$((n - 1))") || return
 	end_trial
-	echo "reboot $(echo "($t1 - $t0) * 1000" | bc)" >"$RUN/figures"
+	printf "reboot %.3f\n" "$(echo "($t1 - $t0) * 1000" | bc)" >"$RUN/figures"
 	log "reboot $1: back at alive line $n after $(cut -d' ' -f2 "$RUN/figures") ms"
 }
 
