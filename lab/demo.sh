@@ -58,7 +58,7 @@ echo "== the 2ndOS takes over: orthrosctl timeline (in the 2ndOS)"
 run 300 "the failover" wait_failover 1
 run 60 "checking the failover" check_failover 1
 echo
-echo "== pmwork in the 2ndOS: PID $(cat "$RUN/pm.pid"), its log goes on"
+echo "== pmwork in the 2ndOS: PID $(cat "$RUN/pm.gpid"), its log goes on"
 run 120 "checking pmwork" check_running
 echo
 echo "== orthrosctl status (in the 2ndOS, the ActiveOS now)"

@@ -4,6 +4,7 @@
 #
 # RUN_DIR receives everything of this run:
 #   qemu.pid qemu.log      the QEMU process and its own messages
+#   qemu.exit              its exit status once it ended (139: QEMU itself crashed)
 #   qmp.sock               QMP monitor
 #   ctl-a.sock ctl-b.sock  control channels (labctl run)
 #   console-com1..4.log    one console log per serial port (per OS instance)
@@ -89,7 +90,8 @@ echo >>"$run/qemu.cmdline"
 if [ "$mode" = --interactive ]; then
 	exec qemu-system-x86_64 "${args[@]}"
 fi
-setsid qemu-system-x86_64 "${args[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+setsid bash -c 'qemu-system-x86_64 "$@"; echo $? >"$0"' "$run/qemu.exit" "${args[@]}" \
+	</dev/null >"$run/qemu.log" 2>&1 &
 for _ in $(seq 50); do
 	[ -s "$run/qemu.pid" ] && [ -S "$run/qmp.sock" ] && exit 0
 	kill -0 $! 2>/dev/null || die "QEMU exited at start: $(cat "$run/qemu.log")"

@@ -18,8 +18,8 @@ scenario() {
 start_unrestorable() {
 	guest "echo 30000 >/proc/sys/kernel/ns_last_pid" || return
 	guest "setsid orthrosctl run -- ip monitor link </dev/null >/dev/null 2>&1 &" || return
-	until guest "pgrep -x ip" >"$RUN/ip.pid"; do sleep 0.5; done
-	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/ip.pid")"
+	until guest "pgrep -x ip" >"$RUN/ip.gpid"; do sleep 0.5; done
+	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/ip.gpid")"
 }
 
 # pmwork's start, with the ip monitor already in the protected set.
@@ -27,9 +27,9 @@ start_pmwork() {
 	guest "mkdir -p $PM_DIR && echo 20000 >/proc/sys/kernel/ns_last_pid" || return
 	guest "cd $PM_DIR && setsid orthrosctl run -- pmwork file syscall $PM_DIR </dev/null >$PM_LOG 2>&1 &" || return
 	until [ "$(guest "grep -c alive $PM_LOG || true" 2>/dev/null)" -ge 3 ] 2>/dev/null; do sleep 1; done
-	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.pid"
+	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.gpid"
 	expect_eq "the protected set" "$(guest orthrosctl protect | sort -n | tr '\n' ' ')" \
-		"$(printf '%s\n' "$(cat "$RUN/ip.pid")" "$(pm_pid)" | sort -n | tr '\n' ' ')"
+		"$(printf '%s\n' "$(cat "$RUN/ip.gpid")" "$(pm_pid)" | sort -n | tr '\n' ' ')"
 }
 
 check_record() {
@@ -39,7 +39,7 @@ check_record() {
 	log "$processes"
 	log "$restore"
 	case "$processes" in
-	*"status=failed"*"1 not restorable: $(cat "$RUN/ip.pid") (ip): "*socket*) ;;
+	*"status=failed"*"1 not restorable: $(cat "$RUN/ip.gpid") (ip): "*socket*) ;;
 	*) fail "the processes phase does not name ip monitor and its socket"; return 1 ;;
 	esac
 	case "$restore" in
@@ -52,7 +52,7 @@ check_record() {
 
 check_others() {
 	expect_eq "pmwork runs in the 2ndOS with its PID" "$(guest_on b cat /proc/"$(pm_pid)"/comm)" pmwork || return
-	if [ "$(guest_on b cat /proc/"$(cat "$RUN/ip.pid")"/comm 2>/dev/null)" = ip ]; then
+	if [ "$(guest_on b cat /proc/"$(cat "$RUN/ip.gpid")"/comm 2>/dev/null)" = ip ]; then
 		fail "ip monitor runs in the 2ndOS with its PID: it was resumed"
 		return 1
 	fi

@@ -29,7 +29,7 @@ start_big() {
 		guest "grep FAIL $PM_DIR/pmwork.log" && { fail "pmwork failed"; return 1; }
 		sleep 2
 	done
-	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_DIR/pmwork.log | head -n1" >"$RUN/pm.pid"
+	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_DIR/pmwork.log | head -n1" >"$RUN/pm.gpid"
 	guest "grep -E 'VmRSS' /proc/$(pm_pid)/status"
 }
 

@@ -24,7 +24,7 @@ load_crash_kernel() {
 }
 
 # The PID the workload got in the 1stOS, kept for the checks after.
-pm_pid() { cat "$RUN/pm.pid"; }
+pm_pid() { cat "$RUN/pm.gpid"; }
 
 start_workload() {
 	# Writeback held off: the file's data lives in the page cache only.
@@ -41,11 +41,11 @@ start_workload() {
 		guest "grep FAIL $PM_LOG" && { fail "pmwork failed before the crash"; return 1; }
 		sleep 1
 	done
-	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.pid"
+	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.gpid"
 	if [ "${PM_PIPE:-}" = 1 ]; then
 		# The shell is protected; pmwork and cat are its children.
-		guest "sed -n 's/^PPid:\t//p' /proc/$(pm_pid)/status" >"$RUN/sh.pid"
-		expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/sh.pid")" || return
+		guest "sed -n 's/^PPid:\t//p' /proc/$(pm_pid)/status" >"$RUN/sh.gpid"
+		expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/sh.gpid")" || return
 	else
 		expect_eq "the protected set" "$(guest orthrosctl protect)" "$(pm_pid)" || return
 	fi
@@ -138,7 +138,7 @@ check_restore() {
 	fi
 	if [ "${PM_PIPE:-}" = 1 ]; then
 		expect_eq "the shell and both ends of the pipe run again" \
-			"$(guest_on b "ps -o comm= --ppid $(cat "$RUN/sh.pid") | sort | tr '\n' ' '")" "cat pmwork " || return
+			"$(guest_on b "ps -o comm= --ppid $(cat "$RUN/sh.gpid") | sort | tr '\n' ' '")" "cat pmwork " || return
 	fi
 }
 

@@ -36,14 +36,14 @@ start_apache() {
 		APACHE_LOCK_DIR=$APACHE/lock APACHE_LOG_DIR=$APACHE/log APACHE_PID_FILE=$APACHE/run/apache2.pid \
 		setsid orthrosctl run -- apache2 -d $APACHE/conf -D FOREGROUND </dev/null >$APACHE/log/stdout 2>&1 &" || return
 	until guest "test -s $APACHE/run/apache2.pid"; do sleep 1; done
-	guest "cat $APACHE/run/apache2.pid" >"$RUN/apache.pid"
-	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/apache.pid")" || return
+	guest "cat $APACHE/run/apache2.pid" >"$RUN/apache.gpid"
+	expect_eq "the protected set" "$(guest orthrosctl protect)" "$(cat "$RUN/apache.gpid")" || return
 	sleep 2
-	guest "ps -o pid=,nlwp=,user=,comm= --ppid $(cat "$RUN/apache.pid")" | tee "$RUN/apache.children"
+	guest "ps -o pid=,nlwp=,user=,comm= --ppid $(cat "$RUN/apache.gpid")" | tee "$RUN/apache.children"
 	[ "$(wc -l <"$RUN/apache.children")" -ge 1 ] || { fail "Apache has no children"; return 1; }
 }
 
-apache_pids() { { cat "$RUN/apache.pid"; awk '{ print $1 }' "$RUN/apache.children"; } | sort -n | tr '\n' ' '; }
+apache_pids() { { cat "$RUN/apache.gpid"; awk '{ print $1 }' "$RUN/apache.children"; } | sort -n | tr '\n' ' '; }
 
 # One GET every 0.2 s: the time, the HTTP status and the body's checksum.
 start_client() {
