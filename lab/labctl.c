@@ -133,7 +133,8 @@ static int cmd_run(const char *sock, double timeout, int argc, char **argv)
 		labbuf_append(&cmd, argv[i], strlen(argv[i]));
 	}
 	snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), (long)time(NULL));
-	labproto_request(&line, id, (unsigned int)timeout, cmd.data, cmd.len);
+	if (!labproto_request(&line, id, (unsigned int)timeout, cmd.data, cmd.len))
+		die(EXIT_LAB, "bad request id %s", id);
 
 	fd = connect_unix(sock);
 	write_all(fd, line.data, line.len);

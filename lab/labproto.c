@@ -47,24 +47,43 @@ void base64_encode(struct labbuf *out, const unsigned char *in, size_t n)
 	}
 }
 
-void labproto_request(struct labbuf *out, const char *id, unsigned int timeout,
+bool labproto_id_ok(const char *id)
+{
+	size_t n = strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-");
+
+	return n && n <= LABPROTO_ID_MAX && !id[n];
+}
+
+/*
+ * The id is checked first: it goes into fixed buffers here and into the
+ * agent's reply marker, and snprintf's would-be length of a longer one
+ * once sent reads past them.
+ */
+bool labproto_request(struct labbuf *out, const char *id, unsigned int timeout,
 		      const char *cmd, size_t n)
 {
-	char head[64];
-	int k = snprintf(head, sizeof(head), "%s %u ", id, timeout);
+	char head[LABPROTO_ID_MAX + 16];
+	int k;
 
+	if (!labproto_id_ok(id))
+		return false;
+	k = snprintf(head, sizeof(head), "%s %u ", id, timeout);
 	labbuf_append(out, head, k);
 	base64_encode(out, (const unsigned char *)cmd, n);
 	labbuf_append(out, "\n", 1);
+	return true;
 }
 
 bool labproto_reply(const char *buf, size_t len, const char *id,
 		    size_t *out_start, size_t *out_len, int *status)
 {
 	static const char any[] = "\n@@orthros-rc ";
-	char marker[64];
-	size_t m = snprintf(marker, sizeof(marker), "%s%s ", any, id);
-	size_t i, k, start = 0;
+	char marker[sizeof(any) + LABPROTO_ID_MAX + 1];
+	size_t m, i, k, start = 0;
+
+	if (!labproto_id_ok(id))
+		return false;
+	m = snprintf(marker, sizeof(marker), "%s%s ", any, id);
 
 	for (i = 0; i + m <= len; i++) {
 		size_t j = i + m;

@@ -98,30 +98,56 @@ static int read_exact(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* One ELF note, its name and descriptor inside the buffer it came from. */
+struct note {
+	uint32_t type, namesz, descsz;
+	const unsigned char *name, *desc;
+};
+
+/*
+ * The note at *off in p[0..len), moving *off past it; false at the end or
+ * on a note that does not fit. The sizes are 32-bit words from the input:
+ * they are rounded up in 64-bit arithmetic, so no n_descsz (0xffffffff
+ * included) can wrap the bounds check.
+ */
+static bool next_note(const unsigned char *p, size_t len, size_t *off, struct note *n)
+{
+	Elf64_Nhdr h;
+	uint64_t name, desc;
+
+	if (*off > len || len - *off < sizeof(h))
+		return false;
+	memcpy(&h, p + *off, sizeof(h));	/* notes need not be aligned here */
+	name = *off + sizeof(h);
+	desc = name + (((uint64_t)h.n_namesz + 3) & ~3ULL);
+	if (desc > len || h.n_descsz > len - desc)
+		return false;
+	n->type = h.n_type;
+	n->namesz = h.n_namesz;
+	n->descsz = h.n_descsz;
+	n->name = p + name;
+	n->desc = p + desc;
+	*off = desc + (((uint64_t)h.n_descsz + 3) & ~3ULL);
+	return true;
+}
+
 /* Find the VMCOREINFO note in a PT_NOTE segment's bytes. */
 static char *find_vmcoreinfo(const unsigned char *p, size_t len)
 {
+	struct note n;
 	size_t off = 0;
 
-	while (off + sizeof(Elf64_Nhdr) <= len) {
-		const Elf64_Nhdr *n = (const void *)(p + off);
-		size_t name = off + sizeof(*n);
-		size_t desc = name + ((n->n_namesz + 3) & ~3u);
-		size_t next = desc + ((n->n_descsz + 3) & ~3u);
-
-		if (next > len || next <= off)
-			return NULL;
-		if (n->n_namesz == sizeof("VMCOREINFO") &&
-		    !memcmp(p + name, "VMCOREINFO", sizeof("VMCOREINFO"))) {
-			char *s = malloc(n->n_descsz + 1);
+	while (next_note(p, len, &off, &n)) {
+		if (n.namesz == sizeof("VMCOREINFO") &&
+		    !memcmp(n.name, "VMCOREINFO", sizeof("VMCOREINFO"))) {
+			char *s = malloc((size_t)n.descsz + 1);
 
 			if (s) {
-				memcpy(s, p + desc, n->n_descsz);
-				s[n->n_descsz] = 0;
+				memcpy(s, n.desc, n.descsz);
+				s[n.descsz] = 0;
 			}
 			return s;
 		}
-		off = next;
 	}
 	return NULL;
 }
@@ -779,6 +805,10 @@ int dk_page_to_pfn(struct dk *dk, uint64_t page, uint64_t *pfn)
 
 	if (vmemmap_base(dk) || dk_info_u64(dk, "NUMBER(MAX_PHYSMEM_BITS)", &bits))
 		return -1;
+	/* From VMCOREINFO, so untrusted: a shift must stay below 64. */
+	if (bits <= 12 || bits > 52)
+		return dk_fail(dk, "VMCOREINFO: MAX_PHYSMEM_BITS=%llu is not an x86-64 value",
+			       (unsigned long long)bits);
 	if (page < dk->vmemmap || (page - dk->vmemmap) % dk->page_size ||
 	    (page - dk->vmemmap) / dk->page_size >> (bits - 12))
 		return dk_fail(dk, "0x%llx is not a struct page", (unsigned long long)page);
@@ -803,23 +833,19 @@ static int running_build_id(char *hex, size_t len)
 	int fd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 	size_t off = 0;
+	struct note nt;
+	uint32_t i;
 
 	if (fd >= 0)
 		close(fd);
-	while (n > 0 && off + sizeof(Elf64_Nhdr) <= (size_t)n) {
-		const Elf64_Nhdr *nh = (const void *)(buf + off);
-		size_t desc = off + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
-		uint32_t i;
 
-		if (desc + nh->n_descsz > (size_t)n)
-			break;
-		if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-		    !memcmp(buf + off + sizeof(*nh), "GNU", 4) && nh->n_descsz * 2 < len) {
-			for (i = 0; i < nh->n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x", buf[desc + i]);
+	while (n > 0 && next_note(buf, n, &off, &nt)) {
+		if (nt.type == NT_GNU_BUILD_ID && nt.namesz == 4 && !memcmp(nt.name, "GNU", 4) &&
+		    (uint64_t)nt.descsz * 2 < len) {
+			for (i = 0; i < nt.descsz; i++)
+				sprintf(hex + 2 * i, "%02x", nt.desc[i]);
 			return 0;
 		}
-		off = desc + ((nh->n_descsz + 3) & ~3u);
 	}
 	return -1;
 }

@@ -121,35 +121,66 @@ int dk_hlist_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg)
 /* ---- Red-black trees ---- */
 
 #define RB_MAX_DEPTH	128	/* a red-black tree of 2^64 nodes is shallower */
+#define RB_PARENT	0	/* __rb_parent_color: first in struct rb_node, low bits colour */
+
+/*
+ * Every node is entered from its parent only: its parent pointer must name
+ * the node it was reached from (0 for the root), and no node has one child
+ * twice. A node can then be reached once, so a loop of any shape through
+ * left, right or both ends at the first repeated node instead of running
+ * on to a count.
+ */
+static int rb_enter(struct dk *dk, uint64_t root, uint64_t node, uint64_t from)
+{
+	uint64_t pc;
+
+	if (!dk_kernel_addr(node))
+		return dk_fail(dk, "rbtree at 0x%llx: bad node 0x%llx", H(root), H(node));
+	if (dk_read_u64(dk, node + RB_PARENT, &pc))
+		return dk_fail(dk, "rbtree at 0x%llx: node 0x%llx unreadable", H(root), H(node));
+	if ((pc & ~3ULL) != from)
+		return dk_fail(dk, "rbtree at 0x%llx: node 0x%llx has parent 0x%llx, not 0x%llx",
+			       H(root), H(node), H(pc & ~3ULL), H(from));
+	return 0;
+}
 
 int dk_rb_walk(struct dk *dk, uint64_t root, uint32_t left, uint32_t right, dk_node_fn fn,
 	       void *arg)
 {
-	uint64_t stack[RB_MAX_DEPTH], node;
+	uint64_t stack[RB_MAX_DEPTH], node, from = 0, l, r;
 	unsigned long n = 0;
-	int depth = 0, r;
+	int depth = 0, ret;
 
 	if (dk_read_u64(dk, root, &node))
 		return dk_fail(dk, "rbtree at 0x%llx unreadable: %s", H(root), dk_error(dk));
 	for (;;) {
 		while (node) {		/* down the left spine */
-			if (!dk_kernel_addr(node) || depth == RB_MAX_DEPTH)
+			if (depth == RB_MAX_DEPTH)
 				return dk_fail(dk, "rbtree at 0x%llx: bad node 0x%llx at depth %d",
 					       H(root), H(node), depth);
-			stack[depth++] = node;
-			if (dk_read_u64(dk, node + left, &node))
+			if (rb_enter(dk, root, node, from))
+				return -1;
+			if (dk_read_u64(dk, node + left, &l) || dk_read_u64(dk, node + right, &r))
 				return dk_fail(dk, "rbtree at 0x%llx: node unreadable", H(root));
+			if (l && l == r)
+				return dk_fail(dk, "rbtree at 0x%llx: node 0x%llx has one child twice",
+					       H(root), H(node));
+			stack[depth++] = node;
+			from = node;
+			node = l;
 		}
 		if (!depth)
 			return 0;
 		node = stack[--depth];
 		if (++n > DK_LIST_MAX)
 			return dk_fail(dk, "rbtree at 0x%llx: more than %u nodes", H(root), DK_LIST_MAX);
-		r = fn(dk, node, arg);
-		if (r)
-			return r;
-		if (dk_read_u64(dk, node + right, &node))
+		ret = fn(dk, node, arg);
+		if (ret)
+			return ret;
+		if (dk_read_u64(dk, node + right, &r))
 			return dk_fail(dk, "rbtree at 0x%llx: node unreadable", H(root));
+		from = node;
+		node = r;
 	}
 }
 

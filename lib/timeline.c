@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libtimeline: write, read and show the record of one failover. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -106,12 +107,17 @@ static bool next_field(char **pos, char **key, char **val)
 	return true;
 }
 
-static int parse_double(const char *s, double *v)
+/*
+ * A time in ms: a finite number within TL_MAX_MS of the failure. A record
+ * is read from a file anyone with access to the log folder may have
+ * written: inf, nan and 1e615 are refused here, not met in a loop later.
+ */
+static int parse_ms(const char *s, double *v)
 {
 	char *end;
 
 	*v = strtod(s, &end);
-	return end == s || *end ? -1 : 0;
+	return end == s || *end || !isfinite(*v) || fabs(*v) > TL_MAX_MS ? -1 : 0;
 }
 
 static int parse_event(char *s, struct tl_event *ev)
@@ -143,15 +149,16 @@ static int parse_phase(char *s, struct tl_event *ev)
 		if (!strcmp(k, "name"))
 			seen |= 1, snprintf(p.name, sizeof(p.name), "%s", v);
 		else if (!strcmp(k, "start_ms"))
-			seen |= parse_double(v, &p.start_ms) ? 0 : 2;
+			seen |= parse_ms(v, &p.start_ms) ? 0 : 2;
 		else if (!strcmp(k, "end_ms"))
-			seen |= parse_double(v, &p.end_ms) ? 0 : 4;
+			seen |= parse_ms(v, &p.end_ms) ? 0 : 4;
 		else if (!strcmp(k, "status"))
 			seen |= status_of(v, &p.status) ? 0 : 8;
 		else if (!strcmp(k, "detail"))
 			snprintf(p.detail, sizeof(p.detail), "%s", v);
 	}
-	if (seen != 15 || (*s && *s != '\n') || ev->nphases == TL_MAX_PHASES)
+	if (seen != 15 || (*s && *s != '\n') || ev->nphases == TL_MAX_PHASES ||
+	    p.end_ms < p.start_ms)
 		return -1;
 	ev->phases[ev->nphases++] = p;
 	return 0;
@@ -164,7 +171,7 @@ static int parse_end(char *s, struct tl_event *ev)
 
 	while (next_field(&s, &k, &v)) {
 		if (!strcmp(k, "downtime_ms"))
-			seen |= parse_double(v, &ev->downtime_ms) ? 0 : 1;
+			seen |= parse_ms(v, &ev->downtime_ms) ? 0 : 1;
 		else if (!strcmp(k, "status"))
 			seen |= status_of(v, &ev->status) ? 0 : 2;
 	}
@@ -232,14 +239,13 @@ static double tick_step(double span)
 {
 	static const double mult[] = { 1, 2, 5 };
 	double pow10 = 1e-3;
-	unsigned int i;
+	unsigned int i, k;
 
-	for (;;) {
+	for (k = 0; k < 40; k++, pow10 *= 10)	/* 1e-3 .. 1e36: any span tl_read takes */
 		for (i = 0; i < 3; i++)
 			if (span / (mult[i] * pow10) <= 8)
 				return mult[i] * pow10;
-		pow10 *= 10;
-	}
+	return span;
 }
 
 static void svg_text(FILE *f, const char *s)

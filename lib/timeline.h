@@ -21,6 +21,7 @@
 #define TL_MAX_PHASES	24
 #define TL_NAME_LEN	24
 #define TL_TEXT_LEN	512
+#define TL_MAX_MS	1e9	/* 11.6 days: no time in a record is further from the failure */
 
 enum tl_status { TL_OK, TL_FAILED, TL_SKIPPED };
 

@@ -6,6 +6,8 @@
  * kernel lays them out, BTF made with libbpf, and corrupted variants that
  * must be rejected with a message naming the fault.
  */
+#include <elf.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -90,6 +92,79 @@ TEST(dk_rejects_what_is_not_a_dead_kernel)
 	img_write(&m, true);
 	CHECK(dk_open_layout(&dk, m.path, &kernel_layout, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "is not in the core") != NULL);
+	img_free(&m);
+}
+
+/*
+ * A core whose one note claims n_descsz 0xffffffff: the rounded size once
+ * wrapped to 0, the note "fitted", and 4 GiB were copied into malloc(0).
+ */
+TEST(dk_rejects_a_note_longer_than_its_segment)
+{
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph[2];
+		Elf64_Nhdr nh;
+		char name[12], desc[16];
+	} c = {
+		.eh = { .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+			.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 2 },
+		.nh = { sizeof("VMCOREINFO"), 0xffffffff, 0 },
+		.name = "VMCOREINFO",
+		.desc = "OSRELEASE=6.1\n",
+	};
+	uint32_t sizes[] = { 0xffffffff, 0xfffffffd, sizeof(c.desc) + 1 };
+	struct dk *dk = NULL;
+	char path[64], err[512];
+	unsigned int i;
+
+	memcpy(c.eh.e_ident, ELFMAG, SELFMAG);
+	c.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	c.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	c.ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof(typeof(c), nh),
+				.p_filesz = sizeof(c.nh) + sizeof(c.name) + sizeof(c.desc) };
+	c.ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0, .p_filesz = sizeof(c) };
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		c.nh.n_descsz = sizes[i];
+		write_file(path, &c, sizeof(c));
+		CHECK(dk_open_layout(&dk, path, &kernel_layout, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "no VMCOREINFO note") != NULL);
+		unlink(path);
+	}
+	c.nh.n_descsz = sizeof(c.desc);		/* the same note, well formed */
+	write_file(path, &c, sizeof(c));
+	CHECK(dk_open_layout(&dk, path, &kernel_layout, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "SYMBOL(init_top_pgt)") != NULL);
+	unlink(path);
+}
+
+/* struct page <-> pfn with a MAX_PHYSMEM_BITS that once shifted by 68. */
+TEST(dk_page_to_pfn_checks_the_vmcoreinfo_it_uses)
+{
+	uint64_t root, sec, pfn, vmemmap = DM(0x200000);
+	char extra[256];
+	struct img m;
+	struct dk *dk;
+	size_t len;
+
+	img_init(&m, NULL);
+	root = alloc(&m, 8, 8);
+	sec = alloc(&m, 16, 8);
+	P(&m, root)[0] = DM(sec);
+	P(&m, sec)[0] = vmemmap;
+	len = strlen(m.info);
+	snprintf(extra, sizeof(extra), "SYMBOL(mem_section)=%llx\nOFFSET(mem_section.section_mem_map)=0\n"
+		 "SIZE(page)=64\nNUMBER(MAX_PHYSMEM_BITS)=46\n", (unsigned long long)DM(root));
+	snprintf(m.info + len, sizeof(m.info) - len, "%s", extra);
+	dk = img_open(&m);
+	CHECK(dk_page_to_pfn(dk, vmemmap + 64 * 5, &pfn) == 0 && pfn == 5);
+	CHECK_ERR(dk_page_to_pfn(dk, vmemmap + 64 * 5 + 8, &pfn), "is not a struct page");
+	dk_close(dk);
+	strcpy(strstr(m.info, "BITS)=46"), "BITS)=80\n");
+	dk = img_open(&m);
+	CHECK_ERR(dk_page_to_pfn(dk, vmemmap + 64 * 5, &pfn), "MAX_PHYSMEM_BITS=80");
+	dk_close(dk);
 	img_free(&m);
 }
 
@@ -178,6 +253,10 @@ static uint64_t rb(struct img *m, uint64_t left, uint64_t right)
 
 	P(m, n)[1] = right ? DM(right) : 0;
 	P(m, n)[2] = left ? DM(left) : 0;
+	if (left)		/* the parent, black */
+		P(m, left)[0] = DM(n) | 1;
+	if (right)
+		P(m, right)[0] = DM(n) | 1;
 	return n;
 }
 
@@ -200,7 +279,21 @@ TEST(dk_walks_rbtrees_in_order_and_rejects_cycles)
 	dk_close(dk);
 	P(&m, a)[2] = DM(d);		/* a's left child is the root: an endless spine */
 	dk = img_open(&m);
-	CHECK_ERR(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v), "at depth 128");
+	CHECK_ERR(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v), "has parent");
+	dk_close(dk);
+	P(&m, a)[2] = 0;
+	/* e's right pointer is e itself: once walked 2^24 times before a count stopped it. */
+	P(&m, e)[1] = DM(e);
+	v.n = 0;
+	dk = img_open(&m);
+	CHECK_ERR(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v), "has parent");
+	CHECK(v.n <= 5);
+	dk_close(dk);
+	P(&m, e)[1] = 0;
+	P(&m, b)[1] = DM(a);		/* b's left and right are both a */
+	v.n = 0;
+	dk = img_open(&m);
+	CHECK_ERR(dk_rb_walk(dk, DM(root), 16, 8, visit_node, &v), "one child twice");
 	dk_close(dk);
 	img_free(&m);
 }

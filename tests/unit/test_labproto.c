@@ -78,3 +78,25 @@ TEST(reply_incomplete_or_for_another_request_is_not_taken)
 	/* "9-1" must not match the reply to "9-12". */
 	CHECK(!labproto_reply(prefix, strlen(prefix), "9-1", &start, &out, &st));
 }
+
+/* An id of any length once overran the reply marker's stack buffer. */
+TEST(request_ids_are_checked_before_use)
+{
+	char id[LABPROTO_ID_MAX + 2], r[LABPROTO_ID_MAX + 64];
+	struct labbuf b = { 0 };
+	size_t start, out;
+	int st;
+
+	memset(id, '7', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	snprintf(r, sizeof(r), "x\n@@orthros-rc %s 0\n", id);
+	CHECK(!labproto_request(&b, id, 5, "true", 4) && b.len == 0);
+	CHECK(!labproto_reply(r, strlen(r), id, &start, &out, &st));
+	CHECK(!labproto_request(&b, "", 5, "true", 4));
+	CHECK(!labproto_request(&b, "9 1", 5, "true", 4));
+	id[LABPROTO_ID_MAX] = 0;		/* the longest id that is taken */
+	snprintf(r, sizeof(r), "x\n@@orthros-rc %s 0\n", id);
+	CHECK(labproto_request(&b, id, 5, "true", 4));
+	CHECK(labproto_reply(r, strlen(r), id, &start, &out, &st) && st == 0 && out == 1);
+	free(b.data);
+}

@@ -95,6 +95,16 @@ TEST(timeline_refuses_malformed_and_cut_short_records)
 			err, sizeof(err)) < 0);
 	CHECK(read_text("orthros-timeline 1\nsomething else\n", err, sizeof(err)) < 0);
 	CHECK_STR(err, "line 2: malformed");
+	/* Times that are not times: once an endless loop in the SVG's ticks. */
+	CHECK(read_text("orthros-timeline 1\nphase name=fence start_ms=0 end_ms=1e615 status=ok detail=\"\"\n"
+			"end downtime_ms=1 status=ok\n", err, sizeof(err)) < 0);
+	CHECK_STR(err, "line 2: malformed");
+	CHECK(read_text("orthros-timeline 1\nphase name=fence start_ms=nan end_ms=2 status=ok detail=\"\"\n"
+			"end downtime_ms=1 status=ok\n", err, sizeof(err)) < 0);
+	CHECK(read_text("orthros-timeline 1\nphase name=fence start_ms=5 end_ms=2 status=ok detail=\"\"\n"
+			"end downtime_ms=1 status=ok\n", err, sizeof(err)) < 0);
+	CHECK(read_text("orthros-timeline 1\nend downtime_ms=inf status=ok\n", err, sizeof(err)) < 0);
+	CHECK_STR(err, "line 2: malformed");
 }
 
 TEST(timeline_table_and_svg_show_each_phase)
