@@ -59,7 +59,9 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 		pos -= n;
 		if (dk_read(dk, name, buf + pos, n))
 			return -1;
-		if (memchr(buf + pos, '/', n) || memchr(buf + pos, 0, n))
+		/* A name that would lead elsewhere once the path is resolved. */
+		if (memchr(buf + pos, '/', n) || memchr(buf + pos, 0, n) ||
+		    (n <= 2 && !memcmp(buf + pos, "..", n)))
 			return dk_fail(dk, "dentry 0x%llx: corrupt name", H(d));
 		buf[--pos] = '/';
 		d = parent;

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "deadfs.h"
 #include "errf.h"
@@ -306,56 +309,123 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* Make the parent directories of path (under mnt) that do not exist. */
-static int make_parents(int mntfd, const char *path)
-{
-	char dir[FC_PATH_MAX], *p;
+/*
+ * Every name below comes from the dead kernel's dentry cache, which a user
+ * of the file system shaped: resolution stays beneath the mount, follows
+ * no symlink and no magic link, and crosses no mount. (A user who committed
+ * `d -> /etc` and then, in memory only, made `d` a directory with `d/passwd`
+ * must not get the survivor's /etc/passwd.)
+ */
+#define FC_RESOLVE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
 
-	snprintf(dir, sizeof(dir), "%s", path + 1);
-	for (p = strchr(dir, '/'); p; p = strchr(p + 1, '/')) {
-		*p = 0;
-		if (mkdirat(mntfd, dir, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
+static int open_beneath(int dirfd, const char *name, int flags, mode_t mode)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode, .resolve = FC_RESOLVE };
+
+	return syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
 }
 
-/* Open the file as the disk has it, or re-create it; *fresh says which. */
-static int open_target(int mntfd, const struct fc_file *f, bool *fresh, FILE *report)
+static bool plain_name(const char *s, size_t n)
+{
+	return n && n <= NAME_MAX && !(n == 1 && s[0] == '.') &&
+	       !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
+{
+	const char *p = path, *slash;
+	char name[NAME_MAX + 1];
+	int dirfd, fd;
+
+	if (*p != '/')
+		return errno = EINVAL, -1;
+	dirfd = open_beneath(mntfd, ".", O_PATH | O_DIRECTORY, 0);
+	for (p++; dirfd >= 0; p = slash + 1) {
+		size_t n;
+
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (!plain_name(p, n)) {
+			close(dirfd);
+			return errno = EINVAL, -1;
+		}
+		if (!slash) {
+			*leaf = p;
+			return dirfd;
+		}
+		memcpy(name, p, n);
+		name[n] = 0;
+		fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0 && errno == ENOENT && !mkdirat(dirfd, name, 0755))
+			fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
+		close(dirfd);
+		dirfd = fd;
+	}
+	return -1;
+}
+
+/*
+ * The file as the disk has it (by inode number and generation: the handle
+ * cannot leave this file system), or, for a file the journal never
+ * committed, a new unnamed file in the directory its path names (*dirfd,
+ * *leaf): it gets a name only once it holds the whole file (see
+ * publish()), so a committed older version is never lost to a partial one.
+ */
+static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const char **leaf,
+		       FILE *report)
 {
 	struct { struct file_handle h; uint32_t id[2]; } fh = {
 		{ .handle_bytes = 8, .handle_type = FILEID_INO32_GEN },
 		{ (uint32_t)f->ino, f->generation },
 	};
 	struct stat st;
-	int fd;
+	int fd, at;
 
+	*dirfd = -1;
 	fd = open_by_handle_at(mntfd, &fh.h, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		*fresh = false;
-		if (f->path[0] && (fstatat(mntfd, f->path + 1, &st, AT_SYMLINK_NOFOLLOW) ||
-				   st.st_ino != f->ino))
+		at = f->path[0] ? open_beneath(mntfd, f->path + 1, O_PATH, 0) : -1;
+		if (f->path[0] && (at < 0 || fstat(at, &st) || st.st_ino != f->ino))
 			fprintf(report, "fcm: %s: note: on disk under its earlier name (inode %llu)\n",
 				f->path, H(f->ino));
+		if (at >= 0)
+			close(at);
 		return fd;
 	}
 	if (errno != ESTALE && errno != ENOENT)
 		return -1;
-	/* The journal never committed this inode: make the file anew. */
-	*fresh = true;
-	if (!f->path[0]) {
-		errno = ENOENT;
+	if (!f->path[0])
+		return errno = ENOENT, -1;
+	*dirfd = fc_parent_beneath(mntfd, f->path, leaf);
+	if (*dirfd < 0)
 		return -1;
-	}
-	if (make_parents(mntfd, f->path))
-		return -1;
-	fd = openat(mntfd, f->path + 1, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    f->mode & 07777);
+	fd = open_beneath(*dirfd, ".", O_TMPFILE | O_WRONLY, f->mode & 07777);
 	if (fd >= 0 && fchown(fd, f->uid, f->gid))
 		fprintf(report, "fcm: %s: note: cannot set owner %u:%u: %s\n", f->path,
 			f->uid, f->gid, strerror(errno));
+	if (fd < 0) {
+		close(*dirfd);
+		*dirfd = -1;
+	}
 	return fd;
+}
+
+/* Give a complete re-created file its name, replacing what the disk has there. */
+static int publish(int fd, int dirfd, const char *leaf, const struct fc_file *f)
+{
+	char tmp[64];
+
+	snprintf(tmp, sizeof(tmp), ".orthros-fcm-%llu-%u", H(f->ino), f->generation);
+	unlinkat(dirfd, tmp, 0);	/* an earlier run's, cut short */
+	if (linkat(fd, "", dirfd, tmp, AT_EMPTY_PATH))
+		return -1;
+	if (renameat(dirfd, tmp, dirfd, leaf)) {
+		int e = errno;
+
+		unlinkat(dirfd, tmp, 0);
+		return errno = e, -1;
+	}
+	return 0;
 }
 
 /*
@@ -367,12 +437,46 @@ static bool missing_on_disk(int fd, uint64_t off, uint64_t len, uint64_t disk_si
 {
 	off_t data;
 
-	if (off + len > disk_size)
+	if (fd < 0 || off + len > disk_size)
 		return true;
 	data = lseek(fd, off, SEEK_DATA);
 	if (data < 0 || (uint64_t)data > off)
 		return true;
 	return (uint64_t)lseek(fd, off, SEEK_HOLE) < off + len;
+}
+
+/*
+ * Pages of [0, f->size) that are neither on the disk (fd, disk_size; fd
+ * -1: nothing is) nor in a folio the dead kernel cached: written, they
+ * would be zeros nobody wrote. A hole the dead file really had looks the
+ * same, and no record in memory tells them apart, so both are counted.
+ * The folios are in index order (the xarray walk's). *first: the first.
+ */
+static uint64_t lacking(int fd, const struct fc_file *f, uint64_t disk_size, uint64_t *first)
+{
+	uint64_t want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE, pg, n = 0;
+	size_t i = 0;
+
+	*first = want;
+	for (pg = 0; pg < want; pg++) {
+		uint64_t len = f->size - pg * PAGE_SIZE;
+
+		if (!missing_on_disk(fd, pg * PAGE_SIZE, len < PAGE_SIZE ? len : PAGE_SIZE, disk_size)) {
+			/* Skip the rest of this stretch of data at once. */
+			off_t hole = lseek(fd, pg * PAGE_SIZE, SEEK_HOLE);
+
+			if (hole > 0 && (uint64_t)hole / PAGE_SIZE > pg + 1)
+				pg = (uint64_t)hole / PAGE_SIZE - 1;
+			continue;
+		}
+		while (i < f->nfolios && f->folios[i].index + f->folios[i].npages <= pg)
+			i++;
+		if (i < f->nfolios && f->folios[i].index <= pg)
+			continue;
+		if (!n++)
+			*first = pg;
+	}
+	return n;
 }
 
 static bool all_zero(const unsigned char *p, size_t n)
@@ -383,13 +487,14 @@ static bool all_zero(const unsigned char *p, size_t n)
 static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_file *f,
 			FILE *report, struct fc_totals *t)
 {
-	uint64_t pages = 0, bytes = 0, want, have = 0, clean = 0, disk_size;
-	const char *name = f->path[0] ? f->path : "(no cached name)";
+	uint64_t pages = 0, bytes = 0, want, clean = 0, disk_size, lack = 0, first = 0, end = 0;
+	uint64_t size;
+	const char *name = f->path[0] ? f->path : "(no cached name)", *leaf = NULL;
 	unsigned char *buf = malloc(512 * PAGE_SIZE);
+	int fd = -1, dirfd = -1;
 	struct stat st;
 	bool fresh;
 	size_t i;
-	int fd = -1;
 
 	if (!buf)
 		goto fail_errno;
@@ -401,10 +506,12 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		t->files--;
 		return 0;
 	}
-	fd = open_target(mntfd, f, &fresh, report);
+	fd = open_target(mntfd, f, &dirfd, &leaf, report);
 	if (fd < 0 || fstat(fd, &st))
 		goto fail_errno;
+	fresh = dirfd >= 0;
 	disk_size = fresh ? 0 : st.st_size;
+	want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE;
 	/* Clean pages are needed where the disk lacks them: look at all. */
 	if (fresh || missing_on_disk(fd, 0, f->size, disk_size)) {
 		c->all = true;
@@ -412,6 +519,12 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 			fprintf(report, "fcm: %s: NOT written: %s\n", name, dk_error(dk));
 			goto fail;
 		}
+		lack = lacking(fresh ? -1 : fd, f, disk_size, &first);
+	}
+	if (fresh && lack) {
+		fprintf(report, "fcm: %s: NOT re-created: %llu of its %llu pages are not in memory (the first at byte %llu); what the disk has at that name is kept\n",
+			name, H(lack), H(want), H(first * PAGE_SIZE));
+		goto fail;
 	}
 	for (i = 0; i < f->nfolios; i++) {
 		const struct fc_folio *fo = &f->folios[i];
@@ -430,7 +543,8 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 				H(fo->index), dk_error(dk));
 			goto fail;
 		}
-		have += (len + PAGE_SIZE - 1) / PAGE_SIZE;
+		if (off + len > end)
+			end = off + len;
 		if (!fo->dirty && all_zero(buf, len))
 			continue;	/* a hole reads as zeros anyway */
 		if (write_all(fd, buf, len, off))
@@ -439,22 +553,33 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		bytes += len;
 		clean += !fo->dirty;
 	}
-	if (!pages && !fresh && disk_size == f->size) {
+	if (!pages && !fresh && !lack && disk_size == f->size) {
 		close(fd);		/* nothing was missing */
 		free(buf);
 		t->files--;
 		return 0;
 	}
-	if (ftruncate(fd, f->size) || fsync(fd))
+	/*
+	 * The dead kernel's size, unless the disk lacks pages before it that
+	 * memory has not got either: then no further than the bytes we have.
+	 */
+	size = f->size;
+	if (lack && first * PAGE_SIZE >= disk_size)
+		size = end > disk_size ? end : disk_size;
+	if (ftruncate(fd, size) || fsync(fd))
+		goto fail_errno;
+	if (fresh && publish(fd, dirfd, leaf, f))
 		goto fail_errno;
 	close(fd);
 	fd = -1;
+	if (dirfd >= 0)
+		close(dirfd);
+	dirfd = -1;
 	t->pages += pages;
 	t->bytes += bytes;
-	want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (fresh && have < want) {
-		fprintf(report, "fcm: %s: INCOMPLETE: re-created with %llu of its %llu pages (the rest was not in memory)\n",
-			name, H(have), H(want));
+	if (lack) {
+		fprintf(report, "fcm: %s: INCOMPLETE: wrote %llu pages, but %llu of its %llu pages are neither on disk nor in memory (the first at byte %llu: a hole, or written back and never committed); size %llu of %llu\n",
+			name, H(pages), H(lack), H(want), H(first * PAGE_SIZE), H(size), H(f->size));
 		goto fail;
 	}
 	fprintf(report, "fcm: %s: %s %llu pages (%llu clean but not on disk), %llu bytes; size %llu\n",
@@ -468,6 +593,8 @@ fail_errno:
 fail:
 	if (fd >= 0)
 		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
 	free(buf);
 	t->failed++;
 	return -1;

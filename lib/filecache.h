@@ -58,6 +58,15 @@ int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t err
 /* The ext4 UUID on a block device, from its super block. */
 int fc_dev_uuid(const char *dev, unsigned char uuid[16], char *err, size_t errlen);
 
+/*
+ * The directory that holds path ("/a/b/c", from the file system's root)
+ * beneath mntfd, its missing directories made (0755): an O_PATH fd, and
+ * *leaf the last name. Nothing is followed out of the file system: no
+ * symlink, magic link, mount crossing, "." or "..". -1 with errno
+ * (ELOOP, EXDEV, EINVAL, ...) otherwise.
+ */
+int fc_parent_beneath(int mntfd, const char *path, const char **leaf);
+
 struct fc_totals {
 	unsigned int files, written, recreated, failed;
 	uint64_t pages, bytes;

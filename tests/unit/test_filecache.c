@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * File-cache migration resolves the dead kernel's path names beneath the
+ * migrated file system only (issue: a user's symlink swap once carried a
+ * write to the survivor's /etc/passwd), and dentry names "." and ".." are
+ * refused where the path is read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "dkimg.h"
+#include "../../lib/deadfs.h"
+#include "../../lib/filecache.h"
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST(fc_parent_beneath_stays_in_the_file_system)
+{
+	char top[] = "/tmp/orthros-fc-XXXXXX", mnt[128], out[128], p[160], buf[64];
+	const char *leaf = NULL;
+	struct stat st;
+	int mntfd, fd;
+
+	CHECK(mkdtemp(top) != NULL);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", top);
+	snprintf(out, sizeof(out), "%s/etc", top);
+	CHECK(!mkdir(mnt, 0755) && !mkdir(out, 0755));
+	snprintf(p, sizeof(p), "%s/passwd", out);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0 && write(fd, "root:x:0:0\n", 11) == 11);
+	close(fd);
+	/* d -> the survivor's "/etc", as a user committed it. */
+	snprintf(p, sizeof(p), "%s/d", mnt);
+	CHECK(!symlink(out, p));
+	mntfd = open(mnt, O_RDONLY | O_DIRECTORY);
+	CHECK(mntfd >= 0);
+
+	errno = 0;
+	CHECK(fc_parent_beneath(mntfd, "/d/passwd", &leaf) < 0 && errno == ELOOP);
+	CHECK(fc_parent_beneath(mntfd, "/d/x/passwd", &leaf) < 0);
+	CHECK(fc_parent_beneath(mntfd, "/a/../../etc/passwd", &leaf) < 0 && errno == EINVAL);
+	CHECK(fc_parent_beneath(mntfd, "/./passwd", &leaf) < 0 && errno == EINVAL);
+	CHECK(fc_parent_beneath(mntfd, "/a//b", &leaf) < 0 && errno == EINVAL);
+	CHECK(fc_parent_beneath(mntfd, "a/b", &leaf) < 0 && errno == EINVAL);
+	snprintf(p, sizeof(p), "%s/passwd", out);
+	slurp(p, buf, sizeof(buf));
+	CHECK_STR(buf, "root:x:0:0\n");
+	snprintf(p, sizeof(p), "%s/d/x", mnt);
+	CHECK(lstat(p, &st) < 0);	/* nothing made through the link */
+
+	/* Directories the journal never committed are made, beneath. */
+	fd = fc_parent_beneath(mntfd, "/new/deeper/file", &leaf);
+	CHECK(fd >= 0);
+	CHECK_STR(leaf, "file");
+	snprintf(p, sizeof(p), "%s/new/deeper", mnt);
+	CHECK(!stat(p, &st) && S_ISDIR(st.st_mode));
+	if (fd >= 0)
+		close(fd);
+	fd = fc_parent_beneath(mntfd, "/top", &leaf);
+	CHECK(fd >= 0);
+	CHECK_STR(leaf, "top");
+	if (fd >= 0)
+		close(fd);
+	close(mntfd);
+	snprintf(p, sizeof(p), "rm -rf %s", top);
+	CHECK(system(p) == 0);
+}
+
+/* A dentry named "..": the path would climb out once resolved. */
+TEST(dk_dentry_path_refuses_dot_names)
+{
+	const struct dk_fs_layout l = { .d_parent = 0, .d_len = 8, .d_name = 16 };
+	static const char *const bad[] = { "..", "." }, *const good = "...";
+	uint64_t root, d, name;
+	char path[64];
+	struct img m;
+	struct dk *dk;
+	unsigned int i;
+
+	img_init(&m, NULL);
+	root = alloc(&m, 24, 8);
+	P(&m, root)[0] = DM(root);
+	d = alloc(&m, 24, 8);
+	name = alloc(&m, 8, 8);
+	P(&m, d)[0] = DM(root);
+	P(&m, d)[2] = DM(name);
+	for (i = 0; i < 3; i++) {
+		const char *n = i < 2 ? bad[i] : good;
+
+		memcpy(m.mem + name, n, strlen(n));
+		*(uint32_t *)(m.mem + d + 8) = strlen(n);
+		img_write(&m, true);
+		dk = NULL;
+		CHECK(dk_open_layout(&dk, m.path, &(struct dk_layout){ 0 }, path, sizeof(path)) == 0);
+		if (!dk)
+			continue;
+		if (i < 2) {
+			CHECK_ERR(dk_dentry_path(dk, &l, 0, DM(d), path, sizeof(path)), "corrupt name");
+		} else {
+			CHECK(dk_dentry_path(dk, &l, 0, DM(d), path, sizeof(path)) == 0);
+			CHECK_STR(path, "/...");
+		}
+		dk_close(dk);
+	}
+	img_free(&m);
+}
