@@ -75,7 +75,7 @@ $(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_TL) $(LIB_HDRS) | 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 # The daemon runs the failover: the dead-kernel libraries, the partition, the timeline.
-$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c lib/strbuf.c lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)

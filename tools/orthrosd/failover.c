@@ -59,6 +59,8 @@
 #include "../../lib/deadkernel.h"
 #include "../../lib/filecache.h"
 #include "../../lib/partition.h"
+#include "../../lib/runtool.h"
+#include "../../lib/strbuf.h"
 #include "orthrosd.h"
 
 #define DEVICE_WAIT_MS	15000	/* for an adopted device's driver and its disk or NIC */
@@ -122,47 +124,14 @@ static void say(const struct failover *f, const char *fmt, ...)
 /* Run a tool with its output appended to the failover's log; its exit status or -1. */
 static int run_tool(struct failover *f, char *const argv[], const char *input)
 {
-	int in[2], out, status = -1;
-	struct pollfd p;
-	pid_t pid;
-	int pidfd;
+	int out, status;
+	bool timed_out;
 
 	out = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (out < 0 || pipe2(in, O_CLOEXEC)) {
-		if (out >= 0)
-			close(out);
+	if (out < 0)
 		return -1;
-	}
 	dprintf(out, "--- %s (at %.1f ms)\n", argv[0], now_ms(f));
-	pid = fork();
-	if (!pid) {
-		dup2(in[0], 0);
-		dup2(out, 1);
-		dup2(out, 2);
-		execvp(argv[0], argv);
-		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(in[0]);
-	if (input && pid > 0 && write(in[1], input, strlen(input)) < 0)
-		dprintf(out, "cannot give %s its input: %s\n", argv[0], strerror(errno));
-	close(in[1]);
-	if (pid < 0)
-		goto out;
-	/* Bounded: a tool that hangs is killed and counts as failed. */
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (pidfd >= 0 && poll(&p, 1, f->o->tool_timeout * 1000) == 0) {
-		dprintf(out, "%s: killed after %u s\n", argv[0], f->o->tool_timeout);
-		kill(pid, SIGKILL);
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (waitpid(pid, &status, 0) == pid)
-		status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	else
-		status = -1;
-out:
+	status = run_bounded(argv, input, out, f->o->tool_timeout, &timed_out);
 	close(out);
 	return status;
 }
@@ -258,13 +227,13 @@ static bool class_child(const struct orthros_device *d, const char *cls, char *o
 
 /* ---- the phases: each sets detail and returns its status ---- */
 
-static enum tl_status ph_takeover(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_takeover(struct failover *f, struct strbuf *d)
 {
 	struct dk_sources src = { NULL, NULL, NULL };
 	char view[256] = "";
 
 	if (ioctl(f->devfd, ORTHROS_IOC_TAKEOVER) < 0) {
-		snprintf(detail, len, "the kernel refused the takeover: %s", strerror(errno));
+		sb_add(d, "the kernel refused the takeover: %s", strerror(errno));
 		f->stop = true;
 		return TL_FAILED;
 	}
@@ -278,29 +247,28 @@ static enum tl_status ph_takeover(struct failover *f, char *detail, size_t len)
 	read_line("/sys/kernel/orthros/vmcore", view, sizeof(view));
 	if (dk_open(&f->dk, &src, f->dk_err, sizeof(f->dk_err))) {
 		f->dk = NULL;
-		snprintf(detail, len, "ActiveOS now, but the dead memory cannot be read (%s): %s",
+		sb_add(d, "ActiveOS now, but the dead memory cannot be read (%s): %s",
 			 view, f->dk_err);
 		return TL_FAILED;
 	}
-	snprintf(detail, len, "ActiveOS now; dead memory at /proc/vmcore (%s), kernel %s", view,
+	sb_add(d, "ActiveOS now; dead memory at /proc/vmcore (%s), kernel %s", view,
 		 dk_info(f->dk, "OSRELEASE") ?: "?");
 	return TL_OK;
 }
 
-static enum tl_status ph_devices(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_devices(struct failover *f, struct strbuf *d)
 {
 	struct timespec start, now;
 	unsigned int i, ready = 0;
-	size_t off = 0;
 	int n;
 
 	if (!f->have_part) {
-		snprintf(detail, len, "no partition description");
+		sb_add(d, "no partition description");
 		return TL_FAILED;
 	}
 	n = ioctl(f->devfd, ORTHROS_IOC_ADOPT_DEVICES);
 	if (n < 0) {
-		snprintf(detail, len, "the kernel adopted no device: %s", strerror(errno));
+		sb_add(d, "the kernel adopted no device: %s", strerror(errno));
 		return TL_FAILED;
 	}
 	for (i = 0; i < f->part.nr_devices; i++)
@@ -323,11 +291,11 @@ static enum tl_status ph_devices(struct failover *f, char *detail, size_t len)
 			break;
 		usleep(2000);
 	}
-	off += snprintf(detail + off, len - off, "%d of %u adopted", n, f->ndev);
-	for (i = 0; i < f->ndev && off < len; i++) {
+	sb_add(d, "%d of %u adopted", n, f->ndev);
+	for (i = 0; i < f->ndev; i++) {
 		const struct adopted *a = &f->dev[i];
 
-		off += snprintf(detail + off, len - off, "; %s: %s", a->dev->name,
+		sb_add(d, "; %s: %s", a->dev->name,
 				a->block[0] ? a->block : a->net[0] ? a->net : "no disk or NIC");
 	}
 	return ready == f->ndev ? TL_OK : TL_FAILED;
@@ -347,14 +315,12 @@ static int make_dirs(const char *path)
 	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-static enum tl_status ph_mount(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 {
 	enum tl_status st = TL_SKIPPED;
-	size_t off = 0;
 	unsigned int i;
 
-	detail[0] = 0;
-	for (i = 0; i < f->ndev && off < len; i++) {
+	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
 		unsigned char uuid[16];
 		char dev[64], err[256], path[PATH_MAX];
@@ -364,39 +330,39 @@ static enum tl_status ph_mount(struct failover *f, char *detail, size_t len)
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", a->block);
 		if (!f->dk) {
-			off += snprintf(detail + off, len - off, "%s: where the dead OS had it mounted is unknown (no view of its memory); ",
+			sb_add(d, "%s: where the dead OS had it mounted is unknown (no view of its memory); ",
 					a->block);
 			st = TL_FAILED;
 			continue;
 		}
+		/* Not ext4: where it was mounted and its cache cannot be read. */
 		if (fc_dev_uuid(dev, uuid, err, sizeof(err))) {
-			off += snprintf(detail + off, len - off, "%s: %s; ", a->block, err);
-			st = st == TL_FAILED ? st : TL_SKIPPED;
+			sb_add(d, "%s: %s: NOT taken over; ", a->block, err);
+			st = TL_FAILED;
 			continue;
 		}
 		r = dk_ext4_mount_path(f->dk, uuid, path, sizeof(path));
 		if (r) {
-			off += snprintf(detail + off, len - off, "%s: %s; ", a->block,
+			sb_add(d, "%s: %s; ", a->block,
 					r > 0 ? "the dead OS had not mounted it, nor will we" :
 					dk_error(f->dk));
 			st = r > 0 ? (st == TL_FAILED ? st : TL_SKIPPED) : TL_FAILED;
 			continue;
 		}
 		if (make_dirs(path) || mount(dev, path, "ext4", 0, NULL)) {
-			off += snprintf(detail + off, len - off, "%s at %s: %s; ", a->block, path,
+			sb_add(d, "%s at %s: %s; ", a->block, path,
 					strerror(errno));
 			st = TL_FAILED;
 			continue;
 		}
 		snprintf(a->mount, sizeof(a->mount), "%s", path);
-		off += snprintf(detail + off, len - off, "%s at %s (journal replayed); ", a->block,
+		sb_add(d, "%s at %s (journal replayed); ", a->block,
 				path);
 		st = st == TL_FAILED ? st : TL_OK;
 	}
-	if (off >= 2 && off < len)
-		detail[off - 2] = 0;
-	if (!detail[0])
-		snprintf(detail, len, "the dead OS had no disk to take over");
+	sb_chop(d, "; ");
+	if (!d->len)
+		sb_add(d, "the dead OS had no disk to take over");
 	return st;
 }
 
@@ -422,31 +388,27 @@ static const char *ip4(uint32_t a, char *buf)
 /* Input held on the NICs being taken over until the processes are back: a peer's packet for a socket not yet restored would get a reset. */
 static int hold_input(struct failover *f, const struct dn_nic *nics, unsigned int n)
 {
-	char script[2048], *argv[] = { "nft", "-f", "-", NULL };
-	size_t off;
+	char script[128 + ORTHROS_MAX_DEVICES * (IFNAMSIZ + 32)], *argv[] = { "nft", "-f", "-", NULL };
+	struct strbuf b;
 	unsigned int i;
 
-	off = snprintf(script, sizeof(script),
-		       "table inet " HOLD_TABLE " {\n chain input {\n"
-		       "  type filter hook input priority -300; policy accept;\n");
-	for (i = 0; i < n && off < sizeof(script); i++)
-		off += snprintf(script + off, sizeof(script) - off, "  iifname \"%s\" drop\n",
-				nics[i].name);
-	if (off < sizeof(script))
-		snprintf(script + off, sizeof(script) - off, " }\n}\n");
-	return run_tool(f, argv, script);
+	sb_init(&b, script, sizeof(script));
+	sb_add(&b, "table inet " HOLD_TABLE " {\n chain input {\n"
+	       "  type filter hook input priority -300; policy accept;\n");
+	for (i = 0; i < n; i++)
+		sb_add(&b, "  iifname \"%s\" drop\n", nics[i].name);
+	sb_add(&b, " }\n}\n");
+	return b.cut ? -1 : run_tool(f, argv, script);
 }
 
-static enum tl_status ph_network(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_network(struct failover *f, struct strbuf *d)
 {
 	struct dn_nic nics[ORTHROS_MAX_DEVICES];
 	int ifindex[ORTHROS_MAX_DEVICES];
 	enum tl_status st = TL_OK;
 	unsigned int i, j, n = 0;
-	size_t off = 0;
 	char a1[16], a2[16];
 
-	detail[0] = 0;
 	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
 		unsigned char mac[6];
@@ -455,19 +417,19 @@ static enum tl_status ph_network(struct failover *f, char *detail, size_t len)
 		if (!a->net[0])
 			continue;
 		if (!f->dk) {
-			off += snprintf(detail + off, len - off, "%s: its set-up is unknown (no view of the dead memory); ",
+			sb_add(d, "%s: its set-up is unknown (no view of the dead memory); ",
 					a->net);
 			st = TL_FAILED;
 			continue;
 		}
 		if (read_mac(a->net, mac) || (r = dn_find_nic(f->dk, mac, &nics[n])) < 0) {
-			off += snprintf(detail + off, len - off, "%s: %s; ", a->net,
+			sb_add(d, "%s: %s; ", a->net,
 					f->dk ? dk_error(f->dk) : "no MAC");
 			st = TL_FAILED;
 			continue;
 		}
 		if (r > 0) {
-			off += snprintf(detail + off, len - off, "%s: the dead OS had no NIC with its MAC; ",
+			sb_add(d, "%s: the dead OS had no NIC with its MAC; ",
 					a->net);
 			continue;
 		}
@@ -484,17 +446,17 @@ static enum tl_status ph_network(struct failover *f, char *detail, size_t len)
 
 		f->held = !r;
 		if (r)
-			off += snprintf(detail + off, len - off, "input NOT held (nft exit %d): peers may see resets; ",
+			sb_add(d, "input NOT held (nft exit %d): peers may see resets; ",
 					r);
 	}
-	for (i = 0; i < n && off < len; i++) {
+	for (i = 0; i < n; i++) {
 		const struct dn_nic *nic = &nics[i];
 		int r = nc_link(ifindex[i], NULL, nic->mtu, true);
 
-		off += snprintf(detail + off, len - off, "%s:", nic->name);
+		sb_add(d, "%s:", nic->name);
 		for (j = 0; !r && j < nic->naddrs; j++) {
 			r = nc_addr(ifindex[i], nic->name, &nic->addrs[j]);
-			off += snprintf(detail + off, len - off, " %s/%u", ip4(nic->addrs[j].local, a1),
+			sb_add(d, " %s/%u", ip4(nic->addrs[j].local, a1),
 					nic->addrs[j].prefixlen);
 		}
 		for (j = 0; !r && j < nic->nroutes; j++) {
@@ -504,36 +466,33 @@ static enum tl_status ph_network(struct failover *f, char *detail, size_t len)
 			    rt->type != 1 /* RTN_UNICAST */)
 				continue;
 			r = nc_route(ifindex[i], rt);
-			off += snprintf(detail + off, len - off, ", route %s/%u via %s",
+			sb_add(d, ", route %s/%u via %s",
 					ip4(rt->dst, a1), rt->dst_len, ip4(rt->gateway, a2));
 		}
 		for (j = 0; !r && j < nic->naddrs; j++)
 			r = nc_garp(ifindex[i], nic->mac, nic->addrs[j].local);
 		if (r) {
-			off += snprintf(detail + off, len - off, " FAILED: %s", strerror(-r));
+			sb_add(d, " FAILED: %s", strerror(-r));
 			st = TL_FAILED;
 		} else {
-			off += snprintf(detail + off, len - off, ", gratuitous ARP sent");
+			sb_add(d, ", gratuitous ARP sent");
 		}
-		off += snprintf(detail + off, len - off, "; ");
+		sb_add(d, "; ");
 	}
-	if (off >= 2 && off < len)
-		detail[off - 2] = 0;
-	if (!detail[0]) {
-		snprintf(detail, len, "the dead OS had no NIC to take over");
+	sb_chop(d, "; ");
+	if (!d->len) {
+		sb_add(d, "the dead OS had no NIC to take over");
 		return TL_SKIPPED;
 	}
 	return st;
 }
 
-static enum tl_status ph_filecache(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 {
 	enum tl_status st = TL_SKIPPED;
-	size_t off = 0;
 	unsigned int i;
 
-	detail[0] = 0;
-	for (i = 0; i < f->ndev && off < len; i++) {
+	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
 		char json[PATH_MAX];
 		char *argv[] = { "orthros-fcm", "--json", json, a->mount, NULL };
@@ -546,21 +505,19 @@ static enum tl_status ph_filecache(struct failover *f, char *detail, size_t len)
 		unlink(json);
 		r = run_tool(f, argv, NULL);
 		a->cache_ok = !r;
-		off += snprintf(detail + off, len - off,
-				"%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written)%s; ",
+		sb_add(d, "%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written)%s; ",
 				a->mount, json_num(json, "files"), json_num(json, "pages"),
 				json_num(json, "bytes"), json_num(json, "recreated"),
 				json_num(json, "failed"), r ? " FAILED" : "");
 		st = r ? TL_FAILED : st == TL_FAILED ? st : TL_OK;
 	}
-	if (off >= 2 && off < len)
-		detail[off - 2] = 0;
-	if (!detail[0])
-		snprintf(detail, len, "no disk of the dead OS mounted here");
+	sb_chop(d, "; ");
+	if (!d->len)
+		sb_add(d, "no disk of the dead OS mounted here");
 	return st;
 }
 
-static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_processes(struct failover *f, struct strbuf *d)
 {
 	char json[PATH_MAX];
 	char *argv[] = { "orthros-pm", "--no-restore", "--images", (char *)f->o->images,
@@ -571,12 +528,12 @@ static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
 
 	for (i = 0; i < f->ndev; i++)
 		if (f->dev[i].mount[0] && !f->dev[i].cache_ok) {
-			snprintf(detail, len, "not migrated: the file cache of %s was not written back, a process could read stale data",
+			sb_add(d, "not migrated: the file cache of %s was not written back, a process could read stale data",
 				 f->dev[i].mount);
 			return TL_FAILED;
 		}
 	if (!f->dk) {
-		snprintf(detail, len, "not migrated: no view of the dead memory: %s", f->dk_err);
+		sb_add(d, "not migrated: no view of the dead memory: %s", f->dk_err);
 		return TL_FAILED;
 	}
 	snprintf(json, sizeof(json), "%s/failover-%u-pm.json", f->o->log_dir, f->ev->nth);
@@ -584,7 +541,7 @@ static enum tl_status ph_processes(struct failover *f, char *detail, size_t len)
 	r = run_tool(f, argv, NULL);
 	f->trees = json_num(json, "trees") > 0 ? json_num(json, "trees") : 0;
 	f->image_pages = json_num(json, "pages") > 0 ? json_num(json, "pages") : 0;
-	snprintf(detail, len, "%.0f protected processes read; images of %u trees, %llu pages (exit %d); %.0f not restorable%s%s",
+	sb_add(d, "%.0f protected processes read; images of %u trees, %llu pages (exit %d); %.0f not restorable%s%s",
 		 json_num(json, "processes"), f->trees, (unsigned long long)f->image_pages, r,
 		 json_num(json, "not_restorable"), r ? ": " : "",
 		 json_str(json, "not_restored", left, sizeof(left)));
@@ -633,7 +590,7 @@ static int add_blocks(struct failover *f, unsigned int kind, uint64_t want, int 
 	return added;
 }
 
-static enum tl_status ph_memory(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_memory(struct failover *f, struct strbuf *d)
 {
 	uint64_t want = f->image_pages * 4096 + RESTORE_MARGIN, have = mem_available();
 	char why[256] = "";
@@ -645,12 +602,12 @@ static enum tl_status ph_memory(struct failover *f, char *detail, size_t len)
 		f->dk = NULL;
 	}
 	if (!f->trees || have >= want) {
-		snprintf(detail, len, "not needed: %llu MiB available, the restore needs %llu MiB",
+		sb_add(d, "not needed: %llu MiB available, the restore needs %llu MiB",
 			 (unsigned long long)have >> 20, (unsigned long long)want >> 20);
 		return TL_SKIPPED;
 	}
 	n = add_blocks(f, ORTHROS_MEM_GENERAL, want, &unfit, why, sizeof(why));
-	snprintf(detail, len, "%d blocks of %llu MiB hot-added: %llu MiB available, the restore needs %llu MiB%s%s",
+	sb_add(d, "%d blocks of %llu MiB hot-added: %llu MiB available, the restore needs %llu MiB%s%s",
 		 n < 0 ? 0 : n, ORTHROS_BLOCK_SIZE >> 20, (unsigned long long)mem_available() >> 20,
 		 (unsigned long long)want >> 20, why[0] ? "; " : "", why);
 	return n < 0 || mem_available() < want ? TL_FAILED : TL_OK;
@@ -660,69 +617,76 @@ static enum tl_status ph_memory(struct failover *f, char *detail, size_t len)
  * The restored process trees are this OS's protected set now (their roots
  * name the image folders), for the next BackupOS to recover if we die.
  */
-static void protect_restored(struct failover *f, char *out, size_t len)
+static unsigned int protect_restored(struct failover *f, struct strbuf *d)
 {
+	unsigned int done = 0, failed = 0;
+	DIR *dir = opendir(f->o->images);
 	struct dirent *e;
-	size_t off = 0;
-	DIR *d = opendir(f->o->images);
 
-	while (d && (e = readdir(d)) && off < len) {
+	while (dir && (e = readdir(dir))) {
 		char proc[64], *end;
 		long pid = strtol(e->d_name, &end, 10);
 		FILE *pf;
+		bool ok;
 
 		snprintf(proc, sizeof(proc), "/proc/%ld", pid);
 		if (*end || pid <= 0 || access(proc, F_OK))
 			continue;
 		pf = fopen("/sys/kernel/orthros/protected", "w");
-		if (pf && fprintf(pf, "%ld\n", pid) > 0 && !fclose(pf))
-			off += snprintf(out + off, len - off, " %ld", pid);
-		else
-			off += snprintf(out + off, len - off, " %ld (FAILED)", pid);
+		ok = pf && fprintf(pf, "%ld\n", pid) > 0;
+		if (pf && fclose(pf))	/* the kernel's answer comes at the flush */
+			ok = false;
+		if (ok) {
+			sb_add(d, " %ld", pid);
+			done++;
+		} else {
+			sb_add(d, " %ld (FAILED: lost at the next failover)", pid);
+			failed++;
+		}
 	}
-	if (d)
-		closedir(d);
-	if (!off)
-		snprintf(out, len, " none");
+	if (dir)
+		closedir(dir);
+	if (!done && !failed)
+		sb_add(d, " none");
+	return failed;
 }
 
-static enum tl_status ph_restore(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_restore(struct failover *f, struct strbuf *d)
 {
 	char json[PATH_MAX];
-	size_t off;
 	char *argv[] = { "orthros-pm", "--restore-only", "--images", (char *)f->o->images,
 			 "--json", json, NULL };
 	int r;
 
 	if (!f->trees) {
-		snprintf(detail, len, "no process to restore");
+		sb_add(d, "no process to restore");
 		return TL_SKIPPED;
 	}
 	snprintf(json, sizeof(json), "%s/failover-%u-restore.json", f->o->log_dir, f->ev->nth);
 	unlink(json);
 	r = run_tool(f, argv, NULL);
-	off = snprintf(detail, len, "%.0f of %u process trees restored, %.0f failed (exit %d); protected again:",
+	sb_add(d, "%.0f of %u process trees restored, %.0f failed (exit %d); protected again:",
 		       json_num(json, "restored"), f->trees, json_num(json, "failed_trees"), r);
-	protect_restored(f, detail + off, len - off);
-	return r ? TL_FAILED : TL_OK;
+	return protect_restored(f, d) || r ? TL_FAILED : TL_OK;
 }
 
-static enum tl_status ph_resume(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_resume(struct failover *f, struct strbuf *d)
 {
 	char *argv[] = { "nft", "delete", "table", "inet", HOLD_TABLE, NULL };
 	int r;
 
 	if (!f->held) {
-		snprintf(detail, len, "no network input was held");
+		sb_add(d, "no network input was held");
 		return TL_SKIPPED;
 	}
 	r = run_tool(f, argv, NULL);
-	snprintf(detail, len, r ? "network input still held (nft exit %d)" : "network input released",
+	sb_add(d, r ? "network input still held (nft exit %d)" : "network input released",
 		 r);
+	f->held = r != 0;
 	return r ? TL_FAILED : TL_OK;
 }
 
-static enum tl_status ph_grow(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_grow(struct failover *f, struct strbuf *d)
 {
 	char why[256] = "";
 	int n, unfit = 0;
@@ -732,7 +696,7 @@ static enum tl_status ph_grow(struct failover *f, char *detail, size_t len)
 		f->dk = NULL;
 	}
 	n = add_blocks(f, ORTHROS_MEM_GENERAL, 0, &unfit, why, sizeof(why));
-	snprintf(detail, len, "%llu MiB of the general region added in all, %llu MiB available now%s%s",
+	sb_add(d, "%llu MiB of the general region added in all, %llu MiB available now%s%s",
 		 (unsigned long long)f->added >> 20, (unsigned long long)mem_available() >> 20,
 		 why[0] ? "; " : "", why);
 	return n < 0 || unfit ? TL_FAILED : TL_OK;
@@ -773,17 +737,16 @@ static const char *ordinal(unsigned int n, char *buf)
 	return buf;
 }
 
-static enum tl_status ph_resplit(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_resplit(struct failover *f, struct strbuf *d)
 {
 	enum tl_status st = TL_OK;
 	unsigned int i, next = my_nth() + 1;
 	char why[256] = "", name[16];
 	int n, cpus, unfit = 0;
-	size_t off = 0;
 	bool mine[256];
 
 	if (!f->have_part) {
-		snprintf(detail, len, "no partition description: no re-split");
+		sb_add(d, "no partition description: no re-split");
 		return TL_FAILED;
 	}
 	/* The dead OS's cores: all but the BSP come here, one AP is kept. */
@@ -795,36 +758,33 @@ static enum tl_status ph_resplit(struct failover *f, char *detail, size_t len)
 		    (f->kept_apic < 0 || c->apic_id > (unsigned int)f->kept_apic))
 			f->kept_apic = c->apic_id;
 	}
-	for (i = 0; i < f->part.nr_cpus && off < len; i++) {
+	for (i = 0; i < f->part.nr_cpus; i++) {
 		__u32 apic = f->part.cpus[i].apic_id;
 
 		if ((f->part.cpus[i].flags & ORTHROS_CPU_BSP) || apic >= 256 || mine[apic] ||
 		    (int)apic == f->kept_apic)
 			continue;
 		if (ioctl(f->devfd, ORTHROS_IOC_ADD_CPU, &apic)) {
-			off += snprintf(detail + off, len - off, "APIC %u NOT onlined: %s; ", apic,
+			sb_add(d, "APIC %u NOT onlined: %s; ", apic,
 					strerror(errno));
 			st = TL_FAILED;
 		} else {
-			off += snprintf(detail + off, len - off, "APIC %u onlined here; ", apic);
+			sb_add(d, "APIC %u onlined here; ", apic);
 		}
 	}
 	cpus = my_apics(mine);
-	if (f->kept_apic >= 0 && off < len)
-		off += snprintf(detail + off, len - off, "APIC %d kept for the %s; ", f->kept_apic,
+	if (f->kept_apic >= 0)
+		sb_add(d, "APIC %d kept for the %s; ", f->kept_apic,
 				ordinal(next, name));
-	else if (off < len)
-		off += snprintf(detail + off, len - off, "no spare AP for a BackupOS; ");
+	else
+		sb_add(d, "no spare AP for a BackupOS; ");
 	/* Its devices; whatever of the 1stOS-only region is whole blocks. */
 	n = ioctl(f->devfd, ORTHROS_IOC_RELEASE_DEVICES, &next);
-	if (off < len)
-		off += snprintf(detail + off, len - off, "%d devices released for it; ", n);
+	sb_add(d, "%d devices released for it; ", n);
 	if (n < 0)
 		st = TL_FAILED;
 	n = add_blocks(f, ORTHROS_MEM_FIRST_ONLY, 0, &unfit, why, sizeof(why));
-	if (off < len)
-		snprintf(detail + off, len - off,
-			 "1stOS-only region: %d blocks added, %d not whole RAM; now %d CPUs, %llu MiB available%s%s",
+	sb_add(d, "1stOS-only region: %d blocks added, %d not whole RAM; now %d CPUs, %llu MiB available%s%s",
 			 n < 0 ? 0 : n, unfit, cpus, (unsigned long long)mem_available() >> 20,
 			 why[0] ? "; " : "", why);
 	return n < 0 ? TL_FAILED : st;
@@ -859,7 +819,7 @@ static int own_args(char *buf, size_t len, char **argv, int max)
 	return n;
 }
 
-static enum tl_status ph_next(struct failover *f, char *detail, size_t len)
+static enum tl_status ph_next(struct failover *f, struct strbuf *d)
 {
 	char cmdline[4096], nth[16], apic[16], name[16], up[256] = "";
 	char *argv[160] = { "orthrosctl", "boot", "-n", nth, "-a", apic, "-t", "150", "--" };
@@ -867,7 +827,7 @@ static enum tl_status ph_next(struct failover *f, char *detail, size_t len)
 	int n, r;
 
 	if (f->kept_apic < 0) {
-		snprintf(detail, len, "no spare AP for the %s: this OS runs UNPROTECTED",
+		sb_add(d, "no spare AP for the %s: this OS runs UNPROTECTED",
 			 ordinal(next, name));
 		return TL_FAILED;
 	}
@@ -875,25 +835,25 @@ static enum tl_status ph_next(struct failover *f, char *detail, size_t len)
 	snprintf(apic, sizeof(apic), "%d", f->kept_apic);
 	n = own_args(cmdline, sizeof(cmdline), argv + 9, 150);
 	if (n < 0) {
-		snprintf(detail, len, "cannot read /proc/cmdline: this OS runs UNPROTECTED");
+		sb_add(d, "cannot read /proc/cmdline: this OS runs UNPROTECTED");
 		return TL_FAILED;
 	}
 	argv[9 + n] = NULL;
 	r = run_tool(f, argv, NULL);
 	read_line("/sys/kernel/orthros/backup", up, sizeof(up));
 	if (r) {
-		snprintf(detail, len, "the %s did not boot (orthrosctl exit %d, %s): this OS runs UNPROTECTED",
+		sb_add(d, "the %s did not boot (orthrosctl exit %d, %s): this OS runs UNPROTECTED",
 			 ordinal(next, name), r, up);
 		return TL_FAILED;
 	}
-	snprintf(detail, len, "the %s is the BackupOS: %s; monitoring both ways",
+	sb_add(d, "the %s is the BackupOS: %s; monitoring both ways",
 		 ordinal(next, name), up);
 	return TL_OK;
 }
 
 static const struct {
 	const char *name;
-	enum tl_status (*run)(struct failover *f, char *detail, size_t len);
+	enum tl_status (*run)(struct failover *f, struct strbuf *d);
 } phases[] = {
 	{ "takeover", ph_takeover },
 	{ "devices", ph_devices },
@@ -1004,7 +964,11 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]) && !f->stop; i++) {
 		char detail[TL_TEXT_LEN];
 		double start = now_ms(f);
-		enum tl_status st = phases[i].run(f, detail, sizeof(detail));
+		struct strbuf d;
+		enum tl_status st;
+
+		sb_init(&d, detail, sizeof(detail));
+		st = phases[i].run(f, &d);
 
 		tl_add(tl, phases[i].name, start, now_ms(f), st, "%s", detail);
 		say(f, "%s %s in %.1f ms: %s", phases[i].name, tl_status_name(st), now_ms(f) - start,
@@ -1016,6 +980,19 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 			restored = st != TL_FAILED;
 		if (!strcmp(phases[i].name, "resume") && restored)
 			tl->downtime_ms = now_ms(f);
+	}
+	/* Whatever stopped the pipeline, the network hold does not outlive it. */
+	if (f->held) {
+		char detail[TL_TEXT_LEN];
+		double start = now_ms(f);
+		struct strbuf d;
+		enum tl_status st;
+
+		sb_init(&d, detail, sizeof(detail));
+		st = ph_resume(f, &d);
+		tl_add(tl, "release", start, now_ms(f), st, "%s", detail);
+		say(f, "release: %s", detail);
+		tl->status = TL_FAILED;
 	}
 	if (f->dk)
 		dk_close(f->dk);
