@@ -43,7 +43,7 @@ KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 GUEST_FILES := lab/topology.sh lab/partition.conf $(wildcard lab/guest/*)
 
 .PHONY: help setup kernel kmod rootfs images tools workloads lab-deps unit checkpatch \
-	scenarios scenario test test-long demo lab clean
+	scenarios scenario test test-long demo lab clean fuzz fuzz-smoke
 .DELETE_ON_ERROR:
 
 help:
@@ -51,6 +51,7 @@ help:
 	@echo "make test             unit tests, checkpatch and the feature-tier lab scenarios"
 	@echo "make test-long        the long tier: soaks, repeated trials, benchmarks"
 	@echo "make unit             host unit tests only (seconds, no QEMU)"
+	@echo "make fuzz             every fuzz harness for FUZZ_SECONDS (300) each"
 	@echo "make scenarios        list the lab scenarios"
 	@echo "make scenario S=NAME  run one scenario (builds what it needs)"
 	@echo "make lab              interactive lab machine (COM1 on this terminal)"
@@ -131,6 +132,29 @@ $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) tests/workl
 unit: $(UNIT)
 	$(UNIT)
 
+# Fuzzing: a libFuzzer harness per parser of untrusted input (tests/fuzz),
+# built with clang, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS;
+# make test runs each briefly on its corpus (fuzz-smoke).
+FUZZ_NAMES := core walk timeline partition labproto
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -Ikernel/src/include/uapi
+FUZZ_LIBS_core := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c
+FUZZ_LIBS_walk := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
+FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
+FUZZ_LIBS_partition := lib/partition.c lib/errf.c
+FUZZ_LIBS_labproto := lab/labproto.c
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
+.SECONDEXPANSION:
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_LIBS_$$*) $(LIB_HDRS) lab/labproto.h | $(SETUP)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*) -lbpf -lm
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+fuzz-smoke: $(FUZZ_BINS)
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_NAMES)
+
 checkpatch: $(KERNEL)
 	kernel/checkpatch.sh $(BUILD)
 
@@ -143,7 +167,7 @@ scenario:
 	@$(MAKE) --no-print-directory lab-deps
 	lab/run-scenarios.sh $(S)
 
-test: unit checkpatch lab-deps
+test: unit fuzz-smoke checkpatch lab-deps
 	lab/run-scenarios.sh --tier feature
 
 test-long: lab-deps
@@ -156,4 +180,4 @@ lab: lab-deps
 	lab/qemu.sh $(BUILD)/lab/interactive --interactive
 
 clean:
-	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/lab $(OPT) $(BUILD)/images/*.img
+	rm -rf $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/lab $(OPT) $(BUILD)/images/*.img
