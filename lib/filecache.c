@@ -177,11 +177,16 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	 */
 	if (!f.nfolios && !nrpages)
 		return 0;
+	/*
+	 * A name that cannot be read costs this file its name, not the scan:
+	 * a file still on disk is found by its handle anyway, and one that
+	 * must be re-created is refused by name in fc_migrate().
+	 */
 	if (dk_hlist_walk(dk, f.inode + c->l.i_dentry, first_alias, &alias) < 0 ||
 	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f.path,
 				     sizeof(f.path)))) {
-		free(f.folios);
-		return -1;
+		f.path[0] = 0;
+		snprintf(f.name_err, sizeof(f.name_err), "%s", dk_error(dk));
 	}
 	files = realloc(sb->files, (sb->nfiles + 1) * sizeof(*files));
 	if (!files) {
@@ -394,8 +399,11 @@ static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const cha
 	}
 	if (errno != ESTALE && errno != ENOENT)
 		return -1;
-	if (!f->path[0])
+	if (!f->path[0]) {
+		fprintf(report, "fcm: inode %llu: its name in memory is unusable: %s\n", H(f->ino),
+			f->name_err[0] ? f->name_err : "no dentry cached");
 		return errno = ENOENT, -1;
+	}
 	*dirfd = fc_parent_beneath(mntfd, f->path, leaf);
 	if (*dirfd < 0)
 		return -1;
@@ -489,13 +497,18 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 {
 	uint64_t pages = 0, bytes = 0, want, clean = 0, disk_size, lack = 0, first = 0, end = 0;
 	uint64_t size;
-	const char *name = f->path[0] ? f->path : "(no cached name)", *leaf = NULL;
+	const char *name = f->path, *leaf = NULL;
+	char unnamed[48];
 	unsigned char *buf = malloc(512 * PAGE_SIZE);
 	int fd = -1, dirfd = -1;
 	struct stat st;
 	bool fresh;
 	size_t i;
 
+	if (!f->path[0]) {
+		snprintf(unnamed, sizeof(unnamed), "(inode %llu, no usable name)", H(f->ino));
+		name = unnamed;
+	}
 	if (!buf)
 		goto fail_errno;
 	if (!f->nlink) {	/* its data would go with its last close anyway */

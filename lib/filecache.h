@@ -32,6 +32,7 @@ struct fc_file {
 	uint64_t ino, size;
 	uint32_t generation, mode, uid, gid, nlink;
 	char path[FC_PATH_MAX];		/* from the fs root; "" if no name is cached */
+	char name_err[128];		/* why path is "" though a dentry was cached */
 	struct fc_folio *folios;	/* the dirty ones, by index (all, once migrating) */
 	size_t nfolios;
 };

@@ -7,6 +7,9 @@
  *   echo panic-write PID >/proc/orthros_crash
  *	panic() inside the next file write of process PID (any of its
  *	threads, in ext4_file_write_iter): a crash during a file write
+ *   echo dotname PATH >/proc/orthros_crash
+ *	rename PATH's dentry to ".." in memory only (its inline name), as
+ *	corrupt memory would: the recovery must refuse that name, not follow it
  *   echo hang >/proc/orthros_crash
  *	every CPU spins with interrupts off, for good; the writing CPU keeps
  *	changing the shared memory's probe word, so the other OS can see
@@ -14,7 +17,9 @@
  */
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/dcache.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/orthros.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -37,6 +42,27 @@ static struct kprobe write_probe = {
 };
 static bool write_probed;
 
+static int dot_name(const char *path)
+{
+	struct dentry *d;
+	struct path p;
+	int ret = kern_path(path, 0, &p);
+
+	if (ret)
+		return ret;
+	d = p.dentry;
+	spin_lock(&d->d_lock);
+	if (d->d_name.name == d->d_iname) {
+		memcpy(d->d_iname, "..", 3);
+		d->d_name.len = 2;
+	} else {
+		ret = -ENAMETOOLONG;
+	}
+	spin_unlock(&d->d_lock);
+	path_put(&p);
+	return ret;
+}
+
 static void spin_here(void *unused)
 {
 	local_irq_disable();
@@ -47,12 +73,17 @@ static void spin_here(void *unused)
 static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
 {
 	struct orthros_shm *s = orthros_shm();
-	char buf[32] = "";
+	char buf[256] = "";
+	int ret;
 
 	if (copy_from_user(buf, ubuf, min(len, sizeof(buf) - 1)))
 		return -EFAULT;
+	if (!strncmp(buf, "dotname ", 8)) {
+		ret = dot_name(strim(buf + 8));
+		return ret ? ret : len;
+	}
 	if (!strncmp(buf, "panic-write ", 12)) {
-		int pid, ret;
+		int pid;
 
 		if (kstrtoint(strim(buf + 12), 10, &pid) || pid <= 0)
 			return -EINVAL;
