@@ -108,7 +108,7 @@ static const struct proc_ops vmcore_ops = {
 static int read_note(const struct orthros_memmap *m, void **note, size_t *len)
 {
 	static const char name[] = "VMCOREINFO";
-	struct elf64_note *nh;
+	struct elf64_note *nh, h;
 	size_t n;
 	int ret = 0;
 
@@ -119,15 +119,22 @@ static int read_note(const struct orthros_memmap *m, void **note, size_t *len)
 	nh = memremap(m->vmcoreinfo, m->vmcoreinfo_size, MEMREMAP_WB);
 	if (!nh)
 		return -ENOMEM;
-	n = sizeof(*nh) + ALIGN(nh->n_namesz, 4) + ALIGN(nh->n_descsz, 4);
-	if (nh->n_namesz != sizeof(name) || n > m->vmcoreinfo_size ||
+	/*
+	 * Read once, sized in size_t: ALIGN() of a u32 n_descsz of 0xffffffff
+	 * wraps to 0, and the note would pass as 24 bytes long.
+	 */
+	memcpy(&h, nh, sizeof(h));
+	n = sizeof(h) + ALIGN((size_t)h.n_namesz, 4) + ALIGN((size_t)h.n_descsz, 4);
+	if (h.n_namesz != sizeof(name) || n > m->vmcoreinfo_size ||
 	    memcmp(nh + 1, name, sizeof(name))) {
 		ret = -EINVAL;
 		goto out;
 	}
 	*note = kmemdup(nh, n, GFP_KERNEL);
 	*len = n;
-	if (!*note)
+	if (*note)
+		memcpy(*note, &h, sizeof(h));	/* the header that was checked */
+	else
 		ret = -ENOMEM;
 out:
 	memunmap(nh);
