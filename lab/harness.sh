@@ -87,6 +87,19 @@ ordinal() { # 1 -> 1stOS, 2 -> 2ndOS, 3 -> 3rdOS, 11 -> 11thOS
 # Median, max and count of the numbers on stdin, one a line.
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %d", m, v[NR], NR }'; }
 
+# The NthOS's wall clock (date in it) within 1 s of the host's, bounded by
+# the host's clock before and after the question; kept in $RUN/clocks.
+clock_near() { # clock_near SIDE N
+	local t0 g t1
+	t0=$(date +%s.%N)
+	g=$(guest_on "$1" "date +%s.%N") || return
+	t1=$(date +%s.%N)
+	echo "$2 $t0 $g $t1" >>"$RUN/clocks"
+	awk -v a="$t0" -v g="$g" -v b="$t1" 'BEGIN { ok = g >= a - 1 && g <= b + 1
+		printf "%s: %.3f, the host %.3f .. %.3f\n", ok ? "within 1 s" : "OFF", g, a, b; exit !ok }' ||
+		{ fail "the $(ordinal "$2")'s wall clock is more than 1 s from the host's"; return 1; }
+}
+
 qemu_alive() { [ -s "$RUN/qemu.pid" ] && kill -0 "$(cat "$RUN/qemu.pid")" 2>/dev/null; }
 
 # Console lines that mean a kernel is unwell.

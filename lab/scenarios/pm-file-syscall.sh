@@ -142,18 +142,18 @@ check_restore() {
 	fi
 }
 
-check_running() {
-	local before after
-	before=$(guest_on b "grep -c alive $PM_LOG") || return
+check_running() { # check_running [SIDE]: where pmwork runs now (b)
+	local side=${1:-b} before after
+	before=$(guest_on "$side" "grep -c alive $PM_LOG") || return
 	sleep 10
-	after=$(guest_on b "grep -c alive $PM_LOG") || return
-	guest_on b "tail -n 3 $PM_LOG"
-	if guest_on b "grep FAIL $PM_LOG"; then
+	after=$(guest_on "$side" "grep -c alive $PM_LOG") || return
+	guest_on "$side" "tail -n 3 $PM_LOG"
+	if guest_on "$side" "grep FAIL $PM_LOG"; then
 		fail "pmwork found an inconsistency after the restore"
 		return 1
 	fi
 	[ "$after" -gt "$before" ] || { fail "pmwork does not go on ($before -> $after alive lines)"; return 1; }
 	log "ok: $(cat "$RUN/alive-before") alive lines before the crash, $after now"
-	guest_on b "kill -0 $(pm_pid)" || { fail "pmwork is gone"; return 1; }
+	guest_on "$side" "kill -0 $(pm_pid)" || { fail "pmwork is gone"; return 1; }
 	[ "$PM_WORKLOAD" != net ] || check_peer
 }

@@ -89,3 +89,16 @@ TEST(pmwork_block_stamp)
 	CHECK(!blk[24] && !blk[4095]);
 	free(blk);
 }
+
+/* A survivor at the epoch once made restored processes see 1970. */
+TEST(pmwork_clock_gap)
+{
+	const int64_t t = 1796000000 * NSEC;
+
+	CHECK(clock_gap(0, 20 * NSEC) == NULL);		/* the first reading */
+	CHECK(clock_gap(t, t + NSEC) == NULL);
+	CHECK(clock_gap(t, t + 30 * NSEC) == NULL);	/* a failover's downtime */
+	CHECK(clock_gap(t, t - NSEC) == NULL);		/* a CMOS second */
+	CHECK_STR(clock_gap(t, 20 * NSEC), "went back");
+	CHECK_STR(clock_gap(t, t + 200 * NSEC), "jumped ahead");
+}

@@ -80,7 +80,8 @@ static const char usage_text[] =
 "         with its result at start\n"
 "Always: a 32 MiB buffer (PMWORK_MEM_MIB in the environment: that many MiB)\n"
 "checked each round; pid unchanged; SIGUSR2 blocked, and once sent it must\n"
-"stay pending (\"pmwork: sigusr2 pending\" when first seen).\n";
+"stay pending (\"pmwork: sigusr2 pending\" when first seen); the wall clock\n"
+"never goes back more than 2 s nor ahead more than 120 s between checks.\n";
 
 static const char *const timings[] = { "syscall", "write", "user" };
 static int timing;
@@ -287,9 +288,42 @@ static void sig_check(void)
 	}
 }
 
+/*
+ * The wall clock goes on across a failover as between two checks: never
+ * back (2 s for a clock read from a CMOS second), never ahead by more than
+ * the longest failover. A survivor whose clock began at the epoch once
+ * made restored processes see it jump back 57 years. NULL if it is fine.
+ */
+#define CLOCK_MAX_BACK_NS	(2 * NSEC)
+#define CLOCK_MAX_AHEAD_NS	(120 * NSEC)
+static const char *clock_gap(int64_t prev_ns, int64_t now_ns)
+{
+	if (prev_ns && now_ns < prev_ns - (int64_t)CLOCK_MAX_BACK_NS)
+		return "went back";
+	if (prev_ns && now_ns > prev_ns + (int64_t)CLOCK_MAX_AHEAD_NS)
+		return "jumped ahead";
+	return NULL;
+}
+
+static void clock_check(void)
+{
+	static int64_t prev;
+	struct timespec t;
+	const char *why;
+	int64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	now = (int64_t)t.tv_sec * NSEC + t.tv_nsec;
+	why = clock_gap(prev, now);
+	if (why)
+		fail("wall clock %s: %.3f s -> %.3f s since the epoch", why, prev / 1e9, now / 1e9);
+	prev = now;
+}
+
 static void mem_check(void)
 {
 	sig_check();
+	clock_check();
 	for (size_t i = 0; i < MEM_WORDS; i++)
 		if (mem[i] != MEM_WORD(i))
 			fail("memory: word %zu of the buffer is %#" PRIx64

@@ -51,6 +51,9 @@ bool orthros_device_of_backup(const struct orthros_device *d, u32 nth);
 /* Does the core with this local APIC ID run, or belong to, another OS? */
 bool orthros_apic_foreign(u32 apic_id);
 
+/* The wall clock, passed to the next OS through the shared memory (clock.c). */
+void orthros_clock_publish(struct orthros_clock *c);
+
 /* The shared memory, once mapped (NULL before). */
 struct orthros_shm *orthros_shm(void);
 int orthros_shm_create(const struct orthros_partition *part);

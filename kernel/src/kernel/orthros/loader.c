@@ -215,6 +215,7 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 	rec->up_tsc = 0;
 	rec->boot_tsc = rdtsc();
 	rec->boots++;
+	orthros_clock_publish(&s->clock);
 	/* The record's fields before its state, which readers check first. */
 	smp_wmb();
 	WRITE_ONCE(rec->state, ORTHROS_OS_BOOTING);

@@ -16,7 +16,7 @@
 #include <linux/orthros/partition.h>
 
 #define ORTHROS_SHM_SIGNATURE	"ORTHSHM1"
-#define ORTHROS_SHM_REVISION	4
+#define ORTHROS_SHM_REVISION	5
 #define ORTHROS_MAX_RAM		32
 #define ORTHROS_HISTORY_MAX	32
 
@@ -74,6 +74,19 @@ struct orthros_platform {
 } __attribute__((packed));
 
 /*
+ * The wall clock, for an OS that has no clock of its own to read (no CMOS):
+ * CLOCK_REALTIME and the TSC read together by the OS that boots the next
+ * one, just before it starts it. check is orthros_clock_check() of the
+ * other fields, so a record zeroed or scribbled is seen as such.
+ */
+struct orthros_clock {
+	__u64 real_ns;			/* ns since the epoch at tsc */
+	__u64 tsc;
+	__u64 tsc_khz;			/* of the OS that read them */
+	__u64 check;
+} __attribute__((packed));
+
+/*
  * Where an OS's memory is, for the survivor's /proc/vmcore if it dies: what
  * kdump's ELF core header says, kept by the OS itself (at the boot of its
  * BackupOS and whenever its memory changes), never by copying the memory.
@@ -108,6 +121,7 @@ struct orthros_shm {
 	__u64 generation;		/* bumped on every change of roles */
 	struct orthros_partition partition;
 	struct orthros_platform platform;
+	struct orthros_clock clock;
 	struct orthros_os_record os[ORTHROS_NR_ROLES];
 	struct orthros_failure failure[ORTHROS_NR_ROLES];
 	struct orthros_monitor monitor;
