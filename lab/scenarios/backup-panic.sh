@@ -23,7 +23,7 @@ check_backup_event() {
 		sleep 0.5
 	done
 	log "1stOS last_event: $ev"
-	case "$ev" in *" type=3 "*"fenced=yes apics=0x8 "*"sysrq triggered crash"*) ;;
+	case "$ev" in *" type=3 "*"fenced=yes apics=3 "*"sysrq triggered crash"*) ;;
 	*) fail "not a fenced BackupOS panic on APIC 3"; return 1 ;; esac
 	guest cat /sys/kernel/orthros/monitor | grep -q "protected=no" || { fail "the 1stOS still says protected"; return 1; }
 	guest "grep -q '^orthros-event seq=1 type=backup-panic' /var/log/orthros/events.log" ||

@@ -10,6 +10,11 @@
  *   echo dotname PATH >/proc/orthros_crash
  *	rename PATH's dentry to ".." in memory only (its inline name), as
  *	corrupt memory would: the recovery must refuse that name, not follow it
+ *   echo scribble zeros|random|counts >/proc/orthros_crash
+ *	overwrite the inter-OS shared memory (all zeros, random bytes, or
+ *	every count at its maximum and the BackupOS's APIC ID 0), then panic()
+ *	in this system call: the other OS must still detect it, fence only its
+ *	cores and either fail over or refuse with a reason, and never crash
  *   echo hang >/proc/orthros_crash
  *	every CPU spins with interrupts off, for good; the writing CPU keeps
  *	changing the shared memory's probe word, so the other OS can see
@@ -22,6 +27,7 @@
 #include <linux/namei.h>
 #include <linux/orthros.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -63,6 +69,33 @@ static int dot_name(const char *path)
 	return ret;
 }
 
+static int scribble(struct orthros_shm *s, const char *mode)
+{
+	unsigned int r;
+
+	if (!s)
+		return -ENODEV;
+	if (!strcmp(mode, "zeros")) {
+		memset(s, 0, sizeof(*s));
+	} else if (!strcmp(mode, "random")) {
+		get_random_bytes(s, sizeof(*s));
+	} else if (!strcmp(mode, "counts")) {
+		s->partition.nr_cpus = U32_MAX;
+		s->partition.nr_ranges = U32_MAX;
+		s->partition.nr_devices = U32_MAX;
+		for (r = 0; r < ORTHROS_NR_ROLES; r++) {
+			s->memmap[r].nr_ram = U32_MAX;
+			s->memmap[r].vmcoreinfo_size = U32_MAX;
+		}
+		s->nr_failovers = U64_MAX;
+		s->os[ORTHROS_ROLE_BACKUP].apic_id = 0;
+		s->clock.tsc_khz = U64_MAX;
+	} else {
+		return -EINVAL;
+	}
+	panic("orthros_crash: panic after scribbling %s over the shared memory", mode);
+}
+
 static void spin_here(void *unused)
 {
 	local_irq_disable();
@@ -78,6 +111,8 @@ static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, 
 
 	if (copy_from_user(buf, ubuf, min(len, sizeof(buf) - 1)))
 		return -EFAULT;
+	if (!strncmp(buf, "scribble ", 9))
+		return scribble(s, strim(buf + 9));
 	if (!strncmp(buf, "dotname ", 8)) {
 		ret = dot_name(strim(buf + 8));
 		return ret ? ret : len;

@@ -911,7 +911,7 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 		 struct tl_event *tl)
 {
 	struct failover *f = calloc(1, sizeof(*f));
-	char nth[16] = "", err[512];
+	char nth[16] = "", err[512], apics[ORTHROS_MAX_CPUS * 4];
 	bool restored = false;
 	unsigned int i;
 
@@ -945,18 +945,19 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 	tl->downtime_ms = -1;
 	tl->status = TL_OK;
 
+	fenced_apics(ev, apics, sizeof(apics));
 	tl_add(tl, "detect", 0, tsc_ms(f, ev->detect_tsc), TL_OK, "%s", ev->reason);
 	if (!ev->fenced_tsc) {
 		tl_add(tl, "fence", tsc_ms(f, ev->detect_tsc), tsc_ms(f, ev->fence_tsc), TL_FAILED,
-		       "INIT sent to APICs %#x but the dead OS's memory still changes: nothing taken over",
-		       ev->fenced_apics);
+		       "INIT sent to APICs %s but the dead OS's memory still changes: nothing taken over",
+		       apics);
 		tl->status = TL_FAILED;
 		write_timeline(f);
 		free(f);
 		return -1;
 	}
 	tl_add(tl, "fence", tsc_ms(f, ev->detect_tsc), tsc_ms(f, ev->fenced_tsc), TL_OK,
-	       "APICs %#x stopped%s; INIT at %.1f ms, still for 3 periods", ev->fenced_apics,
+	       "APICs %s stopped%s; INIT at %.1f ms, still for 3 periods", apics,
 	       ev->stopped_tsc ? " (the panicking OS stopped its CPUs first)" :
 	       ev->failure_tsc ? " (it did not stop its own CPUs in time)" : "",
 	       tsc_ms(f, ev->fence_tsc));

@@ -19,6 +19,7 @@
 
 #include <linux/orthros/protect.h>
 
+#include "../../lib/strbuf.h"
 #include "orthrosd.h"
 
 static const char *const type_names[] = {
@@ -66,16 +67,30 @@ static const char *type_name(__u32 type)
 	       type_names[type] : "unknown";
 }
 
+const char *fenced_apics(const struct orthros_event *ev, char *out, size_t len)
+{
+	struct strbuf b;
+	unsigned int i;
+
+	sb_init(&b, out, len);
+	for (i = 0; i < ev->nr_fenced && i < ORTHROS_MAX_CPUS; i++)
+		sb_add(&b, "%s%u", i ? "," : "", ev->fenced[i]);
+	if (!i)
+		sb_add(&b, "none");
+	return out;
+}
+
 static void format_event(char *out, size_t len, const struct orthros_event *ev)
 {
 	__u64 start = ev->failure_tsc ? ev->failure_tsc : ev->last_alive_tsc;
+	char apics[ORTHROS_MAX_CPUS * 4];
 
 	snprintf(out, len,
-		 "orthros-event seq=%llu type=%s nth=%u detect_ms=%.3f stop_ms=%.3f fence_ms=%.3f confirm_ms=%.3f fenced=%s apics=%#x reason=\"%s\"\n",
+		 "orthros-event seq=%llu type=%s nth=%u detect_ms=%.3f stop_ms=%.3f fence_ms=%.3f confirm_ms=%.3f fenced=%s apics=%s reason=\"%.128s\"\n",
 		 (unsigned long long)ev->seq, type_name(ev->type), ev->nth,
 		 ms(ev, start, ev->detect_tsc), ms(ev, start, ev->stopped_tsc),
 		 ms(ev, ev->detect_tsc, ev->fence_tsc), ms(ev, ev->fence_tsc, ev->fenced_tsc),
-		 ev->fenced_tsc ? "yes" : "no", ev->fenced_apics, ev->reason);
+		 ev->fenced_tsc ? "yes" : "no", fenced_apics(ev, apics, sizeof(apics)), ev->reason);
 }
 
 static void append(const char *path, const char *line)

@@ -28,6 +28,9 @@ struct daemon_opts {
 int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_opts *o,
 		 struct tl_event *tl);
 
+/* The APIC IDs an event's fence sent INIT to, "0,1,2" (orthrosd.c). */
+const char *fenced_apics(const struct orthros_event *ev, char *out, size_t len);
+
 /* IP takeover (netconf.c); each returns 0 or -errno. */
 int nc_link(int ifindex, const char *name, unsigned int mtu, bool up);
 int nc_addr(int ifindex, const char *ifname, const struct dn_addr *a);

@@ -38,6 +38,8 @@ void __init orthros_early_read_shm(void);
 const struct orthros_partition *orthros_boot_partition(void);
 phys_addr_t orthros_shared_phys(void);
 const struct orthros_platform *orthros_boot_platform(void);
+/* The partition in force, this OS's own copy (NULL before there is one). */
+const struct orthros_partition *orthros_partition(void);
 
 /* Is a PCI function another OS's? Then this OS neither scans nor binds it. */
 bool orthros_pci_foreign(int domain, unsigned int bus, unsigned int devfn);
@@ -57,6 +59,7 @@ void orthros_clock_publish(struct orthros_clock *c);
 /* The shared memory, once mapped (NULL before). */
 struct orthros_shm *orthros_shm(void);
 int orthros_shm_create(const struct orthros_partition *part);
+int orthros_shm_repair(void);
 /* Where this OS's memory is, for whoever reads it after a failure. */
 int orthros_publish_memmap(void);
 
@@ -64,11 +67,13 @@ int orthros_publish_memmap(void);
 struct file;
 struct poll_table_struct;
 struct orthros_event;
-void orthros_monitor_start(void);
+void orthros_monitor_start(u32 peer_nth, u32 peer_apic);
 int orthros_monitor_set(bool on);
 void orthros_panic(const char *msg);
 void orthros_panic_stopped(void);
 bool orthros_peer_fenced(void);
+u32 orthros_peer_nth(void);
+void orthros_monitor_forget_peer(void);
 ssize_t orthros_monitor_show(char *buf);
 ssize_t orthros_last_event_show(char *buf);
 bool orthros_next_event(u64 *seen, struct orthros_event *ev);

@@ -50,6 +50,13 @@ static DECLARE_BITMAP(owned_devices, ORTHROS_MAX_DEVICES);
 static bool took_over;
 
 static struct orthros_shm *shm;
+/*
+ * The partition as this OS knows it: boot_part (N >= 2), or first_part,
+ * kept when the 1stOS created the shared memory. Never re-read from there:
+ * the other OS may scribble over it while it dies.
+ */
+static struct orthros_partition first_part;
+static const struct orthros_partition *known_part;
 
 unsigned int orthros_nth(void)
 {
@@ -122,6 +129,11 @@ const struct orthros_partition *orthros_boot_partition(void)
 	return have_boot_part ? &boot_part : NULL;
 }
 
+const struct orthros_partition *orthros_partition(void)
+{
+	return known_part;
+}
+
 const struct orthros_platform *orthros_boot_platform(void)
 {
 	return have_boot_part ? &boot_platform : NULL;
@@ -153,11 +165,26 @@ void __init orthros_early_read_shm(void)
 	boot_part = s->partition;
 	boot_platform = s->platform;
 	have_boot_part = true;
+	known_part = &boot_part;
 	early_memunmap(s, sizeof(*s));
 	/* Booted as the BackupOS: its own devices and those of its parity. */
 	for (i = 0; i < boot_part.nr_devices; i++)
 		if (orthros_device_of_backup(&boot_part.devices[i], orthros_nth_param))
 			set_bit(i, owned_devices);
+}
+
+/*
+ * After a takeover: a dying OS may have scribbled over the shared memory.
+ * If it no longer holds what every reader checks, make it anew from this
+ * OS's own partition (the failover history is lost, and the log says so),
+ * so the next BackupOS can boot.
+ */
+int orthros_shm_repair(void)
+{
+	if (!shm || shm_valid(shm))
+		return 0;
+	pr_err("the shared memory was overwritten by the dead OS: made anew, its failover history is lost\n");
+	return known_part ? orthros_shm_create(known_part) : -EINVAL;
 }
 
 /* From now on this OS drives the partition's devices of a role. */
@@ -349,6 +376,8 @@ int orthros_shm_create(const struct orthros_partition *part)
 	s->revision = ORTHROS_SHM_REVISION;
 	s->size = sizeof(*s);
 	s->partition = *part;
+	first_part = *part;
+	known_part = &first_part;
 	orthros_arch_fill_platform(&s->platform);
 	s->os[ORTHROS_ROLE_ACTIVE].state = ORTHROS_OS_UP;
 	s->os[ORTHROS_ROLE_ACTIVE].nth = orthros_nth_param;
@@ -603,7 +632,9 @@ static int __init orthros_say_up(void)
 	WRITE_ONCE(r->state, ORTHROS_OS_UP);
 	orthros_publish_memmap();
 	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());
-	orthros_monitor_start();
+	/* The ActiveOS that started us, as it was then: sound, and never re-read. */
+	orthros_monitor_start(READ_ONCE(s->os[ORTHROS_ROLE_ACTIVE].nth),
+			      READ_ONCE(s->os[ORTHROS_ROLE_ACTIVE].apic_id));
 	return 0;
 }
 late_initcall_sync(orthros_say_up);

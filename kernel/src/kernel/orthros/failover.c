@@ -49,13 +49,13 @@ int orthros_takeover(void)
 		ret = -EALREADY;
 		goto out;
 	}
-	if (READ_ONCE(act->state) != ORTHROS_OS_DEAD || !orthros_peer_fenced()) {
-		pr_err("takeover refused: the ActiveOS (NthOS %u) is not dead and fenced\n",
-		       act->nth);
+	/* Our own verdict, not the shared memory's: the dead OS may have written there. */
+	dead = orthros_peer_nth();
+	if (!orthros_peer_fenced()) {
+		pr_err("takeover refused: the ActiveOS (NthOS %u) is not dead and fenced\n", dead);
 		ret = -EBUSY;
 		goto out;
 	}
-	dead = act->nth;
 	/*
 	 * Without a view of its memory nothing can be recovered, but this OS
 	 * still takes over the devices and serves: the error is kept for
@@ -74,6 +74,8 @@ int orthros_takeover(void)
 	bak->boots = boots;
 	s->generation++;
 	orthros_become_active();
+	if (orthros_shm_repair())
+		pr_err("the shared memory cannot be made anew: no BackupOS can boot\n");
 	orthros_publish_memmap();
 	pr_emerg("NthOS %u takes over from the dead NthOS %u and is the ActiveOS now\n",
 		 orthros_nth(), dead);

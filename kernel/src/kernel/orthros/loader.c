@@ -28,6 +28,12 @@
 #include <asm/tsc.h>
 
 static DEFINE_MUTEX(loader_lock);
+/*
+ * The core of the BackupOS this OS started: the shared memory's record may
+ * be zeroed by then, and APIC 0 would be our own boot CPU.
+ */
+static u32 backup_apic;
+static bool backup_started;
 
 /* This kernel must not be using [start, start + size) as RAM (hot-added included). */
 static int check_not_mine(const char *what, u64 start, u64 size)
@@ -225,7 +231,9 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		goto unlock;
 	}
 	pr_info("started NthOS %u on APIC %u in slot %u\n", b->nth, b->apic_id, b->slot);
-	orthros_monitor_start();
+	backup_apic = b->apic_id;
+	backup_started = true;
+	orthros_monitor_start(b->nth, b->apic_id);
 unlock:
 	mutex_unlock(&loader_lock);
 out:
@@ -249,10 +257,16 @@ static long orthros_stop(void)
 		ret = -ESRCH;
 		goto out;
 	}
-	ret = orthros_arch_stop(rec->apic_id);
+	if (!backup_started) {
+		ret = -ESRCH;
+		goto out;
+	}
+	orthros_monitor_forget_peer();
+	ret = orthros_arch_stop(backup_apic);
 	if (!ret) {
 		WRITE_ONCE(rec->state, ORTHROS_OS_STOPPED);
-		pr_info("stopped NthOS %u on APIC %u\n", rec->nth, rec->apic_id);
+		backup_started = false;
+		pr_info("stopped NthOS %u on APIC %u\n", rec->nth, backup_apic);
 	}
 out:
 	mutex_unlock(&loader_lock);

@@ -13,6 +13,13 @@
  * given a moment to stop its own CPUs, which leaves the user state of the
  * tasks they ran in memory (orthros_save_user_state()); INIT would lose it.
  *
+ * What this OS knows of its peer (its NthOS number, where notices go, its
+ * cores) it learns when monitoring starts, from its own boot request or
+ * its own boot, and never re-reads from the shared memory: a dying OS may
+ * scribble over that memory, and zeros there must not switch detection
+ * off nor make this OS fence its own cores. The cores are fenced one by
+ * one from that list, whatever their APIC IDs.
+ *
  * Each event, with the time of each step, is queued for user space
  * (read() and poll() on /dev/orthros, see loader.c) and shown in
  * /sys/kernel/orthros/last_event.
@@ -20,6 +27,7 @@
 #define pr_fmt(fmt) "orthros: " fmt
 
 #include <linux/bits.h>
+#include <linux/ctype.h>
 #include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -82,6 +90,16 @@ static atomic_t peer_failing = ATOMIC_INIT(0);	/* declared dead, once */
 static bool peer_fenced;			/* ... and seen to be stopped */
 static struct orthros_event pending;		/* filled before the work runs */
 static u64 notices_received;
+/* The peer as this OS knows it; see the top of the file. */
+static struct {
+	bool known;			/* monitoring started with a peer */
+	bool up;			/* seen up since, so judged from now on */
+	u32 nth;
+	u32 notice_apic;		/* where alive notices go */
+	unsigned int nr_cpus;		/* its cores, fenced if it dies */
+	u32 apics[ORTHROS_MAX_CPUS];
+} peer;
+
 /*
  * When this OS last saw the peer's heartbeat move, by its own TSC: liveness
  * is judged on one clock only (the peer's TSC may differ, and its last beat
@@ -99,11 +117,13 @@ static unsigned int peer_role(void)
 	return my_role() ^ 1;
 }
 
+/* Judged from the first time it is seen up: later zeros do not stop that. */
 static bool peer_alive(const struct orthros_shm *s)
 {
-	u32 st = READ_ONCE(s->os[peer_role()].state);
-
-	return st == ORTHROS_OS_UP;
+	if (peer.known && !peer.up &&
+	    READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP)
+		peer.up = true;
+	return peer.up;
 }
 
 /* An IPI with a fixed vector to one core, by physical APIC ID. */
@@ -117,9 +137,10 @@ static void send_notice(u32 apic_id)
 	local_irq_restore(flags);
 }
 
-static u64 ms_to_tsc(const struct orthros_shm *s, u64 ms)
+/* This OS's own TSC rate: the shared memory's copy may have been scribbled over. */
+static u64 ms_to_tsc(u64 ms)
 {
-	return ms * s->platform.tsc_khz;
+	return ms * tsc_khz;
 }
 
 static void fence_work_fn(struct work_struct *work);
@@ -128,46 +149,54 @@ static DECLARE_WORK(fence_work, fence_work_fn);
 /* The peer is dead: take the time, then fence it in process context. */
 static void declare_dead(struct orthros_shm *s, bool panicked)
 {
-	unsigned int peer = peer_role();
-	struct orthros_os_record *r = &s->os[peer];
+	unsigned int role = peer_role(), i;
 
 	if (atomic_xchg(&peer_failing, 1))
 		return;
 	memset(&pending, 0, sizeof(pending));
 	pending.detect_tsc = rdtsc();
-	pending.nth = READ_ONCE(r->nth);
-	pending.tsc_khz = s->platform.tsc_khz;
+	pending.nth = peer.nth;
+	pending.tsc_khz = tsc_khz;
 	pending.last_alive_tsc = seen_at;
 	if (panicked) {
-		pending.type = peer == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_PANIC :
+		pending.type = role == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_PANIC :
 							      ORTHROS_EVENT_BACKUP_PANIC;
-		pending.failure_tsc = READ_ONCE(s->failure[peer].tsc);
+		pending.failure_tsc = READ_ONCE(s->failure[role].tsc);
 		snprintf(pending.reason, sizeof(pending.reason), "panic on APIC %u: %.100s",
-			 READ_ONCE(s->failure[peer].apic_id), s->failure[peer].msg);
+			 READ_ONCE(s->failure[role].apic_id), s->failure[role].msg);
 	} else {
-		pending.type = peer == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_HANG :
+		pending.type = role == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_HANG :
 							      ORTHROS_EVENT_BACKUP_HANG;
 		snprintf(pending.reason, sizeof(pending.reason),
 			 "no alive notice for %llu ms (timeout %u ms)",
-			 div64_u64(pending.detect_tsc - seen_at, s->platform.tsc_khz ?: 1),
+			 div64_u64(pending.detect_tsc - seen_at, tsc_khz ?: 1),
 			 timeout_ms);
 	}
+	/* The message is the dead OS's writing: printable text only. */
+	for (i = 0; pending.reason[i]; i++)
+		if (!isprint(pending.reason[i]) || pending.reason[i] == '"')
+			pending.reason[i] = '?';
 	queue_work(system_highpri_wq, &fence_work);
 }
 
-/* The cores of the peer: the BackupOS's core, or for the ActiveOS all but ours. */
-static u32 peer_apics(const struct orthros_shm *s)
+/*
+ * The cores of the peer: the BackupOS's one core, or for the ActiveOS every
+ * core of the partition but ours. From this OS's own copy of the partition.
+ */
+static void learn_peer_cpus(u32 backup_apic)
 {
-	const struct orthros_partition *p = &s->partition;
-	u32 mask = 0, me = read_apic_id();
+	const struct orthros_partition *p = orthros_partition();
+	u32 me = read_apic_id();
 	unsigned int i;
 
-	if (peer_role() == ORTHROS_ROLE_BACKUP)
-		return BIT(s->os[ORTHROS_ROLE_BACKUP].apic_id & 31);
-	for (i = 0; i < p->nr_cpus; i++)
-		if (p->cpus[i].apic_id != me && p->cpus[i].apic_id < 32)
-			mask |= BIT(p->cpus[i].apic_id);
-	return mask;
+	peer.nr_cpus = 0;
+	if (peer_role() == ORTHROS_ROLE_BACKUP) {
+		peer.apics[peer.nr_cpus++] = backup_apic;
+		return;
+	}
+	for (i = 0; p && i < min_t(u32, p->nr_cpus, ORTHROS_MAX_CPUS); i++)
+		if (p->cpus[i].apic_id != me)
+			peer.apics[peer.nr_cpus++] = p->cpus[i].apic_id;
 }
 
 /* A page of our own below 1 MiB: the first of our slot's low chunk. */
@@ -175,8 +204,9 @@ static phys_addr_t park_page(const struct orthros_shm *s)
 {
 	const struct orthros_range *low;
 
-	low = orthros_find_range(&s->partition, ORTHROS_MEM_SLOT_LOW,
-				 s->os[my_role()].slot);
+	const struct orthros_partition *p = orthros_partition();
+
+	low = p ? orthros_find_range(p, ORTHROS_MEM_SLOT_LOW, s->os[my_role()].slot) : NULL;
 	return low ? low->start : 0;
 }
 
@@ -209,44 +239,43 @@ static void wait_peer_stopped(struct orthros_shm *s, unsigned int peer)
 static void fence_work_fn(struct work_struct *work)
 {
 	struct orthros_shm *s = orthros_shm();
-	unsigned int peer = peer_role(), i;
+	unsigned int role = peer_role(), i;
+	const struct orthros_partition *p = orthros_partition();
 	u64 beat, probe;
 	s64 ms;
-	u32 apics;
 
 	if (pending.failure_tsc)
-		wait_peer_stopped(s, peer);
-	apics = peer_apics(s);
-	for (i = 0; i < 32; i++) {
-		const struct orthros_cpu *c = orthros_find_cpu(&s->partition, i);
+		wait_peer_stopped(s, role);
+	for (i = 0; i < peer.nr_cpus; i++) {
+		u32 apic = peer.apics[i];
+		const struct orthros_cpu *c = p ? orthros_find_cpu(p, apic) : NULL;
 
-		if (!(apics & BIT(i)))
-			continue;
 		if (c && (c->flags & ORTHROS_CPU_BSP))
-			orthros_arch_fence_bsp(i, park_page(s));
+			orthros_arch_fence_bsp(apic, park_page(s));
 		else
-			orthros_arch_stop(i);
+			orthros_arch_stop(apic);
+		pending.fenced[i] = apic;
 	}
+	pending.nr_fenced = peer.nr_cpus;
 	pending.fence_tsc = rdtsc();
-	pending.fenced_apics = apics;
-	WRITE_ONCE(s->os[peer].state, ORTHROS_OS_DEAD);
+	WRITE_ONCE(s->os[role].state, ORTHROS_OS_DEAD);
 
 	/* Stopped means nothing of it moves any more: watch for 3 periods. */
-	beat = READ_ONCE(s->os[peer].heartbeat);
+	beat = READ_ONCE(s->os[role].heartbeat);
 	probe = READ_ONCE(s->probe);
 	msleep(3 * period_ms);
-	if (READ_ONCE(s->os[peer].heartbeat) == beat && READ_ONCE(s->probe) == probe)
+	if (READ_ONCE(s->os[role].heartbeat) == beat && READ_ONCE(s->probe) == probe)
 		pending.fenced_tsc = rdtsc();
 	WRITE_ONCE(peer_fenced, !!pending.fenced_tsc);
 	ms = max_t(s64, 0, div64_s64(pending.detect_tsc -
 				     (pending.failure_tsc ?: pending.last_alive_tsc),
-				     s->platform.tsc_khz ?: 1));
+				     tsc_khz ?: 1));
 	if (pending.fenced_tsc)
-		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its cores %#x fenced\n",
-			 pending.nth, pending.reason, ms, apics);
+		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its %u cores fenced\n",
+			 pending.nth, pending.reason, ms, peer.nr_cpus);
 	else
-		pr_emerg("NthOS %u is dead (%s) but its memory still changes after INIT to %#x\n",
-			 pending.nth, pending.reason, apics);
+		pr_emerg("NthOS %u is dead (%s) but its memory still changes after INIT to its %u cores\n",
+			 pending.nth, pending.reason, peer.nr_cpus);
 	queue_event(&pending);
 }
 
@@ -264,10 +293,8 @@ static void alive_tick(struct timer_list *t)
 {
 	struct orthros_shm *s = orthros_shm();
 	struct orthros_os_record *me = &s->os[my_role()];
-	struct orthros_os_record *peer = &s->os[peer_role()];
 	u64 now = rdtsc();
-
-	u64 beat = READ_ONCE(peer->heartbeat);
+	u64 beat = READ_ONCE(s->os[peer_role()].heartbeat);
 
 	WRITE_ONCE(me->heartbeat_tsc, now);
 	WRITE_ONCE(me->heartbeat, me->heartbeat + 1);
@@ -276,22 +303,31 @@ static void alive_tick(struct timer_list *t)
 		seen_at = now;
 	}
 	if (peer_alive(s) && !atomic_read(&peer_failing)) {
-		send_notice(READ_ONCE(peer->apic_id));
+		send_notice(peer.notice_apic);
 		/* A peer starts beating once it is up; before that, no verdict. */
-		if (seen_beat && (s64)(now - seen_at) > (s64)ms_to_tsc(s, timeout_ms))
+		if (seen_beat && (s64)(now - seen_at) > (s64)ms_to_tsc(timeout_ms))
 			declare_dead(s, READ_ONCE(s->failure[peer_role()].failed));
 	}
 	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
 }
 
-/* Called once the shared memory exists and a peer was started or is us. */
-void orthros_monitor_start(void)
+/*
+ * Called once the shared memory exists and a peer was started (the
+ * ActiveOS, after booting a BackupOS on peer_apic) or started us (the
+ * BackupOS, once up: the ActiveOS's boot core is peer_apic).
+ */
+void orthros_monitor_start(u32 peer_nth, u32 peer_apic)
 {
 	struct orthros_shm *s = orthros_shm();
-	unsigned int peer = peer_role();
+	unsigned int role = peer_role();
 
 	if (!s)
 		return;
+	peer.known = true;
+	peer.up = false;
+	peer.nth = peer_nth;
+	peer.notice_apic = peer_apic;
+	learn_peer_cpus(peer_apic);
 	if (!orthros_isolated()) {
 		s->monitor.period_ms = period_ms;
 		s->monitor.timeout_ms = timeout_ms;
@@ -302,8 +338,8 @@ void orthros_monitor_start(void)
 		timeout_ms = s->monitor.timeout_ms ?: timeout_ms;
 	}
 	/* A new peer: forget the old one's failure. */
-	memset(&s->failure[peer], 0, sizeof(s->failure[peer]));
-	WRITE_ONCE(s->os[peer].heartbeat, 0);
+	memset(&s->failure[role], 0, sizeof(s->failure[role]));
+	WRITE_ONCE(s->os[role].heartbeat, 0);
 	seen_beat = 0;
 	seen_at = rdtsc();
 	atomic_set(&peer_failing, 0);
@@ -315,8 +351,9 @@ void orthros_monitor_start(void)
 		monitoring = true;
 	}
 	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
-	pr_info("monitoring the %s: alive notice every %u ms, dead after %u ms\n",
-		peer == ORTHROS_ROLE_ACTIVE ? "ActiveOS" : "BackupOS", period_ms, timeout_ms);
+	pr_info("monitoring the %s (NthOS %u, %u cores): alive notice every %u ms, dead after %u ms\n",
+		role == ORTHROS_ROLE_ACTIVE ? "ActiveOS" : "BackupOS", peer_nth, peer.nr_cpus,
+		period_ms, timeout_ms);
 }
 
 /* From panic(), as early as possible: interrupts off, locks maybe held. */
@@ -335,8 +372,8 @@ void orthros_panic(const char *msg)
 	/* The reason first, then the flag the other OS tests. */
 	smp_wmb();
 	WRITE_ONCE(f->failed, 1);
-	if (READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP)
-		send_notice(READ_ONCE(s->os[peer_role()].apic_id));
+	if (peer.up)
+		send_notice(peer.notice_apic);
 }
 
 /* From panic(), once the other CPUs were stopped (or given up on). */
@@ -352,6 +389,19 @@ void orthros_panic_stopped(void)
 bool orthros_peer_fenced(void)
 {
 	return atomic_read(&peer_failing) && READ_ONCE(peer_fenced);
+}
+
+/* The NthOS number of the peer this OS monitors (0: none). */
+u32 orthros_peer_nth(void)
+{
+	return peer.known ? peer.nth : 0;
+}
+
+/* The BackupOS was stopped on purpose: no verdict on it any more. */
+void orthros_monitor_forget_peer(void)
+{
+	peer.known = false;
+	peer.up = false;
 }
 
 /*
@@ -381,20 +431,18 @@ int orthros_monitor_set(bool on)
 ssize_t orthros_monitor_show(char *buf)
 {
 	struct orthros_shm *s = orthros_shm();
-	struct orthros_os_record *peer;
 	u64 age = 0;
 	ssize_t n;
 
 	if (!s || !monitoring || paused)
 		return sysfs_emit(buf, "off\n");
-	peer = &s->os[peer_role()];
 	if (seen_beat)
-		age = div64_u64(rdtsc() - seen_at, s->platform.tsc_khz ?: 1);
+		age = div64_u64(rdtsc() - seen_at, tsc_khz ?: 1);
 	n = sysfs_emit(buf, "period_ms=%u timeout_ms=%u ", period_ms, timeout_ms);
 	n += sysfs_emit_at(buf, n, "peer_heartbeat=%llu peer_heartbeat_age_ms=%llu ",
-			   READ_ONCE(peer->heartbeat), age);
+			   READ_ONCE(s->os[peer_role()].heartbeat), age);
 	n += sysfs_emit_at(buf, n, "notices_received=%llu probe=%llu protected=%s\n",
-			   notices_received, READ_ONCE(s->probe), peer_alive(s) ? "yes" : "no");
+			   notices_received, READ_ONCE(s->probe), peer.up ? "yes" : "no");
 	return n;
 }
 
@@ -402,6 +450,8 @@ ssize_t orthros_last_event_show(char *buf)
 {
 	struct orthros_event ev;
 	unsigned long flags;
+	unsigned int i;
+	ssize_t n;
 	s64 detect;
 	u64 khz;
 
@@ -412,11 +462,13 @@ ssize_t orthros_last_event_show(char *buf)
 		return sysfs_emit(buf, "none\n");
 	khz = ev.tsc_khz ?: 1;
 	detect = div64_s64(ev.detect_tsc - (ev.failure_tsc ?: ev.last_alive_tsc), khz);
-	return sysfs_emit(buf,
-			  "seq=%llu type=%u nth=%u detect_ms=%lld fence_ms=%lld fenced=%s apics=%#x reason=%s\n",
-			  ev.seq, ev.type, ev.nth, max_t(s64, 0, detect),
-			  (s64)div64_s64(ev.fence_tsc - ev.detect_tsc, khz),
-			  ev.fenced_tsc ? "yes" : "no", ev.fenced_apics, ev.reason);
+	n = sysfs_emit(buf, "seq=%llu type=%u nth=%u detect_ms=%lld fence_ms=%lld fenced=%s apics=",
+		       ev.seq, ev.type, ev.nth, max_t(s64, 0, detect),
+		       (s64)div64_s64(ev.fence_tsc - ev.detect_tsc, khz),
+		       ev.fenced_tsc ? "yes" : "no");
+	for (i = 0; i < min_t(u32, ev.nr_fenced, ORTHROS_MAX_CPUS); i++)
+		n += sysfs_emit_at(buf, n, "%s%u", i ? "," : "", ev.fenced[i]);
+	return n + sysfs_emit_at(buf, n, " reason=%s\n", ev.reason);
 }
 
 /* The next event after *seen, for read(); 0 if none is there yet. */

@@ -190,7 +190,37 @@ static int build_header(const struct orthros_memmap *m, const void *note, size_t
 	return 0;
 }
 
-/* The dead OS's ranges: ascending, disjoint, none of them our own RAM. */
+/*
+ * Is [start, start + size) memory the partition gives an OS, range after
+ * range (never the shared range, nor what the partition does not list:
+ * device registers, firmware)? From this OS's own copy of the partition.
+ */
+static bool partition_ram(u64 start, u64 size)
+{
+	const struct orthros_partition *p = orthros_partition();
+	u64 pos = start, end = start + size;
+	unsigned int i, n, steps;
+
+	if (!p || end < start)
+		return false;
+	n = min_t(u32, p->nr_ranges, ORTHROS_MAX_RANGES);
+	for (steps = 0; pos < end && steps < n; steps++) {
+		for (i = 0; i < n; i++) {
+			const struct orthros_range *r = &p->ranges[i];
+
+			if (r->kind != ORTHROS_MEM_SHARED && pos >= r->start &&
+			    pos - r->start < r->size) {
+				pos = r->start + r->size;
+				break;
+			}
+		}
+		if (i == n)
+			return false;
+	}
+	return pos >= end;
+}
+
+/* The dead OS's ranges: ascending, disjoint, the partition's RAM, none of them ours. */
 static int take_ranges(const struct orthros_memmap *m)
 {
 	u64 off = 0, end = 0;
@@ -203,6 +233,11 @@ static int take_ranges(const struct orthros_memmap *m)
 
 		if (!r->size || r->start < end || r->start + r->size < r->start)
 			return -EINVAL;
+		if (!partition_ram(r->start, r->size)) {
+			pr_err("vmcore: the dead OS's RAM [%#llx-%#llx) is not the partition's memory\n",
+			       r->start, r->start + r->size);
+			return -EINVAL;
+		}
 		if (region_intersects(r->start, r->size, IORESOURCE_SYSTEM_RAM,
 				      IORES_DESC_NONE) != REGION_DISJOINT) {
 			pr_err("vmcore: the dead OS's RAM [%#llx-%#llx) is this OS's RAM too\n",

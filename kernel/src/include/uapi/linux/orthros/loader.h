@@ -62,9 +62,10 @@ struct orthros_event {
 	__u64 fence_tsc;		/* all its cores were sent INIT */
 	__u64 fenced_tsc;		/* ... and were seen to be stopped (0: not seen) */
 	__u64 stopped_tsc;		/* a panicking OS stopped its own CPUs (0: not seen) */
-	__u32 fenced_apics;		/* bit n: local APIC ID n was fenced */
+	__u32 nr_fenced;		/* cores sent INIT, their APIC IDs in fenced[] */
 	__u32 reserved;
 	char reason[128];
+	__u32 fenced[ORTHROS_MAX_CPUS];
 };
 
 /* A range of the dead ActiveOS's memory to hot-add, in whole blocks. */
