@@ -19,6 +19,7 @@
 #include <linux/irqflags.h>
 #include <linux/math64.h>
 #include <linux/orthros.h>
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <asm/tsc.h>
 
