@@ -90,6 +90,8 @@ static atomic_t peer_failing = ATOMIC_INIT(0);	/* declared dead, once */
 static bool peer_fenced;			/* ... and seen to be stopped */
 static struct orthros_event pending;		/* filled before the work runs */
 static u64 notices_received;
+/* This OS's memory slot (0: the 1stOS), for parking a fenced BSP. */
+static u32 my_slot;
 /* The peer as this OS knows it; see the top of the file. */
 static struct {
 	bool known;			/* monitoring started with a peer */
@@ -199,14 +201,13 @@ static void learn_peer_cpus(u32 backup_apic)
 			peer.apics[peer.nr_cpus++] = p->cpus[i].apic_id;
 }
 
-/* A page of our own below 1 MiB: the first of our slot's low chunk. */
-static phys_addr_t park_page(const struct orthros_shm *s)
+/* A page of our own below 1 MiB: the first of our slot's low chunk (0: none). */
+static phys_addr_t park_page(void)
 {
+	const struct orthros_partition *p = orthros_partition();
 	const struct orthros_range *low;
 
-	const struct orthros_partition *p = orthros_partition();
-
-	low = p ? orthros_find_range(p, ORTHROS_MEM_SLOT_LOW, s->os[my_role()].slot) : NULL;
+	low = p && my_slot ? orthros_find_range(p, ORTHROS_MEM_SLOT_LOW, my_slot) : NULL;
 	return low ? low->start : 0;
 }
 
@@ -250,10 +251,12 @@ static void fence_work_fn(struct work_struct *work)
 		u32 apic = peer.apics[i];
 		const struct orthros_cpu *c = p ? orthros_find_cpu(p, apic) : NULL;
 
-		if (c && (c->flags & ORTHROS_CPU_BSP))
-			orthros_arch_fence_bsp(apic, park_page(s));
-		else
+		if (c && (c->flags & ORTHROS_CPU_BSP)) {
+			if (orthros_arch_fence_bsp(apic, park_page()))
+				pr_err("no page to park the BSP (APIC %u) in: not fenced\n", apic);
+		} else {
 			orthros_arch_stop(apic);
+		}
 		pending.fenced[i] = apic;
 	}
 	pending.nr_fenced = peer.nr_cpus;
@@ -325,6 +328,7 @@ void orthros_monitor_start(u32 peer_nth, u32 peer_apic)
 		return;
 	peer.known = true;
 	peer.up = false;
+	my_slot = READ_ONCE(s->os[my_role()].slot);
 	peer.nth = peer_nth;
 	peer.notice_apic = peer_apic;
 	learn_peer_cpus(peer_apic);

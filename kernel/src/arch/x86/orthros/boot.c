@@ -170,7 +170,8 @@ int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park)
 	unsigned long flags;
 	u8 *p;
 
-	if (park + PAGE_SIZE > SZ_1M || !PAGE_ALIGNED(park))
+	/* Page 0 holds the real-mode vectors and the BIOS data area itself. */
+	if (!park || park + PAGE_SIZE > SZ_1M || !PAGE_ALIGNED(park))
 		return -EINVAL;
 	p = memremap(park, PAGE_SIZE, MEMREMAP_WB);
 	if (!p)
