@@ -190,20 +190,44 @@ static int build_header(const struct orthros_memmap *m, const void *note, size_t
 	return 0;
 }
 
+static bool overlaps(u64 start, u64 end, u64 rstart, u64 rsize)
+{
+	return start < rstart + rsize && rstart < end;
+}
+
 /*
- * Is [start, start + size) memory the partition gives an OS, range after
- * range (never the shared range, nor what the partition does not list:
- * device registers, firmware)? From this OS's own copy of the partition.
+ * Can [start, start + size) be the dead OS's RAM? Checked against this OS's
+ * own copy of the partition, never against what the dead OS wrote:
+ * an OS after the 1stOS has only what the partition gives an OS (its slot,
+ * the general and 1stOS-only regions), range after range. The 1stOS also
+ * has the RAM no range lists, but never a slot, a slot's low chunk or the
+ * shared memory; of what is left, the x86 legacy window, the interrupt
+ * controllers and the PCI ECAM are device registers, not RAM (reading
+ * them could change a device), so they are refused too.
  */
-static bool partition_ram(u64 start, u64 size)
+static bool dead_ram(u64 start, u64 size, unsigned int nth)
 {
 	const struct orthros_partition *p = orthros_partition();
+	const struct orthros_platform *pf = orthros_boot_platform();
 	u64 pos = start, end = start + size;
 	unsigned int i, n, steps;
 
 	if (!p || end < start)
 		return false;
 	n = min_t(u32, p->nr_ranges, ORTHROS_MAX_RANGES);
+	if (nth == 1) {
+		for (i = 0; i < n; i++)
+			if (p->ranges[i].kind != ORTHROS_MEM_FIRST_ONLY &&
+			    p->ranges[i].kind != ORTHROS_MEM_GENERAL &&
+			    overlaps(start, end, p->ranges[i].start, p->ranges[i].size))
+				return false;
+		if (overlaps(start, end, 0xa0000, 0x60000) ||
+		    overlaps(start, end, 0xfec00000, 0x1400000) ||
+		    (pf && pf->ecam_base &&
+		     overlaps(start, end, pf->ecam_base, ((u64)pf->ecam_last_bus + 1) << 20)))
+			return false;
+		return true;
+	}
 	for (steps = 0; pos < end && steps < n; steps++) {
 		for (i = 0; i < n; i++) {
 			const struct orthros_range *r = &p->ranges[i];
@@ -221,7 +245,7 @@ static bool partition_ram(u64 start, u64 size)
 }
 
 /* The dead OS's ranges: ascending, disjoint, the partition's RAM, none of them ours. */
-static int take_ranges(const struct orthros_memmap *m)
+static int take_ranges(const struct orthros_memmap *m, unsigned int nth)
 {
 	u64 off = 0, end = 0;
 	unsigned int i;
@@ -233,8 +257,8 @@ static int take_ranges(const struct orthros_memmap *m)
 
 		if (!r->size || r->start < end || r->start + r->size < r->start)
 			return -EINVAL;
-		if (!partition_ram(r->start, r->size)) {
-			pr_err("vmcore: the dead OS's RAM [%#llx-%#llx) is not the partition's memory\n",
+		if (!dead_ram(r->start, r->size, nth)) {
+			pr_err("vmcore: [%#llx-%#llx), published as the dead OS's RAM, is not memory it can have\n",
 			       r->start, r->start + r->size);
 			return -EINVAL;
 		}
@@ -288,7 +312,7 @@ int orthros_vmcore_create(const struct orthros_memmap *shared, unsigned int nth)
 	if (vc.nr_load)
 		goto out;
 	vc.nth = nth;
-	ret = take_ranges(m);
+	ret = take_ranges(m, nth);
 	if (ret) {
 		pr_err("vmcore: the dead OS published no valid memory map\n");
 		vc.nr_load = 0;
