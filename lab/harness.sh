@@ -87,6 +87,17 @@ ordinal() { # 1 -> 1stOS, 2 -> 2ndOS, 3 -> 3rdOS, 11 -> 11thOS
 # Median, max and count of the numbers on stdin, one a line.
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %d", m, v[NR], NR }'; }
 
+# The lab's time service, as NTP would be on a server: the OS on SIDE gets
+# the host's time, half the round trip of a first command added (the 1stOS
+# reads only whole seconds from the CMOS, and TCG loses some in early boot).
+clock_set() { # clock_set SIDE
+	local t0 t1
+	t0=$(date +%s.%N)
+	guest_on "$1" true || return
+	t1=$(date +%s.%N)
+	guest_on "$1" "date -s @$(awk -v a="$t0" -v b="$t1" -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n + (b - a) / 2 }') >/dev/null"
+}
+
 # The NthOS's wall clock (date in it) within 1 s of the host's, bounded by
 # the host's clock before and after the question; kept in $RUN/clocks.
 clock_near() { # clock_near SIDE N

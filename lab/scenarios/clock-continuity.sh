@@ -6,7 +6,8 @@ SCENARIO_TIMEOUT=1500
 
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
-	step 30 "the 1stOS's wall clock (from the CMOS) is the host's" clock_near a 1
+	step 30 "the 1stOS's wall clock is set from the host's (the lab's time service)" clock_set a
+	step 30 "the 1stOS's wall clock is the host's" clock_near a 1
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 30 "the 2ndOS's wall clock is the host's" clock_near b 2
 	step 120 "pmwork runs protected in the 1stOS and checks itself" start_workload

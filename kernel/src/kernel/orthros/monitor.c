@@ -446,7 +446,8 @@ ssize_t orthros_monitor_show(char *buf)
 	n += sysfs_emit_at(buf, n, "peer_heartbeat=%llu peer_heartbeat_age_ms=%llu ",
 			   READ_ONCE(s->os[peer_role()].heartbeat), age);
 	n += sysfs_emit_at(buf, n, "notices_received=%llu probe=%llu protected=%s\n",
-			   notices_received, READ_ONCE(s->probe), peer.up ? "yes" : "no");
+			   notices_received, READ_ONCE(s->probe),
+			   peer.up && !atomic_read(&peer_failing) ? "yes" : "no");
 	return n;
 }
 
