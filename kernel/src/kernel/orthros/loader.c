@@ -21,6 +21,7 @@
 #include <linux/orthros.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/orthros/loader.h>
@@ -47,10 +48,11 @@ static int check_not_mine(const char *what, u64 start, u64 size)
 	return 0;
 }
 
+/* Is [start, start + size) inside r, past its first skip bytes? No sum may wrap. */
 static bool inside(u64 start, u64 size, const struct orthros_range *r, u64 skip)
 {
-	return start >= r->start + skip && start + size >= start &&
-	       start + size <= r->start + r->size;
+	return skip <= r->size && start >= r->start && start - r->start >= skip &&
+	       size <= r->size && start - r->start <= r->size - size;
 }
 
 /*
@@ -175,9 +177,10 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 			       i, seg->mem, seg->size, b->slot);
 			goto out;
 		}
-		entry_ok |= b->entry >= seg->mem && b->entry < seg->mem + seg->size;
-		bp_ok |= b->boot_params >= seg->mem &&
-			 b->boot_params + PAGE_SIZE <= seg->mem + seg->size;
+		/* inside() checked that the segment does not wrap; neither may these. */
+		entry_ok |= b->entry >= seg->mem && b->entry - seg->mem < seg->size;
+		bp_ok |= b->boot_params >= seg->mem && seg->size >= PAGE_SIZE &&
+			 b->boot_params - seg->mem <= seg->size - PAGE_SIZE;
 	}
 	if (!entry_ok || !bp_ok) {
 		pr_err("boot: entry or boot_params not in a segment\n");
@@ -286,6 +289,9 @@ static long orthros_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case ORTHROS_IOC_STOP:
 		if (orthros_role() != ORTHROS_ROLE_ACTIVE)
 			return -EOPNOTSUPP;	/* only the ActiveOS boots BackupOSes */
+		/* Starting a kernel of the caller's choosing is kexec: lockdown says no to both. */
+		if (cmd == ORTHROS_IOC_BOOT && security_locked_down(LOCKDOWN_KEXEC))
+			return -EPERM;
 		return cmd == ORTHROS_IOC_BOOT ?
 		       orthros_boot((struct orthros_boot __user *)arg) : orthros_stop();
 	case ORTHROS_IOC_TAKEOVER:
