@@ -115,9 +115,12 @@ static bool next_field(char **pos, char **key, char **val)
 static int parse_ms(const char *s, double *v)
 {
 	char *end;
+	double d = strtod(s, &end);
 
-	*v = strtod(s, &end);
-	return end == s || *end || !isfinite(*v) || fabs(*v) > TL_MAX_MS ? -1 : 0;
+	if (end == s || *end || !isfinite(d) || fabs(d) > TL_MAX_MS)
+		return -1;
+	*v = d;		/* only a good value: a key given twice must not slip one in */
+	return 0;
 }
 
 static int parse_event(char *s, struct tl_event *ev)
@@ -149,11 +152,11 @@ static int parse_phase(char *s, struct tl_event *ev)
 		if (!strcmp(k, "name"))
 			seen |= 1, snprintf(p.name, sizeof(p.name), "%s", v);
 		else if (!strcmp(k, "start_ms"))
-			seen |= parse_ms(v, &p.start_ms) ? 0 : 2;
+			seen |= parse_ms(v, &p.start_ms) ? 16 : 2;
 		else if (!strcmp(k, "end_ms"))
-			seen |= parse_ms(v, &p.end_ms) ? 0 : 4;
+			seen |= parse_ms(v, &p.end_ms) ? 16 : 4;
 		else if (!strcmp(k, "status"))
-			seen |= status_of(v, &p.status) ? 0 : 8;
+			seen |= status_of(v, &p.status) ? 16 : 8;
 		else if (!strcmp(k, "detail"))
 			snprintf(p.detail, sizeof(p.detail), "%s", v);
 	}
@@ -171,9 +174,9 @@ static int parse_end(char *s, struct tl_event *ev)
 
 	while (next_field(&s, &k, &v)) {
 		if (!strcmp(k, "downtime_ms"))
-			seen |= parse_ms(v, &ev->downtime_ms) ? 0 : 1;
+			seen |= parse_ms(v, &ev->downtime_ms) ? 4 : 1;
 		else if (!strcmp(k, "status"))
-			seen |= status_of(v, &ev->status) ? 0 : 2;
+			seen |= status_of(v, &ev->status) ? 4 : 2;
 	}
 	return seen == 3 && (!*s || *s == '\n') ? 0 : -1;
 }
@@ -273,8 +276,9 @@ void tl_svg(FILE *f, const struct tl_event *ev)
 	for (i = 0; i < ev->nphases; i++)
 		if (ev->phases[i].end_ms > span)
 			span = ev->phases[i].end_ms;
-	if (span <= 0)
-		span = 1;
+	/* tl_read() bounds every time; a caller's own event may not be. */
+	if (!(span > 0) || span > TL_MAX_MS)
+		span = span > TL_MAX_MS ? TL_MAX_MS : 1;
 	scale = width / span;
 	h = top + row * ev->nphases + 50;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "

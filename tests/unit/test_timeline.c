@@ -105,6 +105,12 @@ TEST(timeline_refuses_malformed_and_cut_short_records)
 			"end downtime_ms=1 status=ok\n", err, sizeof(err)) < 0);
 	CHECK(read_text("orthros-timeline 1\nend downtime_ms=inf status=ok\n", err, sizeof(err)) < 0);
 	CHECK_STR(err, "line 2: malformed");
+	/* Found by make fuzz: a good end_ms, then a bad one, once slipped an inf in. */
+	CHECK(read_text("orthros-timeline 1\nphase name=x start_ms=181 end_ms=2300 status=ok end_ms=51e600\n"
+			"end downtime_ms=2310.4 status=failed\n", err, sizeof(err)) < 0);
+	CHECK_STR(err, "line 2: malformed");
+	CHECK(read_text("orthros-timeline 1\nend downtime_ms=1 status=ok downtime_ms=1e999\n",
+			err, sizeof(err)) < 0);
 }
 
 TEST(timeline_table_and_svg_show_each_phase)
