@@ -1,5 +1,5 @@
 # fcm-hostile
-# File-cache migration against a hostile user: on the user disk an unprivileged user commits d -> /etc, then, in memory only, makes d a directory holding d/passwd; a new file's dentry is renamed '..' in memory (the test module); the 1stOS panics; the 2ndOS's failover writes nothing outside the user disk (its /etc as before, byte for byte), names both refusals in the record, fails the filecache phase and stays up.
+# File-cache migration against a hostile user: on the user disk an unprivileged user commits d -> /etc, then, in memory only, makes d a directory holding d/passwd; a new file's dentry is renamed '..' in memory (the test module); the same user's honest new files (a new directory and file, a committed file replaced by rename) are in memory only too; the 1stOS panics; the 2ndOS's failover re-creates the honest files whole (the renamed one over its committed older version), writes nothing outside the user disk (its /etc as before, byte for byte), names both refusals in the record, fails the filecache phase and stays up.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=1200
 HOSTILE=$LAB_USER_MOUNT/hostile
@@ -13,6 +13,7 @@ scenario() {
 	step 60 "the 1stOS panics in a system call" crash_on a panic
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 60 "the record refuses d/passwd (a symlink on the way) and the '..' file by name" check_refusals
+	step 60 "the user's honest new files are re-created whole, one over its committed older version" check_recreated
 	step 60 "nothing outside the user disk changed: the 2ndOS's /etc is as it was" check_etc
 	step 60 "the 2ndOS is the ActiveOS with the user disk; d is still the committed link" check_survivor
 }
@@ -29,10 +30,13 @@ prepare_attack() {
 	guest "mount -o remount,commit=600 $LAB_USER_MOUNT &&
 		sysctl -w vm.dirty_expire_centisecs=360000 vm.dirty_writeback_centisecs=0 >/dev/null" || return
 	guest "mkdir -p $HOSTILE/dots && chown -R 65534:65534 $HOSTILE" || return
-	guest "$AS_NOBODY ln -s /etc $HOSTILE/d && $AS_NOBODY sh -c 'echo committed >$HOSTILE/dots/old' && sync" || return
+	guest "$AS_NOBODY ln -s /etc $HOSTILE/d && $AS_NOBODY sh -c 'echo committed >$HOSTILE/dots/old && echo v1 >$HOSTILE/ver.txt' && sync" || return
 	log "committed: $(guest "ls -l $HOSTILE/d")"
 	guest "$AS_NOBODY sh -c 'rm $HOSTILE/d && mkdir $HOSTILE/d &&
 		printf \"mallory::0:0::/root:/bin/sh\\n\" >$HOSTILE/d/passwd && echo fresh >$HOSTILE/dots/newfile'" || return
+	# And what an honest user does: a new directory and file, a file replaced by rename.
+	guest "$AS_NOBODY sh -c 'mkdir $HOSTILE/new && echo fresh >$HOSTILE/new/file &&
+		echo v2 >$HOSTILE/ver.tmp && mv $HOSTILE/ver.tmp $HOSTILE/ver.txt'" || return
 	log "in memory only: $(guest "ls -ld $HOSTILE/d $HOSTILE/d/passwd | tr '\\n' ';'")"
 	# No look-up of newfile after this: it would cache a second, sound name.
 	guest "echo dotname $HOSTILE/dots/newfile >/proc/orthros_crash" || { fail "the test module did not rename the dentry"; return 1; }
@@ -48,6 +52,15 @@ check_refusals() {
 	grep '^phase name=filecache ' "$RUN/failover-1.timeline" | grep -q 'status=failed' ||
 		{ fail "the filecache phase reported ok though files were refused"; return 1; }
 	log "ok: both refused, the filecache phase failed"
+}
+
+check_recreated() {
+	expect_eq "new/file on the user disk" "$(guest_on b "cat $HOSTILE/new/file")" fresh || return
+	expect_eq "ver.txt (v1 committed, v2 in memory)" "$(guest_on b "cat $HOSTILE/ver.txt")" v2 || return
+	expect_eq "owner of ver.txt" "$(guest_on b "stat -c %U $HOSTILE/ver.txt")" nobody || return
+	grep -q '^fcm: /hostile/ver.txt: re-created with' "$RUN/failover-1.log" ||
+		{ fail "ver.txt was not re-created (see the fcm lines)"; return 1; }
+	expect_eq "leftover temporary names" "$(guest_on b "ls -A $HOSTILE $HOSTILE/new | grep -c orthros-fcm || true")" 0
 }
 
 check_etc() {
