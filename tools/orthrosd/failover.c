@@ -911,7 +911,7 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 		 struct tl_event *tl)
 {
 	struct failover *f = calloc(1, sizeof(*f));
-	char nth[16] = "", err[512], apics[ORTHROS_MAX_CPUS * 4];
+	char nth[16] = "", err[512], apics[FENCED_APICS_LEN];
 	bool restored = false;
 	unsigned int i;
 

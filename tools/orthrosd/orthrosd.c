@@ -83,7 +83,7 @@ const char *fenced_apics(const struct orthros_event *ev, char *out, size_t len)
 static void format_event(char *out, size_t len, const struct orthros_event *ev)
 {
 	__u64 start = ev->failure_tsc ? ev->failure_tsc : ev->last_alive_tsc;
-	char apics[ORTHROS_MAX_CPUS * 4];
+	char apics[FENCED_APICS_LEN];
 
 	snprintf(out, len,
 		 "orthros-event seq=%llu type=%s nth=%u detect_ms=%.3f stop_ms=%.3f fence_ms=%.3f confirm_ms=%.3f fenced=%s apics=%s reason=\"%.128s\"\n",

@@ -28,7 +28,8 @@ struct daemon_opts {
 int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_opts *o,
 		 struct tl_event *tl);
 
-/* The APIC IDs an event's fence sent INIT to, "0,1,2" (orthrosd.c). */
+/* The APIC IDs an event's fence sent INIT to, "0,1,2" (orthrosd.c), in a buffer this long. */
+#define FENCED_APICS_LEN	(ORTHROS_MAX_CPUS * 4)
 const char *fenced_apics(const struct orthros_event *ev, char *out, size_t len);
 
 /* IP takeover (netconf.c); each returns 0 or -errno. */
