@@ -30,7 +30,9 @@ UNIT    := $(BUILD)/tests/unit
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 # The partition libraries, and the dead-kernel reader with what stands on it.
-LIB_LPAR := lib/partition.c lib/machine.c lib/bzimage.c lib/errf.c
+# The partition validator is the kernel's own file, compiled in here too.
+PART_CHECK := kernel/src/kernel/orthros/partition_check.c
+LIB_LPAR := lib/partition.c $(PART_CHECK) lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c \
 	lib/deadsock.c lib/deadnet.c \
 	lib/pbuf.c lib/criuimg.c lib/errf.c
@@ -76,15 +78,16 @@ $(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_TL) $(LIB_HDRS) | 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 # The daemon runs the failover: the dead-kernel libraries, the partition, the timeline.
-$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c lib/strbuf.c lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_CHECK) lib/strbuf.c lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
-$(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
+# orthros-pm checks a restored file's identity: its file system's UUID by libblkid.
+$(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) lib/fileident.c $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS) -lblkid
 tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM) $(PM)
 
 # Test workloads that run in the lab's OS instances (and check themselves).
@@ -124,11 +127,12 @@ images: $(IMAGES)
 lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER)
 
 # Tests.
-UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS)
+UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \
+	$(PART_CHECK)
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) tests/workloads/pmwork.c \
 	lab/labproto.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS) -lblkid
 unit: $(UNIT)
 	$(UNIT)
 
@@ -142,7 +146,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_LIBS_core := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c
 FUZZ_LIBS_walk := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
 FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
-FUZZ_LIBS_partition := lib/partition.c lib/errf.c
+FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20

@@ -54,6 +54,7 @@ struct dp_layout {
 	uint32_t files_fdt, fdt_max, fdt_fd, fdt_cloexec;
 	uint32_t f_path, f_inode, f_flags, f_pos;
 	uint32_t i_mode, i_size, i_ino, i_nlink, i_pipe, vfsmnt_sb, sb_magic;
+	uint32_t i_generation, i_ctime_sec, i_ctime_nsec, i_rdev, i_sb, sb_uuid;
 	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
@@ -174,6 +175,12 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "i_ino", &l->i_ino },
 		{ "struct inode", "__i_nlink", &l->i_nlink },
 		{ "struct inode", "i_pipe", &l->i_pipe },
+		{ "struct inode", "i_generation", &l->i_generation },
+		{ "struct inode", "i_ctime.tv_sec", &l->i_ctime_sec },
+		{ "struct inode", "i_ctime.tv_nsec", &l->i_ctime_nsec },
+		{ "struct inode", "i_rdev", &l->i_rdev },
+		{ "struct inode", "i_sb", &l->i_sb },
+		{ "struct super_block", "s_uuid", &l->sb_uuid },
 		{ "struct vfsmount", "mnt_sb", &l->vfsmnt_sb },
 		{ "struct super_block", "s_magic", &l->sb_magic },
 		{ "struct pipe_inode_info", "head", &l->pi_head },
@@ -559,6 +566,22 @@ static const char *shmem_kind(struct ctx *c, uint64_t dentry)
 	return !strncmp(name, "SYSV", 4) ? "SysV shared memory" : "a kernel-internal shmem file";
 }
 
+/* What tells this file from another of the same name: see lib/fileident.h. */
+static int read_identity(struct ctx *c, uint64_t inode, struct dp_file *f)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t sb, sec, nsec;
+
+	if (rd32(c, inode + l->i_generation, &f->generation) ||
+	    rd32(c, inode + l->i_rdev, &f->rdev) || rd64(c, inode + l->i_ctime_sec, &sec) ||
+	    rd64(c, inode + l->i_ctime_nsec, &nsec) || rd64(c, inode + l->i_sb, &sb) ||
+	    rd(c, sb + l->sb_uuid, f->fs_uuid, sizeof(f->fs_uuid)))
+		return -1;
+	f->ctime_sec = (int64_t)sec;
+	f->ctime_nsec = nsec;
+	return 0;
+}
+
 static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 {
 	const struct dp_layout *l = &c->l;
@@ -583,7 +606,7 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	    rd64(c, file + l->f_inode, &inode) || rd32(c, file + l->f_flags, &f->flags) ||
 	    rd64(c, file + l->f_pos, &f->pos) || rd(c, inode + l->i_mode, &mode, 2) ||
 	    rd64(c, inode + l->i_size, &f->size) || rd64(c, inode + l->i_ino, &f->ino) ||
-	    rd32(c, inode + l->i_nlink, &nlink)) {
+	    rd32(c, inode + l->i_nlink, &nlink) || read_identity(c, inode, f)) {
 		problem(p, "file 0x%llx unreadable: %s", H(file), dk_error(c->dk));
 		return -1;
 	}
@@ -1109,4 +1132,46 @@ void dp_set_free(struct dp_set *set)
 	}
 	free(set->shmems);
 	memset(set, 0, sizeof(*set));
+}
+
+const struct dp_proc *dp_tree_root(const struct dp_set *set, const struct dp_proc *p)
+{
+	unsigned int i, steps;
+
+	/* Parents come first, but a dead kernel's ppid may name anything: bounded. */
+	for (steps = 0; steps < set->nprocs; steps++) {
+		const struct dp_proc *parent = NULL;
+
+		for (i = 0; i < set->nprocs && !parent; i++)
+			if (set->procs[i].pid == p->ppid && &set->procs[i] != p)
+				parent = &set->procs[i];
+		if (!parent)
+			break;
+		p = parent;
+	}
+	return p;
+}
+
+void dp_refuse_broken_trees(struct dp_set *set)
+{
+	unsigned int i, j, n = 0;
+	const struct dp_proc **bad = calloc(set->nprocs ?: 1, sizeof(*bad));
+
+	/* Those that cannot be restored themselves, before any is marked for its tree. */
+	for (i = 0; bad && i < set->nprocs; i++)
+		if (set->procs[i].problems[0])
+			bad[n++] = &set->procs[i];
+	for (i = 0; i < n; i++)
+		for (j = 0; j < set->nprocs; j++) {
+			struct dp_proc *p = &set->procs[j];
+
+			if (!p->problems[0] && dp_tree_root(set, p) == dp_tree_root(set, bad[i]))
+				problem(p, "in the tree of %d with %d (%s), which cannot be restored",
+					dp_tree_root(set, bad[i])->pid, bad[i]->pid, bad[i]->comm);
+		}
+	if (!bad)	/* no memory to tell trees apart: refuse them all */
+		for (j = 0; j < set->nprocs; j++)
+			if (!set->procs[j].problems[0])
+				problem(&set->procs[j], "out of memory");
+	free(bad);
 }

@@ -110,6 +110,12 @@ struct dp_file {
 	uint64_t pos, size, ino;
 	uint32_t mode;
 	bool unlinked;
+	/* Its identity (lib/fileident.h): the dead kernel's inode and file system. */
+	uint32_t generation;
+	uint32_t rdev;			/* the kernel's dev_t: major << 20 | minor */
+	int64_t ctime_sec;
+	uint64_t ctime_nsec;
+	unsigned char fs_uuid[16];	/* super_block.s_uuid; zeros: it has none */
 	struct dp_inet *inet;		/* DP_INET */
 	unsigned char *pipe_data;	/* DP_PIPE: bytes written, not yet read */
 	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */
@@ -202,6 +208,17 @@ struct dp_set {
  */
 int dp_read_protected(struct dk *dk, struct dp_set *set);
 void dp_set_free(struct dp_set *set);
+
+/* The root of p's process tree in set: its oldest ancestor there. */
+const struct dp_proc *dp_tree_root(const struct dp_set *set, const struct dp_proc *p);
+
+/*
+ * A tree comes back whole or not at all: a child restored without its
+ * parent would be re-parented to init, and a parent restored without its
+ * child would wait for it forever. Every process sharing a tree with one
+ * that cannot be restored gets a problem naming it.
+ */
+void dp_refuse_broken_trees(struct dp_set *set);
 
 /* Add to a process's problems (it will not be resumed). */
 void dp_problem(struct dp_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -21,6 +21,7 @@
 #include "../../lib/criuimg.h"
 #include "../../lib/deadkernel.h"
 #include "../../lib/deadproc.h"
+#include "../../lib/fileident.h"
 
 static void usage(FILE *f)
 {
@@ -31,9 +32,10 @@ static void usage(FILE *f)
 		"there) in this kernel, with their PIDs: read their threads, registers, FPU\n"
 		"state, signals, credentials, memory and files from the dead kernel's memory,\n"
 		"write CRIU images, and run 'criu restore'. A process that cannot be carried\n"
-		"over completely is reported and not resumed. Each process tree is restored\n"
-		"on its own (images in DIR/PID, PID its root's), so one that fails does not\n"
-		"hold back the others. Run it after orthros-fcm, so no process reads stale\n"
+		"over completely, or whose open files here are not the very files it had, is\n"
+		"reported and not resumed, with the rest of its process tree. Each process\n"
+		"tree is restored on its own (images in DIR/PID, PID its root's), so one that\n"
+		"fails does not hold back the others. Run it after orthros-fcm, so no process reads stale\n"
 		"file data.\n"
 		"\n"
 		"  --vmcore FILE   the dead kernel's memory, an ELF core (default /proc/vmcore)\n"
@@ -46,6 +48,11 @@ static void usage(FILE *f)
 		"  --no-restore    write the images but do not run criu\n"
 		"  --restore-only  restore the images an earlier --no-restore wrote in DIR;\n"
 		"                  the dead kernel is not read\n"
+		"  --migrated MOUNT  a disk taken over from the dead OS, its file cache\n"
+		"                  written back (orthros-fcm): a file there is the dead one\n"
+		"                  if its inode and generation are; elsewhere (another copy\n"
+		"                  of a root image) only if neither copy changed. Repeat it\n"
+		"                  for each such disk.\n"
 		"  --json FILE     also write the figures as JSON\n"
 		"  -h, --help      this text\n"
 		"\n"
@@ -111,18 +118,21 @@ static void show(const struct dp_set *set)
 	}
 }
 
-/* The survivor must have every file a process had open or mapped. */
-static void check_files(struct dp_set *set)
+/*
+ * The survivor must have every file a process had open or mapped, and the
+ * very file (lib/fileident.h): CRIU re-opens them by path, as root.
+ */
+static void check_files(struct dp_set *set, const struct fi_migrated *m)
 {
-	struct stat st;
 	unsigned int i, j;
+	char why[256];
 
 	for (i = 0; i < set->nprocs; i++) {
 		struct dp_proc *p = &set->procs[i];
 
 		for (j = 0; j < p->nfiles; j++)
-			if (p->files[j].kind == DP_REG && stat(p->files[j].path, &st))
-				dp_problem(p, "%s: %s here", p->files[j].path, strerror(errno));
+			if (p->files[j].kind == DP_REG && fi_check(&p->files[j], m, why, sizeof(why)))
+				dp_problem(p, "%s: %s", p->files[j].path, why);
 	}
 }
 
@@ -196,23 +206,6 @@ static int restore(const char *dir, bool tcp)
 }
 
 /* The process of set that p descends from and whose parent is not in set. */
-static const struct dp_proc *tree_root(const struct dp_set *set, const struct dp_proc *p)
-{
-	unsigned int i, steps;
-
-	for (steps = 0; steps < set->nprocs; steps++) {
-		const struct dp_proc *parent = NULL;
-
-		for (i = 0; i < set->nprocs && !parent; i++)
-			if (set->procs[i].pid == p->ppid)
-				parent = &set->procs[i];
-		if (!parent)
-			break;
-		p = parent;
-	}
-	return p;
-}
-
 /* Text inside a JSON string: what would need escaping becomes '?'. */
 static void json_chars(FILE *f, const char *s, size_t max)
 {
@@ -260,11 +253,11 @@ static int write_trees(struct dk *dk, const struct dp_set *set, const char *dir,
 		char tdir[4096], err[512];
 		int n;
 
-		if (tree_root(set, root) != root)
+		if (dp_tree_root(set, root) != root)
 			continue;
 		sub.nprocs = 0;
 		for (j = 0; j < set->nprocs; j++)
-			if (tree_root(set, &set->procs[j]) == root) {
+			if (dp_tree_root(set, &set->procs[j]) == root) {
 				sub.procs[sub.nprocs++] = set->procs[j];
 				t->pages += set->procs[j].problems[0] ? 0 : set->procs[j].npages;
 			}
@@ -380,6 +373,7 @@ int main(int argc, char **argv)
 		{ "symbols", required_argument, NULL, 's' },
 		{ "images", required_argument, NULL, 'i' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "migrated", required_argument, NULL, 'm' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "no-restore", no_argument, NULL, 'n' },
 		{ "restore-only", no_argument, NULL, 'r' },
@@ -393,6 +387,7 @@ int main(int argc, char **argv)
 	struct dp_set set = { .procs = NULL };
 	struct totals t = { 0 };
 	unsigned int i, bad = 0;
+	struct fi_migrated migrated = { .n = 0 };
 	struct dk *dk = NULL;
 	char err[512];
 	int c, rc = 0;
@@ -404,6 +399,12 @@ int main(int argc, char **argv)
 		case 's': src.symbols = optarg; break;
 		case 'i': dir = optarg; break;
 		case 'j': json = optarg; break;
+		case 'm':
+			if (fi_add_migrated(&migrated, optarg, err, sizeof(err))) {
+				fprintf(stderr, "orthros-pm: --migrated %s\n", err);
+				return 2;
+			}
+			break;
 		case 'l': only_list = true; break;
 		case 'n': no_restore = true; break;
 		case 'r': only_restore = true; break;
@@ -427,7 +428,8 @@ int main(int argc, char **argv)
 		dk_close(dk);
 		return 2;
 	}
-	check_files(&set);
+	check_files(&set, &migrated);
+	dp_refuse_broken_trees(&set);
 	t1 = now_ms();
 	printf("pm: %u protected processes in the dead kernel (read in %.0f ms)\n", set.nprocs,
 	       t1 - t0);

@@ -520,18 +520,24 @@ static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 static enum tl_status ph_processes(struct failover *f, struct strbuf *d)
 {
 	char json[PATH_MAX];
-	char *argv[] = { "orthros-pm", "--no-restore", "--images", (char *)f->o->images,
-			 "--json", json, NULL };
+	/* Each disk taken over is named: its files are the dead OS's own. */
+	char *argv[6 + 2 * ORTHROS_MAX_DEVICES + 1] = { "orthros-pm", "--no-restore", "--images",
+						(char *)f->o->images, "--json", json };
 	char left[TL_TEXT_LEN];
-	unsigned int i;
+	unsigned int i, n = 6;
 	int r;
 
-	for (i = 0; i < f->ndev; i++)
-		if (f->dev[i].mount[0] && !f->dev[i].cache_ok) {
+	for (i = 0; i < f->ndev; i++) {
+		if (!f->dev[i].mount[0])
+			continue;
+		if (!f->dev[i].cache_ok) {
 			sb_add(d, "not migrated: the file cache of %s was not written back, a process could read stale data",
 				 f->dev[i].mount);
 			return TL_FAILED;
 		}
+		argv[n++] = "--migrated";
+		argv[n++] = f->dev[i].mount;
+	}
 	if (!f->dk) {
 		sb_add(d, "not migrated: no view of the dead memory: %s", f->dk_err);
 		return TL_FAILED;

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Is a file of this OS the one a process of the dead kernel had open?
+ * The rules are in fileident.h.
+ */
+#define _GNU_SOURCE
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "errf.h"
+#include "fileident.h"
+
+/* The kernel's dev_t, as the dead inode holds it. */
+#define KDEV_MAJOR(d) ((unsigned int)((d) >> 20))
+#define KDEV_MINOR(d) ((unsigned int)((d) & 0xfffff))
+
+int fi_add_migrated(struct fi_migrated *m, const char *mount, char *why, size_t len)
+{
+	struct stat st;
+
+	if (m->n == sizeof(m->dev) / sizeof(m->dev[0]))
+		return errf(why, len, "more than %u disks taken over", m->n);
+	if (stat(mount, &st))
+		return errf(why, len, "%s: %s", mount, strerror(errno));
+	m->dev[m->n++] = st.st_dev;
+	return 0;
+}
+
+/*
+ * The UUID of the file system on block device DEV, as blkid reads it from
+ * the disk; "" when DEV is no block device (tmpfs, proc, ...) or has none.
+ * The last few answers are kept: a process's files sit on one or two.
+ */
+static void fs_uuid(dev_t dev, char *uuid, size_t len)
+{
+	static struct { dev_t dev; char uuid[37]; bool known; } seen[8];
+	static unsigned int next;
+	const char *val = NULL;
+	blkid_probe pr = NULL;
+	char *name;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		if (seen[i].known && seen[i].dev == dev) {
+			snprintf(uuid, len, "%s", seen[i].uuid);
+			return;
+		}
+	uuid[0] = 0;
+	name = blkid_devno_to_devname(dev);
+	if (name)
+		pr = blkid_new_probe_from_filename(name);
+	if (pr && !blkid_probe_enable_superblocks(pr, 1) &&
+	    !blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID) &&
+	    !blkid_do_safeprobe(pr) && !blkid_probe_lookup_value(pr, "UUID", &val, NULL))
+		snprintf(uuid, len, "%s", val);
+	if (pr)
+		blkid_free_probe(pr);
+	free(name);
+	for (i = 0; uuid[i]; i++)
+		if (uuid[i] >= 'A' && uuid[i] <= 'F')
+			uuid[i] += 'a' - 'A';
+	i = next++ % (sizeof(seen) / sizeof(seen[0]));
+	seen[i].dev = dev;
+	seen[i].known = true;
+	snprintf(seen[i].uuid, sizeof(seen[i].uuid), "%s", uuid);
+}
+
+int fi_look(const char *path, const struct fi_migrated *m, struct fi_here *h, char *why,
+	    size_t len)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char self[64];
+	struct stat st;
+	unsigned int i;
+	int fd, rfd, gen = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (path[0] != '/')
+		return errf(why, len, "not an absolute path");
+	fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0)
+		return errf(why, len, "%s", errno == ENOENT ? "no such file here" :
+			    errno == ELOOP ? "a symbolic link on its path here" : strerror(errno));
+	if (fstat(fd, &st)) {
+		close(fd);
+		return errf(why, len, "%s", strerror(errno));
+	}
+	h->mode = st.st_mode;
+	h->ino = st.st_ino;
+	h->size = st.st_size;
+	h->ctime_sec = st.st_ctim.tv_sec;
+	h->ctime_nsec = st.st_ctim.tv_nsec;
+	h->rdev_major = major(st.st_rdev);
+	h->rdev_minor = minor(st.st_rdev);
+	for (i = 0; i < m->n; i++)
+		h->migrated |= m->dev[i] == st.st_dev;
+	fs_uuid(st.st_dev, h->fs_uuid, sizeof(h->fs_uuid));
+	/* The generation needs a real open; a device is never opened here. */
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		rfd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (rfd < 0 || ioctl(rfd, FS_IOC_GETVERSION, &gen))
+			gen = 0;
+		if (rfd >= 0)
+			close(rfd);
+		h->generation = (uint32_t)gen;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The memory devices with no state of their own: null, zero, full, random, urandom. */
+static bool stateless_device(unsigned int maj, unsigned int min)
+{
+	return maj == 1 && (min == 3 || min == 5 || min == 7 || min == 8 || min == 9);
+}
+
+static bool uuid_is(const unsigned char *u, const char *text)
+{
+	char s[37];
+
+	snprintf(s, sizeof(s),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+	return !strcmp(s, text);
+}
+
+static bool uuid_zero(const unsigned char *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		if (u[i])
+			return false;
+	return true;
+}
+
+#define differs(...) (errf(why, len, __VA_ARGS__), why)
+
+const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *why, size_t len)
+{
+	if ((f->mode & S_IFMT) != (h->mode & S_IFMT))
+		return differs("another kind of file here (mode 0%o, was 0%o)", h->mode, f->mode);
+	if (S_ISCHR(f->mode)) {
+		if (!stateless_device(KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev)))
+			return differs("device %u:%u (a terminal or another device with state) belongs to the dead kernel",
+				       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
+		if (h->rdev_major != KDEV_MAJOR(f->rdev) || h->rdev_minor != KDEV_MINOR(f->rdev))
+			return differs("device %u:%u here, was %u:%u", h->rdev_major, h->rdev_minor,
+				       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
+		return NULL;
+	}
+	if (!S_ISREG(f->mode) && !S_ISDIR(f->mode))
+		return differs("a file of mode 0%o is not carried over", f->mode);
+	if (uuid_zero(f->fs_uuid))
+		return differs("its file system has no UUID (tmpfs, proc, ...): it died with the kernel");
+	if (!uuid_is(f->fs_uuid, h->fs_uuid))
+		return differs("on another file system here (UUID %s)", h->fs_uuid[0] ? h->fs_uuid : "none");
+	if (h->ino != f->ino || h->generation != f->generation)
+		return differs("another file here (inode %llu generation %u, was %llu generation %u)",
+			       (unsigned long long)h->ino, h->generation, (unsigned long long)f->ino,
+			       f->generation);
+	if (h->size != f->size)
+		return differs("%llu bytes here, %llu in the dead kernel", (unsigned long long)h->size,
+			       (unsigned long long)f->size);
+	/*
+	 * On a disk that was not taken over this is another copy of the image:
+	 * the same bytes only if neither copy changed since it was made.
+	 */
+	if (!h->migrated && (h->ctime_sec != f->ctime_sec || h->ctime_nsec != f->ctime_nsec))
+		return differs("this OS's copy of it, and one of the two copies changed (ctime %lld.%09llu here, %lld.%09llu in the dead kernel)",
+			       (long long)h->ctime_sec, (unsigned long long)h->ctime_nsec,
+			       (long long)f->ctime_sec, (unsigned long long)f->ctime_nsec);
+	return NULL;
+}
+
+const char *fi_check(const struct dp_file *f, const struct fi_migrated *m, char *why, size_t len)
+{
+	struct fi_here h;
+
+	if (fi_look(f->path, m, &h, why, len))
+		return why;
+	return fi_compare(f, &h, why, len);
+}

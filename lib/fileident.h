@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Is a file of this OS the one a process of the dead kernel had open?
+ *
+ * CRIU re-opens a restored process's files by path, as root. A path proves
+ * nothing: the survivor's root disk is another copy of the same image, a
+ * name can be taken by another file, /dev/pts/3 is somebody else's
+ * terminal. A file is handed back only when this OS holds the very file:
+ *
+ *   - on a disk this OS took over from the dead one (its file cache written
+ *     back by orthros-fcm): the same file system (UUID), inode number and
+ *     generation, and the size the dead kernel had;
+ *   - anywhere else (the survivor's own root disk, made from the image the
+ *     dead OS's was made from): the same file system, inode and generation,
+ *     and the same ctime and size, i.e. neither copy changed since the
+ *     image was made: the same bytes;
+ *   - a character device: only the stateless memory devices (null, zero,
+ *     full, random, urandom); a terminal, a pty or any other device of the
+ *     dead kernel has state this kernel does not have.
+ *
+ * Anything else is "another file": the process cannot be restored, and is
+ * named (see orthros-pm).
+ */
+#ifndef ORTHROS_FILEIDENT_H
+#define ORTHROS_FILEIDENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "deadproc.h"
+
+/* What this OS has at a dead file's path. */
+struct fi_here {
+	uint32_t mode;
+	uint64_t ino, size;
+	uint32_t generation;
+	int64_t ctime_sec;
+	uint64_t ctime_nsec;
+	unsigned int rdev_major, rdev_minor;
+	char fs_uuid[37];		/* canonical text, lower case; "" unknown */
+	bool migrated;			/* on a disk taken over from the dead OS */
+};
+
+/* The disks taken over from the dead OS, by a mount point of each. */
+struct fi_migrated {
+	dev_t dev[8];
+	unsigned int n;
+};
+
+/* Add MOUNT's file system to m; -1 with why set if it cannot be. */
+int fi_add_migrated(struct fi_migrated *m, const char *mount, char *why, size_t len);
+
+/*
+ * Look at PATH in this OS, resolved from / with no symbolic or magic links
+ * and no automount. 0, or -1 with why set (it does not exist, ...).
+ */
+int fi_look(const char *path, const struct fi_migrated *m, struct fi_here *h, char *why,
+	    size_t len);
+
+/* NULL if HERE is the dead file F, else why not (in why). */
+const char *fi_compare(const struct dp_file *f, const struct fi_here *here, char *why, size_t len);
+
+/* fi_look and fi_compare: NULL if PATH here is f. */
+const char *fi_check(const struct dp_file *f, const struct fi_migrated *m, char *why, size_t len);
+
+#endif

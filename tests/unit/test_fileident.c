@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A restored process gets back the very file it had, or nothing: CRIU
+ * re-opened by path, as root, whatever was there (another copy of the
+ * root image, another file of the same name, another user's /dev/pts/N).
+ * And a process tree comes back whole or not at all: a child of a parent
+ * that could not be restored was once restored on its own.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "../../lib/fileident.h"
+
+static const unsigned char uuid_root[16] = { 0x6f, 0x72, 0x74, 0x6f, 0, 0, 0x40, 0,
+					     0x80, 0, 0, 0, 0, 0, 0, 1 };
+#define UUID_ROOT "6f72746f-0000-4000-8000-000000000001"
+
+/* A file of the dead kernel and what is here, the same unless a test changes one. */
+static void pair(struct dp_file *f, struct fi_here *h)
+{
+	memset(f, 0, sizeof(*f));
+	memset(h, 0, sizeof(*h));
+	f->kind = DP_REG;
+	f->mode = h->mode = S_IFREG | 0644;
+	f->ino = h->ino = 1234;
+	f->generation = h->generation = 0x5eed;
+	f->size = h->size = 4096;
+	f->ctime_sec = h->ctime_sec = 1796000000;
+	f->ctime_nsec = h->ctime_nsec = 123456789;
+	memcpy(f->fs_uuid, uuid_root, 16);
+	snprintf(h->fs_uuid, sizeof(h->fs_uuid), "%s", UUID_ROOT);
+	snprintf(f->path, sizeof(f->path), "/var/lib/x");
+}
+
+TEST(fi_the_same_file_is_handed_back)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	h.migrated = true;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	/* A directory (a process's open directory) by the same rules. */
+	f.mode = h.mode = S_IFDIR | 0755;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+}
+
+TEST(fi_another_file_of_the_same_name_is_refused)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	h.ino++;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
+	pair(&f, &h);
+	h.generation++;			/* the inode number reused */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
+	pair(&f, &h);
+	h.fs_uuid[0] = '7';
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file system"));
+	pair(&f, &h);
+	h.mode = S_IFDIR | 0755;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another kind of file"));
+	pair(&f, &h);
+	h.size = 0;			/* what the file-cache migration did not carry */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "0 bytes here"));
+}
+
+TEST(fi_a_changed_copy_of_the_root_image_is_refused)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	/* The survivor's root disk is another copy of the image: same UUID, inode, generation. */
+	pair(&f, &h);
+	f.ctime_nsec++;			/* the dead OS wrote to its copy */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "changed"));
+	/* On a disk taken over, written back by orthros-fcm, ctime is its own. */
+	h.migrated = true;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+}
+
+TEST(fi_files_of_a_dead_memory_file_system_are_refused)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	memset(f.fs_uuid, 0, 16);	/* tmpfs: its bytes died with the kernel */
+	h.fs_uuid[0] = 0;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "no UUID"));
+}
+
+TEST(fi_only_stateless_devices_are_handed_back)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	f.mode = h.mode = S_IFCHR | 0620;
+	f.rdev = 136 << 20 | 3;		/* /dev/pts/3 */
+	h.rdev_major = 136;
+	h.rdev_minor = 3;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "136:3"));
+	f.rdev = 4 << 20 | 64;		/* /dev/ttyS0 */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "4:64"));
+	f.rdev = 1 << 20 | 3;		/* /dev/null */
+	h.rdev_major = 1;
+	h.rdev_minor = 5;		/* /dev/zero at that path here */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "1:5 here, was 1:3"));
+	h.rdev_minor = 3;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+}
+
+TEST(fi_look_sees_the_file_and_follows_no_link)
+{
+	char dir[] = "/tmp/orthros-fi-XXXXXX", path[128], link[128], why[256];
+	struct fi_migrated m = { .n = 0 };
+	struct dp_file f;
+	struct fi_here h;
+	struct stat st;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	CHECK(fd >= 0 && write(fd, "orthros", 7) == 7 && !fstat(fd, &st));
+	close(fd);
+	CHECK(fi_add_migrated(&m, dir, why, sizeof(why)) == 0 && m.n == 1);
+	CHECK(fi_look(path, &m, &h, why, sizeof(why)) == 0);
+	CHECK(h.ino == st.st_ino && h.size == 7 && S_ISREG(h.mode) && h.migrated);
+	CHECK(h.ctime_sec == st.st_ctim.tv_sec && h.ctime_nsec == (uint64_t)st.st_ctim.tv_nsec);
+	/* A symbolic link on the path, at the end or before it, is never followed. */
+	snprintf(link, sizeof(link), "%s/link", dir);
+	CHECK(symlink(dir, link) == 0);
+	snprintf(path, sizeof(path), "%s/link/file", dir);
+	CHECK(fi_look(path, &m, &h, why, sizeof(why)) == -1 && strstr(why, "symbolic link"));
+	CHECK(fi_look(link, &m, &h, why, sizeof(why)) == -1);
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	CHECK(fi_look(path, &m, &h, why, sizeof(why)) == -1 && strstr(why, "no such file"));
+	CHECK(fi_look("relative", &m, &h, why, sizeof(why)) == -1);
+	/* /dev/null end to end: the dead kernel's 1:3 is this one. */
+	memset(&f, 0, sizeof(f));
+	f.kind = DP_REG;
+	f.mode = S_IFCHR | 0666;
+	f.rdev = 1 << 20 | 3;
+	snprintf(f.path, sizeof(f.path), "/dev/null");
+	CHECK(fi_check(&f, &m, why, sizeof(why)) == NULL);
+	f.rdev = 1 << 20 | 5;		/* it was /dev/zero */
+	CHECK(fi_check(&f, &m, why, sizeof(why)) != NULL);
+	unlink(link);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A process of pid with parent ppid, restorable unless told otherwise. */
+static void proc(struct dp_proc *p, int pid, int ppid, const char *problem)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	snprintf(p->comm, sizeof(p->comm), "p%d", pid);
+	if (problem)
+		dp_problem(p, "%s", problem);
+}
+
+TEST(dp_a_tree_comes_back_whole_or_not_at_all)
+{
+	struct dp_proc procs[8];
+	struct dp_set set = { .procs = procs, .nprocs = 8 };
+
+	proc(&procs[0], 10, 1, NULL);		/* tree of 10: its child 11 cannot be restored */
+	proc(&procs[1], 11, 10, "fd 1: /dev/pts/3: a terminal");
+	proc(&procs[2], 12, 11, NULL);
+	proc(&procs[3], 20, 1, NULL);		/* tree of 20: whole */
+	proc(&procs[4], 21, 20, NULL);
+	proc(&procs[5], 30, 1, "exiting");	/* tree of 30: its parent cannot be */
+	proc(&procs[6], 31, 30, NULL);
+	proc(&procs[7], 40, 40, NULL);		/* its own parent: a dead kernel's lie */
+	dp_refuse_broken_trees(&set);
+	CHECK(strstr(procs[0].problems, "in the tree of 10 with 11 (p11)"));
+	CHECK_STR(procs[1].problems, "fd 1: /dev/pts/3: a terminal");
+	CHECK(strstr(procs[2].problems, "in the tree of 10 with 11 (p11)"));
+	CHECK(!procs[3].problems[0] && !procs[4].problems[0] && !procs[7].problems[0]);
+	CHECK_STR(procs[5].problems, "exiting");
+	CHECK(strstr(procs[6].problems, "in the tree of 30 with 30 (p30)"));
+	CHECK(dp_tree_root(&set, &procs[2]) == &procs[0]);
+	CHECK(dp_tree_root(&set, &procs[7]) == &procs[7]);
+}
