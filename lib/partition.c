@@ -20,36 +20,19 @@
 
 #include "errf.h"
 #include "partition.h"
+#include "../kernel/src/kernel/orthros/partition_check.h"
 
 #define MIB (1ULL << 20)
 
-static const char *const kind_names[] = {
-	[ORTHROS_MEM_FIRST_ONLY] = "first-only",
-	[ORTHROS_MEM_SLOT] = "slot",
-	[ORTHROS_MEM_SLOT_LOW] = "slot-low",
-	[ORTHROS_MEM_SHARED] = "shared",
-	[ORTHROS_MEM_GENERAL] = "general",
-};
-
-static const char *const role_names[] = {
-	[ORTHROS_DEV_ACTIVE] = "active",
-	[ORTHROS_DEV_BACKUP] = "backup",
-	[ORTHROS_DEV_ODD] = "odd",
-	[ORTHROS_DEV_EVEN] = "even",
-};
-
-const char *orthros_mem_kind_name(unsigned int kind)
+/* A kind's or role's number by its name (orthros_*_name, 0..max): -1 if none. */
+static int lookup(const char *(*name)(unsigned int), unsigned int max, const char *s)
 {
-	if (kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind])
-		return kind_names[kind];
-	return "unknown";
-}
+	unsigned int i;
 
-const char *orthros_dev_role_name(unsigned int role)
-{
-	if (role < sizeof(role_names) / sizeof(role_names[0]) && role_names[role])
-		return role_names[role];
-	return "unknown";
+	for (i = 0; i <= max; i++)
+		if (strcmp(name(i), "unknown") && !strcmp(name(i), s))
+			return i;
+	return -1;
 }
 
 /* "0x1000", "4096", "128M", "4G": false on anything else or on overflow. */
@@ -88,16 +71,6 @@ static bool parse_bdf(const char *s, struct orthros_device *d)
 	d->bus = bus;
 	d->devfn = dev << 3 | fn;
 	return true;
-}
-
-static int lookup(const char *const *names, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return i;
-	return -1;
 }
 
 #define MAX_WORDS 10
@@ -154,7 +127,7 @@ static const char *parse_statement(struct orthros_partition *p, char **w, int n,
 	}
 	if (!strcmp(w[0], "first-only") || !strcmp(w[0], "shared") ||
 	    !strcmp(w[0], "general")) {
-		int kind = lookup(kind_names, sizeof(kind_names) / sizeof(kind_names[0]), w[0]);
+		int kind = lookup(orthros_mem_kind_name, ORTHROS_MEM_GENERAL, w[0]);
 
 		if (n != 3 || !parse_num(w[1], &a) || !parse_num(w[2], &b))
 			return "expected: KIND START SIZE";
@@ -191,7 +164,7 @@ static const char *parse_statement(struct orthros_partition *p, char **w, int n,
 		if (strlen(w[2]) >= ORTHROS_NAME_LEN)
 			return "device name longer than 15 characters";
 		strcpy(dev->name, w[2]);
-		role = lookup(role_names, sizeof(role_names) / sizeof(role_names[0]), w[3]);
+		role = lookup(orthros_dev_role_name, ORTHROS_DEV_EVEN, w[3]);
 		if (role < 0)
 			return "a device's role is active, backup, odd or even";
 		dev->role = role;
@@ -299,163 +272,10 @@ int orthros_partition_load(const char *path, struct orthros_partition *p,
 	return ret;
 }
 
-static void range_str(char *buf, size_t len, const struct orthros_range *r)
-{
-	if (r->slot)
-		snprintf(buf, len, "%s %u [%#" PRIx64 "-%#" PRIx64 ")",
-			 orthros_mem_kind_name(r->kind), r->slot,
-			 (uint64_t)r->start, (uint64_t)(r->start + r->size));
-	else
-		snprintf(buf, len, "%s [%#" PRIx64 "-%#" PRIx64 ")",
-			 orthros_mem_kind_name(r->kind),
-			 (uint64_t)r->start, (uint64_t)(r->start + r->size));
-}
-
-static int check_cpus(const struct orthros_partition *p, char *err, size_t errlen)
-{
-	unsigned int i, j, bsp = 0, backup = 0;
-
-	if (p->nr_cpus < 2 || p->nr_cpus > ORTHROS_MAX_CPUS)
-		return errf(err, errlen, "need at least 2 CPUs (one for a BackupOS), have %u",
-			    p->nr_cpus);
-	for (i = 0; i < p->nr_cpus; i++) {
-		const struct orthros_cpu *c = &p->cpus[i];
-
-		for (j = 0; j < i; j++)
-			if (p->cpus[j].apic_id == c->apic_id)
-				return errf(err, errlen, "CPU with local APIC ID %u listed twice",
-					    c->apic_id);
-		if (c->flags & ~(ORTHROS_CPU_BSP | ORTHROS_CPU_BACKUP))
-			return errf(err, errlen, "CPU %u: unknown flags %#x", c->apic_id, c->flags);
-		if ((c->flags & ORTHROS_CPU_BSP) && (c->flags & ORTHROS_CPU_BACKUP))
-			return errf(err, errlen,
-				    "CPU %u is the BSP and cannot run a BackupOS: the startup IPI does not work on the BSP (paper 3.3.1)",
-				    c->apic_id);
-		bsp += !!(c->flags & ORTHROS_CPU_BSP);
-		backup += !!(c->flags & ORTHROS_CPU_BACKUP);
-	}
-	if (bsp != 1)
-		return errf(err, errlen, "exactly one CPU must be the bsp, %u are", bsp);
-	if (backup != 1)
-		return errf(err, errlen, "exactly one CPU (an AP) must be marked backup, %u are",
-			    backup);
-	return 0;
-}
-
-static int check_ranges(const struct orthros_partition *p, char *err, size_t errlen)
-{
-	unsigned int i, j, shared = 0, general = 0;
-	unsigned int slot[ORTHROS_NR_SLOTS + 1] = { 0 }, low[ORTHROS_NR_SLOTS + 1] = { 0 };
-	char a[96], b[96];
-
-	if (p->nr_ranges > ORTHROS_MAX_RANGES)
-		return errf(err, errlen, "too many memory ranges");
-	for (i = 0; i < p->nr_ranges; i++) {
-		const struct orthros_range *r = &p->ranges[i];
-		bool slotted = r->kind == ORTHROS_MEM_SLOT || r->kind == ORTHROS_MEM_SLOT_LOW;
-
-		range_str(a, sizeof(a), r);
-		if (r->kind < ORTHROS_MEM_FIRST_ONLY || r->kind > ORTHROS_MEM_GENERAL)
-			return errf(err, errlen, "memory range %u has unknown kind %u", i, r->kind);
-		if (slotted != (r->slot >= 1 && r->slot <= ORTHROS_NR_SLOTS))
-			return errf(err, errlen, "%s: bad slot number", a);
-		if (!r->size || r->start + r->size < r->start)
-			return errf(err, errlen, "%s: empty or wraps around", a);
-		if ((r->start | r->size) & 0xfff)
-			return errf(err, errlen, "%s: not page aligned (4 KiB)", a);
-		switch (r->kind) {
-		case ORTHROS_MEM_SLOT:
-			slot[r->slot]++;
-			if (r->size < ORTHROS_SLOT_MIN)
-				return errf(err, errlen,
-					    "%s: %" PRIu64 " MiB is too small for a BackupOS (at least %" PRIu64 " MiB)",
-					    a, (uint64_t)(r->size / MIB), (uint64_t)(ORTHROS_SLOT_MIN / MIB));
-			break;
-		case ORTHROS_MEM_SLOT_LOW:
-			low[r->slot]++;
-			if (r->start + r->size > ORTHROS_LOW_LIMIT)
-				return errf(err, errlen,
-					    "%s: the AP trampoline chunk must lie below 1 MiB", a);
-			if (r->size < ORTHROS_LOW_MIN)
-				return errf(err, errlen,
-					    "%s: the AP trampoline chunk needs at least 64 KiB", a);
-			break;
-		case ORTHROS_MEM_SHARED:
-			shared++;
-			break;
-		case ORTHROS_MEM_GENERAL:
-			general++;
-			if ((r->start | r->size) % ORTHROS_BLOCK_SIZE)
-				return errf(err, errlen,
-					    "%s: the general region is hot-added in 128 MiB blocks, so it must be 128 MiB aligned",
-					    a);
-			break;
-		}
-	}
-	/* Each range is sound on its own; now no two may share a byte. */
-	for (i = 0; i < p->nr_ranges; i++) {
-		const struct orthros_range *r = &p->ranges[i];
-
-		for (j = 0; j < i; j++) {
-			const struct orthros_range *o = &p->ranges[j];
-
-			if (r->start < o->start + o->size && o->start < r->start + r->size) {
-				range_str(a, sizeof(a), r);
-				range_str(b, sizeof(b), o);
-				return errf(err, errlen, "%s overlaps %s", a, b);
-			}
-		}
-	}
-	for (i = 1; i <= ORTHROS_NR_SLOTS; i++)
-		if (slot[i] != 1 || low[i] != 1)
-			return errf(err, errlen,
-				    "slot %u: need exactly one slot line (the paper's three slots, 1 to 3)",
-				    i);
-	if (shared != 1)
-		return errf(err, errlen, "need exactly one shared region, have %u", shared);
-	if (!general)
-		return errf(err, errlen, "no general region (the ActiveOS's memory)");
-	return 0;
-}
-
-static int check_devices(const struct orthros_partition *p, char *err, size_t errlen)
-{
-	unsigned int i, j;
-
-	if (p->nr_devices > ORTHROS_MAX_DEVICES)
-		return errf(err, errlen, "too many devices");
-	for (i = 0; i < p->nr_devices; i++) {
-		const struct orthros_device *d = &p->devices[i];
-
-		if (!memchr(d->name, '\0', sizeof(d->name)) || !d->name[0])
-			return errf(err, errlen, "device %u has no name", i);
-		if (d->role < ORTHROS_DEV_ACTIVE || d->role > ORTHROS_DEV_EVEN)
-			return errf(err, errlen, "device %s has unknown role %u", d->name, d->role);
-		for (j = 0; j < i; j++) {
-			const struct orthros_device *o = &p->devices[j];
-
-			if (o->segment == d->segment && o->bus == d->bus && o->devfn == d->devfn)
-				return errf(err, errlen,
-					    "device %02x:%02x.%x is owned twice (%s and %s)",
-					    d->bus, d->devfn >> 3, d->devfn & 7, o->name, d->name);
-			if (!strcmp(o->name, d->name))
-				return errf(err, errlen, "two devices are named %s", d->name);
-		}
-	}
-	return 0;
-}
-
+/* The kernel's own validator (kernel/orthros/partition_check.c), compiled in here too. */
 int orthros_partition_check(const struct orthros_partition *p, char *err, size_t errlen)
 {
-	if (memcmp(p->signature, ORTHROS_PARTITION_SIGNATURE, sizeof(p->signature)))
-		return errf(err, errlen, "not a partition description (bad signature)");
-	if (p->revision != ORTHROS_PARTITION_REVISION)
-		return errf(err, errlen, "revision %u, this build knows revision %u",
-			    p->revision, ORTHROS_PARTITION_REVISION);
-	if (check_cpus(p, err, errlen) || check_ranges(p, err, errlen) ||
-	    check_devices(p, err, errlen))
-		return -1;
-	return 0;
+	return orthros_partition_validate(p, err, errlen) ? -1 : 0;
 }
 
 int orthros_logical_apic_id(const struct orthros_partition *p, unsigned int apic_id)

@@ -42,6 +42,7 @@ int orthros_partition_check(const struct orthros_partition *p, char *err, size_t
  */
 int orthros_logical_apic_id(const struct orthros_partition *p, unsigned int apic_id);
 
+/* "general", "slot", ...; "active", "backup", ...: in kernel/orthros/partition_check.c. */
 const char *orthros_mem_kind_name(unsigned int kind);
 const char *orthros_dev_role_name(unsigned int role);
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdlib.h>
 
 #include <unistd.h>
 
 #include "unit.h"
 #include "../../lib/partition.h"
+#include "../../kernel/src/kernel/orthros/partition_check.h"
 
 static const char base[] =
 	"orthros-partition 1\n"
@@ -183,6 +185,43 @@ TEST(partition_check_rejects_bad_binary)
 	CHECK(parse_edited(NULL, NULL) == 0);
 	part.ranges[0].kind = 99;
 	CHECK(orthros_partition_check(&part, err, sizeof(err)) == -1);
+}
+
+/*
+ * The kernel once checked a boot request's partition far less than the
+ * tools (overlaps, the shared range's place, slots): one validator,
+ * kernel/orthros/partition_check.c, is now compiled into both, and these
+ * are the kernel's refusals as much as the tools'.
+ */
+TEST(partition_one_validator_for_kernel_and_tools)
+{
+	unsigned int i, shared = 0, general = 0;
+
+	CHECK(parse_edited(NULL, NULL) == 0);
+	for (i = 0; i < part.nr_ranges; i++) {
+		if (part.ranges[i].kind == ORTHROS_MEM_SHARED)
+			shared = i;
+		if (part.ranges[i].kind == ORTHROS_MEM_GENERAL)
+			general = i;
+	}
+	/* The shared range laid over a slot: the old kernel check let it be zeroed. */
+	part.ranges[shared].start = part.ranges[0].start;
+	CHECK(orthros_partition_validate(&part, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "overlaps") != NULL);
+	/* A slot number on a range that has none. */
+	CHECK(parse_edited(NULL, NULL) == 0);
+	part.ranges[general].slot = 7;
+	CHECK(orthros_partition_validate(&part, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "bad slot number") != NULL);
+	/* Two BSPs; a device name without its end. */
+	CHECK(parse_edited(NULL, NULL) == 0);
+	part.cpus[1].flags = ORTHROS_CPU_BSP;
+	CHECK(orthros_partition_validate(&part, err, sizeof(err)) == -EINVAL);
+	CHECK(parse_edited(NULL, NULL) == 0);
+	memset(part.devices[0].name, 'x', sizeof(part.devices[0].name));
+	CHECK(orthros_partition_validate(&part, err, sizeof(err)) == -EINVAL);
+	CHECK(parse_edited(NULL, NULL) == 0);
+	CHECK(orthros_partition_validate(&part, err, sizeof(err)) == 0);
 }
 
 /* Paper table 1 and 2: local APIC IDs 0,2,4,6 get logical IDs 1,2,4,8,

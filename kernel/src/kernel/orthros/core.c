@@ -31,6 +31,8 @@
 #include <asm/early_ioremap.h>
 #include <asm/tsc.h>
 
+#include "partition_check.h"
+
 static unsigned int orthros_nth_param = 1;
 static phys_addr_t shared_phys;
 
@@ -216,30 +218,15 @@ bool orthros_device_of_backup(const struct orthros_device *d, u32 nth)
 	       (d->role == ORTHROS_DEV_EVEN && !(nth & 1));
 }
 
+/* The validator the tools use too (partition_check.c); why is logged. */
 int orthros_partition_check(const struct orthros_partition *p)
 {
-	unsigned int i, bsp = 0;
+	char why[160];
+	int ret = orthros_partition_validate(p, why, sizeof(why));
 
-	if (memcmp(p->signature, ORTHROS_PARTITION_SIGNATURE, sizeof(p->signature)) ||
-	    p->revision != ORTHROS_PARTITION_REVISION ||
-	    p->nr_cpus < 2 || p->nr_cpus > ORTHROS_MAX_CPUS ||
-	    p->nr_ranges > ORTHROS_MAX_RANGES || p->nr_devices > ORTHROS_MAX_DEVICES)
-		return -EINVAL;
-	for (i = 0; i < p->nr_cpus; i++)
-		bsp += !!(p->cpus[i].flags & ORTHROS_CPU_BSP);
-	if (bsp != 1)
-		return -EINVAL;
-	for (i = 0; i < p->nr_ranges; i++) {
-		const struct orthros_range *r = &p->ranges[i];
-
-		if (!r->size || r->start + r->size < r->start ||
-		    !PAGE_ALIGNED(r->start) || !PAGE_ALIGNED(r->size))
-			return -EINVAL;
-	}
-	for (i = 0; i < p->nr_devices; i++)
-		if (!memchr(p->devices[i].name, 0, sizeof(p->devices[i].name)))
-			return -EINVAL;
-	return 0;
+	if (ret)
+		pr_err("partition description refused: %s\n", why);
+	return ret;
 }
 
 const struct orthros_range *orthros_find_range(const struct orthros_partition *p,
@@ -634,7 +621,7 @@ static int __init orthros_say_up(void)
 	pr_info("NthOS %u up as the BackupOS on APIC %u\n", orthros_nth_param, read_apic_id());
 	/* The ActiveOS that started us, as it was then: sound, and never re-read. */
 	orthros_monitor_start(READ_ONCE(s->os[ORTHROS_ROLE_ACTIVE].nth),
-			      READ_ONCE(s->os[ORTHROS_ROLE_ACTIVE].apic_id));
+			      READ_ONCE(s->os[ORTHROS_ROLE_ACTIVE].apic_id), 0);
 	return 0;
 }
 late_initcall_sync(orthros_say_up);
