@@ -76,10 +76,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Poll /sys/kernel/orthros/backup until its state is up or the time is over. */
+/*
+ * Poll /sys/kernel/orthros/backup until its state is up or the time is
+ * over; then a few seconds more for the kernel's own verdict at the same
+ * deadline (state=dead: its core stopped, the slot free again).
+ */
 static int wait_up(double timeout, char *last, size_t len)
 {
-	double end = now() + timeout;
+	double end = now() + timeout, verdict = end + 5;
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/sys/kernel/orthros/backup", sysroot());
@@ -93,11 +97,13 @@ static int wait_up(double timeout, char *last, size_t len)
 			last[strcspn(last, "\n")] = '\0';
 			if (!strncmp(last, "state=up ", 9))
 				return 0;
-			if (!strncmp(last, "state=stopped", 13))
+			if (!strncmp(last, "state=stopped", 13) || !strncmp(last, "state=dead", 10))
+				return -1;
+			if (now() >= end && strncmp(last, "state=booting", 13))
 				return -1;
 		}
 		usleep(100 * 1000);
-	} while (now() < end);
+	} while (now() < verdict);
 	return -1;
 }
 
@@ -130,7 +136,9 @@ static void boot_usage(FILE *f)
 		"  -a, --apic ID         local APIC ID of the core (the partition's backup CPU)\n"
 		"  -s, --slot N          memory slot 1-3 (rotates with N)\n"
 		"  -n, --nth N           the new OS is the NthOS (this OS's N + 1)\n"
-		"  -t, --timeout SEC     wait this long for it to come up (120)\n"
+		"  -t, --timeout SEC     wait this long for it to come up (120, at most 3600);\n"
+		"                        if it is not up by then, this kernel declares it dead\n"
+		"                        and stops its core, and the slot can be booted again\n"
 		"KERNEL-ARGS are added to its command line after orthros.nth=, orthros.shared=,\n"
 		"no_ipi_broadcast=1 and its console (COM((N-1) mod 4 + 1)).\n",
 		ORTHROS_DEFAULT_PARTITION, DEFAULT_KERNEL);
@@ -180,6 +188,10 @@ int cmd_boot(int argc, char **argv)
 			fprintf(stderr, "orthrosctl boot: bad number '%s'\n", optarg);
 			return 2;
 		}
+	}
+	if (!(timeout >= 1 && timeout <= 3600)) {
+		fprintf(stderr, "orthrosctl boot: --timeout must be 1-3600 s\n");
+		return 2;
 	}
 	memset(&req, 0, sizeof(req));
 	if (load_partition(pfile, &req.partition, err, sizeof(err))) {
@@ -243,6 +255,8 @@ int cmd_boot(int argc, char **argv)
 	req.nth = nth;
 	req.apic_id = apic;
 	req.slot = slot;
+	/* The kernel's deadline is ours: a retry after it is never refused as busy. */
+	req.up_timeout_ms = (__u32)(timeout * 1000);
 	req.entry = lay.entry;
 	req.boot_params = lay.boot_params;
 	req.segments[0] = (struct orthros_segment){ (uintptr_t)(bz.data + bz.pm_offset), lay.load, bz.pm_size };

@@ -67,7 +67,7 @@ int orthros_publish_memmap(void);
 struct file;
 struct poll_table_struct;
 struct orthros_event;
-void orthros_monitor_start(u32 peer_nth, u32 peer_apic);
+void orthros_monitor_start(u32 peer_nth, u32 peer_apic, u32 up_timeout_ms);
 int orthros_monitor_set(bool on);
 void orthros_panic(const char *msg);
 void orthros_panic_stopped(void);

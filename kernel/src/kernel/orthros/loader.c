@@ -28,6 +28,10 @@
 #include <asm/apic.h>
 #include <asm/tsc.h>
 
+/* A new OS not up this long after its start is declared dead (orthros_boot.up_timeout_ms). */
+#define UP_TIMEOUT_MS		120000
+#define UP_TIMEOUT_MAX_MS	3600000
+
 static DEFINE_MUTEX(loader_lock);
 /*
  * The core of the BackupOS this OS started: the shared memory's record may
@@ -134,9 +138,10 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 		goto out;
 	}
 	if (b->nth < 2 || b->slot < 1 || b->slot > ORTHROS_NR_SLOTS ||
-	    b->nr_segments > ORTHROS_MAX_SEGMENTS) {
-		pr_err("boot: bad request (nth %u, slot %u, %u segments)\n",
-		       b->nth, b->slot, b->nr_segments);
+	    b->nr_segments > ORTHROS_MAX_SEGMENTS || b->up_timeout_ms > UP_TIMEOUT_MAX_MS ||
+	    b->reserved) {
+		pr_err("boot: bad request (nth %u, slot %u, %u segments, up time-out %u ms)\n",
+		       b->nth, b->slot, b->nr_segments, b->up_timeout_ms);
 		goto out;
 	}
 	cpu = orthros_find_cpu(&b->partition, b->apic_id);
@@ -236,7 +241,7 @@ static long orthros_boot(struct orthros_boot __user *ubp)
 	pr_info("started NthOS %u on APIC %u in slot %u\n", b->nth, b->apic_id, b->slot);
 	backup_apic = b->apic_id;
 	backup_started = true;
-	orthros_monitor_start(b->nth, b->apic_id);
+	orthros_monitor_start(b->nth, b->apic_id, b->up_timeout_ms ?: UP_TIMEOUT_MS);
 unlock:
 	mutex_unlock(&loader_lock);
 out:

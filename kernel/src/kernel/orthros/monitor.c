@@ -98,6 +98,8 @@ static struct {
 	bool up;			/* seen up since, so judged from now on */
 	u32 nth;
 	u32 notice_apic;		/* where alive notices go */
+	u32 up_timeout_ms;		/* dead if not up by then (0: no limit) */
+	bool beat_due;			/* up: silence from now on is judged */
 	unsigned int nr_cpus;		/* its cores, fenced if it dies */
 	u32 apics[ORTHROS_MAX_CPUS];
 } peer;
@@ -119,13 +121,19 @@ static unsigned int peer_role(void)
 	return my_role() ^ 1;
 }
 
-/* Judged from the first time it is seen up: later zeros do not stop that. */
-static bool peer_alive(const struct orthros_shm *s)
+/*
+ * Has the peer come up? Judged from the first time it is seen up: later
+ * zeros do not stop that. From then on it must beat: its silence is timed
+ * from that moment, also if it never beats at all.
+ */
+static void note_peer_up(const struct orthros_shm *s, u64 now)
 {
 	if (peer.known && !peer.up &&
-	    READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP)
+	    READ_ONCE(s->os[peer_role()].state) == ORTHROS_OS_UP) {
 		peer.up = true;
-	return peer.up;
+		peer.beat_due = true;
+		seen_at = now;
+	}
 }
 
 /* An IPI with a fixed vector to one core, by physical APIC ID. */
@@ -148,8 +156,10 @@ static u64 ms_to_tsc(u64 ms)
 static void fence_work_fn(struct work_struct *work);
 static DECLARE_WORK(fence_work, fence_work_fn);
 
+enum verdict { PANICKED, SILENT, NEVER_UP };
+
 /* The peer is dead: take the time, then fence it in process context. */
-static void declare_dead(struct orthros_shm *s, bool panicked)
+static void declare_dead(struct orthros_shm *s, enum verdict why)
 {
 	unsigned int role = peer_role(), i;
 
@@ -160,7 +170,7 @@ static void declare_dead(struct orthros_shm *s, bool panicked)
 	pending.nth = peer.nth;
 	pending.tsc_khz = tsc_khz;
 	pending.last_alive_tsc = seen_at;
-	if (panicked) {
+	if (why == PANICKED) {
 		pending.type = role == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_PANIC :
 							      ORTHROS_EVENT_BACKUP_PANIC;
 		pending.failure_tsc = READ_ONCE(s->failure[role].tsc);
@@ -169,10 +179,16 @@ static void declare_dead(struct orthros_shm *s, bool panicked)
 	} else {
 		pending.type = role == ORTHROS_ROLE_ACTIVE ? ORTHROS_EVENT_ACTIVE_HANG :
 							      ORTHROS_EVENT_BACKUP_HANG;
-		snprintf(pending.reason, sizeof(pending.reason),
-			 "no alive notice for %llu ms (timeout %u ms)",
-			 div64_u64(pending.detect_tsc - seen_at, tsc_khz ?: 1),
-			 timeout_ms);
+		if (why == NEVER_UP)
+			snprintf(pending.reason, sizeof(pending.reason),
+				 "never came up: not up %llu ms after its start (time-out %u ms)",
+				 div64_u64(pending.detect_tsc - seen_at, tsc_khz ?: 1),
+				 peer.up_timeout_ms);
+		else
+			snprintf(pending.reason, sizeof(pending.reason),
+				 "no alive notice for %llu ms (timeout %u ms)",
+				 div64_u64(pending.detect_tsc - seen_at, tsc_khz ?: 1),
+				 timeout_ms);
 	}
 	/* The message is the dead OS's writing: printable text only. */
 	for (i = 0; pending.reason[i]; i++)
@@ -289,7 +305,7 @@ static void notice_irq(void)
 
 	notices_received++;
 	if (s && READ_ONCE(s->failure[peer_role()].failed))
-		declare_dead(s, true);
+		declare_dead(s, PANICKED);
 }
 
 static void alive_tick(struct timer_list *t)
@@ -305,11 +321,20 @@ static void alive_tick(struct timer_list *t)
 		seen_beat = beat;
 		seen_at = now;
 	}
-	if (peer_alive(s) && !atomic_read(&peer_failing)) {
+	note_peer_up(s, now);
+	if (atomic_read(&peer_failing) || !peer.known) {
+		/* judged already, or no peer to judge */
+	} else if (!peer.up) {
+		/* Still booting: a kernel that never comes up holds its slot only so long. */
+		if (peer.up_timeout_ms &&
+		    (s64)(now - seen_at) > (s64)ms_to_tsc(peer.up_timeout_ms))
+			declare_dead(s, NEVER_UP);
+	} else {
 		send_notice(peer.notice_apic);
-		/* A peer starts beating once it is up; before that, no verdict. */
-		if (seen_beat && (s64)(now - seen_at) > (s64)ms_to_tsc(timeout_ms))
-			declare_dead(s, READ_ONCE(s->failure[peer_role()].failed));
+		if ((seen_beat || peer.beat_due) &&
+		    (s64)(now - seen_at) > (s64)ms_to_tsc(timeout_ms))
+			declare_dead(s, READ_ONCE(s->failure[peer_role()].failed) ?
+					PANICKED : SILENT);
 	}
 	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
 }
@@ -317,9 +342,10 @@ static void alive_tick(struct timer_list *t)
 /*
  * Called once the shared memory exists and a peer was started (the
  * ActiveOS, after booting a BackupOS on peer_apic) or started us (the
- * BackupOS, once up: the ActiveOS's boot core is peer_apic).
+ * BackupOS, once up: the ActiveOS's boot core is peer_apic). A peer not
+ * up up_timeout_ms after this is declared dead (0: no limit).
  */
-void orthros_monitor_start(u32 peer_nth, u32 peer_apic)
+void orthros_monitor_start(u32 peer_nth, u32 peer_apic, u32 up_timeout_ms)
 {
 	struct orthros_shm *s = orthros_shm();
 	unsigned int role = peer_role();
@@ -328,6 +354,8 @@ void orthros_monitor_start(u32 peer_nth, u32 peer_apic)
 		return;
 	peer.known = true;
 	peer.up = false;
+	peer.beat_due = false;
+	peer.up_timeout_ms = up_timeout_ms;
 	my_slot = READ_ONCE(s->os[my_role()].slot);
 	peer.nth = peer_nth;
 	peer.notice_apic = peer_apic;
@@ -426,6 +454,8 @@ int orthros_monitor_set(bool on)
 	}
 	seen_beat = 0;
 	seen_at = rdtsc();
+	/* Judge its silence only once it beats again: it may be switched off too. */
+	peer.beat_due = false;
 	paused = false;
 	mod_timer(&alive_timer, jiffies + msecs_to_jiffies(period_ms));
 	pr_info("monitoring switched on\n");

@@ -34,6 +34,13 @@ struct orthros_boot {
 	__u32 apic_id;			/* local APIC ID of its core */
 	__u32 slot;			/* 1..ORTHROS_NR_SLOTS */
 	__u32 nr_segments;
+	/*
+	 * If it is not up this long after its start, the ActiveOS declares it
+	 * dead (a backup-hang event) and fences its core, so the slot can be
+	 * booted again (0: 120 s).
+	 */
+	__u32 up_timeout_ms;
+	__u32 reserved;			/* 0 */
 	__u64 entry;			/* physical 64-bit entry point */
 	__u64 boot_params;		/* physical address of its boot_params */
 	struct orthros_segment segments[ORTHROS_MAX_SEGMENTS];
