@@ -139,12 +139,13 @@ unit: $(UNIT)
 # Fuzzing: a libFuzzer harness per parser of untrusted input (tests/fuzz),
 # built with clang, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS;
 # make test runs each briefly on its corpus (fuzz-smoke).
-FUZZ_NAMES := core walk timeline partition labproto
+FUZZ_NAMES := core walk symbols timeline partition labproto
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -Ikernel/src/include/uapi
 FUZZ_LIBS_core := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c
 FUZZ_LIBS_walk := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
+FUZZ_LIBS_symbols := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c tests/unit/dkimg.c
 FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
 FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c

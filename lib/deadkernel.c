@@ -456,15 +456,19 @@ static int btf_type(struct dk *dk, const char *type, int *id)
 	return 0;
 }
 
-/* Find a member by name, looking into anonymous structs and unions. */
+/*
+ * Find a member by name, looking into anonymous structs and unions, at
+ * most 8 deep: the BTF is a file, and one that nests a struct in itself
+ * must not recurse forever.
+ */
 static int btf_member(const struct btf *btf, int id, const char *name, size_t nlen,
-		      uint32_t *bits, uint32_t *bitsize, int *mtype)
+		      uint32_t *bits, uint32_t *bitsize, int *mtype, int depth)
 {
 	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
 	const struct btf_member *m;
 	int i;
 
-	if (!t || !(btf_is_struct(t) || btf_is_union(t)))
+	if (depth > 8 || !t || !(btf_is_struct(t) || btf_is_union(t)))
 		return -1;
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
@@ -479,7 +483,7 @@ static int btf_member(const struct btf *btf, int id, const char *name, size_t nl
 			*mtype = m->type;
 			return 0;
 		}
-		if (!btf_member(btf, m->type, name, nlen, &sub, bitsize, mtype)) {
+		if (!btf_member(btf, m->type, name, nlen, &sub, bitsize, mtype, depth + 1)) {
 			*bits = btf_member_bit_offset(t, i) + sub;
 			return 0;
 		}
@@ -502,7 +506,7 @@ static int member_path(struct dk *dk, const char *type, const char *path,
 		size_t n = strcspn(p, ".");
 		uint32_t bits;
 
-		if (*bitsize || btf_member(dk->btf, id, p, n, &bits, bitsize, &id))
+		if (*bitsize || btf_member(dk->btf, id, p, n, &bits, bitsize, &id, 0))
 			return dk_fail(dk, "BTF: %s has no member %s", type, path);
 		total += bits;
 		p += n + (p[n] == '.');
@@ -585,12 +589,13 @@ int dk_enum(struct dk *dk, const char *name, int64_t *val)
 		const struct btf_type *t = btf__type_by_id(dk->btf, id);
 		int i;
 
-		if (!btf_is_enum(t))
+		if (!t || !btf_is_enum(t))
 			continue;
 		for (i = 0; i < btf_vlen(t); i++) {
 			const struct btf_enum *e = btf_enum(t) + i;
+			const char *ename = btf__name_by_offset(dk->btf, e->name_off);
 
-			if (!strcmp(btf__name_by_offset(dk->btf, e->name_off), name)) {
+			if (ename && !strcmp(ename, name)) {
 				*val = e->val;
 				return 0;
 			}
@@ -731,7 +736,8 @@ static int load_symbols(struct dk *dk, const char *path)
 		}
 		dk->sym[dk->nsym++] = (struct symbol){ name, addr };
 	}
-	qsort(dk->sym, dk->nsym, sizeof(*dk->sym), symcmp);
+	if (dk->nsym)	/* none at all: qsort may not be given NULL */
+		qsort(dk->sym, dk->nsym, sizeof(*dk->sym), symcmp);
 	/*
 	 * The file must be the dead kernel's: its addresses agree with
 	 * VMCOREINFO. Only for symbols given by address there (some, like

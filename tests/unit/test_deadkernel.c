@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "unit.h"
 #include "dkimg.h"
 
@@ -594,6 +596,46 @@ TEST(dk_open_takes_layouts_from_btf_and_checks_them)
 	write_file(syms, text, strlen(text));
 	CHECK(dk_open(&dk, &src, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "is not the dead kernel's: init_uts_ns is 0xffffffff82000180") != NULL);
+	img_free(&m);
+	unlink(btf);
+	unlink(syms);
+}
+
+/*
+ * Found by fuzz_symbols: a symbols file with no symbol line reached
+ * qsort() with no array (undefined), and BTF that nests an anonymous union
+ * in itself made the member search recurse until the stack ran out.
+ */
+TEST(dk_open_survives_empty_symbols_and_self_nesting_btf)
+{
+	char btf[64], syms[64], info[512], err[512];
+	struct dk_sources src = { NULL, btf, syms };
+	struct dkimg_types t;
+	struct btf *b = dkimg_btf(&t);
+	struct dk *dk = NULL;
+	struct img m;
+	uint32_t v;
+	int self;
+
+	self = btf__add_union(b, NULL, 8);
+	btf__add_field(b, NULL, self, 0, 0);
+	btf__add_struct(b, "loop", 8);
+	btf__add_field(b, NULL, self, 0, 0);
+	dkimg_btf_write(b, btf);
+	write_file(syms, "\n", 1);
+	snprintf(info, sizeof(info), BTF_INFO, 64);
+	img_init(&m, info);
+	img_write(&m, true);
+	src.core = m.path;
+	CHECK(dk_open(&dk, &src, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "shares no symbol with VMCOREINFO") != NULL);
+	unlink(syms);
+	write_file(syms, "ffffffff82000100 D init_uts_ns\n", 31);
+	dk = img_open_btf(&m, btf, syms);
+	if (dk) {
+		CHECK_ERR(dk_offset(dk, "struct loop", "anything", &v), "has no member anything");
+		dk_close(dk);
+	}
 	img_free(&m);
 	unlink(btf);
 	unlink(syms);
