@@ -175,6 +175,8 @@ void __init orthros_early_read_shm(void)
 			set_bit(i, owned_devices);
 }
 
+static void shm_init(struct orthros_shm *s, const struct orthros_partition *part);
+
 /*
  * After a takeover: a dying OS may have scribbled over the shared memory.
  * If it no longer holds what every reader checks, make it anew from this
@@ -183,10 +185,17 @@ void __init orthros_early_read_shm(void)
  */
 int orthros_shm_repair(void)
 {
+	const struct orthros_range *r;
+
 	if (!shm || shm_valid(shm))
 		return 0;
 	pr_err("the shared memory was overwritten by the dead OS: made anew, its failover history is lost\n");
-	return known_part ? orthros_shm_create(known_part) : -EINVAL;
+	r = known_part ? orthros_find_range(known_part, ORTHROS_MEM_SHARED, 0) : NULL;
+	if (!r || r->start != shared_phys || r->size < sizeof(*shm))
+		return -EINVAL;
+	/* In place, in the mapping this OS has: a second one would never be undone. */
+	shm_init(shm, known_part);
+	return 0;
 }
 
 /* From now on this OS drives the partition's devices of a role. */
@@ -347,6 +356,24 @@ int orthros_publish_memmap(void)
 	return 0;
 }
 
+/* The shared memory's contents as the 1stOS first writes them, this OS the ActiveOS. */
+static void shm_init(struct orthros_shm *s, const struct orthros_partition *part)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->signature, ORTHROS_SHM_SIGNATURE, sizeof(s->signature));
+	s->revision = ORTHROS_SHM_REVISION;
+	s->size = sizeof(*s);
+	s->partition = *part;
+	if (part != &first_part)
+		first_part = *part;
+	known_part = &first_part;
+	orthros_arch_fill_platform(&s->platform);
+	s->os[ORTHROS_ROLE_ACTIVE].state = ORTHROS_OS_UP;
+	s->os[ORTHROS_ROLE_ACTIVE].nth = orthros_nth_param;
+	s->os[ORTHROS_ROLE_ACTIVE].apic_id = boot_cpu_physical_apicid;
+	s->os[ORTHROS_ROLE_ACTIVE].boots = 1;
+}
+
 /* The 1stOS makes the shared memory when it boots the 2ndOS. */
 int orthros_shm_create(const struct orthros_partition *part)
 {
@@ -359,17 +386,7 @@ int orthros_shm_create(const struct orthros_partition *part)
 	if (!s)
 		return -ENOMEM;
 	memset(s, 0, r->size);
-	memcpy(s->signature, ORTHROS_SHM_SIGNATURE, sizeof(s->signature));
-	s->revision = ORTHROS_SHM_REVISION;
-	s->size = sizeof(*s);
-	s->partition = *part;
-	first_part = *part;
-	known_part = &first_part;
-	orthros_arch_fill_platform(&s->platform);
-	s->os[ORTHROS_ROLE_ACTIVE].state = ORTHROS_OS_UP;
-	s->os[ORTHROS_ROLE_ACTIVE].nth = orthros_nth_param;
-	s->os[ORTHROS_ROLE_ACTIVE].apic_id = boot_cpu_physical_apicid;
-	s->os[ORTHROS_ROLE_ACTIVE].boots = 1;
+	shm_init(s, part);
 	shared_phys = r->start;
 	/* The contents before the pointer that publishes them. */
 	smp_wmb();
