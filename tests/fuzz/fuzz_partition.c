@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A partition description (orthros-partition(5) text), parsed and checked
- * as orthrosctl plan and boot do: refused with a reason or taken.
+ * A partition description, in either form it arrives in: as text
+ * (orthros-partition(5)), parsed and checked as orthrosctl plan and boot
+ * do; and, when the input starts with the binary signature, as the binary
+ * struct the kernel takes in a boot request and finds in the shared
+ * memory, checked by the validator the kernel itself compiles
+ * (kernel/orthros/partition_check.c). Refused with a reason or taken.
  */
 #include "fuzz.h"
 
@@ -9,12 +13,21 @@
 #include <string.h>
 
 #include "../../lib/partition.h"
+#include "../../kernel/src/kernel/orthros/partition_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct orthros_partition p;
-	char *text = malloc(len + 1), err[512];
+	char *text, err[512];
 
+	if (len >= sizeof(p.signature) &&
+	    !memcmp(data, ORTHROS_PARTITION_SIGNATURE, sizeof(p.signature))) {
+		memset(&p, 0, sizeof(p));
+		memcpy(&p, data, len < sizeof(p) ? len : sizeof(p));
+		orthros_partition_validate(&p, err, sizeof(err));
+		return 0;
+	}
+	text = malloc(len + 1);
 	if (!text)
 		return 0;
 	memcpy(text, data, len);
