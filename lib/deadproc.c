@@ -54,7 +54,7 @@ struct dp_layout {
 	uint32_t files_fdt, fdt_max, fdt_fd, fdt_cloexec;
 	uint32_t f_path, f_inode, f_flags, f_pos;
 	uint32_t i_mode, i_size, i_ino, i_nlink, i_pipe, vfsmnt_sb, sb_magic;
-	uint32_t i_generation, i_ctime_sec, i_ctime_nsec, i_rdev, i_sb, sb_uuid;
+	uint32_t i_generation, i_ctime_sec, i_ctime_nsec, i_rdev, i_sb, sb_uuid, d_inode;
 	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
@@ -181,6 +181,7 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "i_rdev", &l->i_rdev },
 		{ "struct inode", "i_sb", &l->i_sb },
 		{ "struct super_block", "s_uuid", &l->sb_uuid },
+		{ "struct dentry", "d_inode", &l->d_inode },
 		{ "struct vfsmount", "mnt_sb", &l->vfsmnt_sb },
 		{ "struct super_block", "s_magic", &l->sb_magic },
 		{ "struct pipe_inode_info", "head", &l->pi_head },
@@ -727,18 +728,30 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 static void read_fs(struct ctx *c, uint64_t task, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
-	uint64_t fs, mnt, d;
+	uint64_t fs, mnt, d, inode;
+	uint16_t mode;
 
+	/* The working directory is checked like an open file (lib/fileident.h). */
 	if (rd64(c, task + l->t_fs, &fs) || rd32(c, fs + l->fs_umask, &p->umask) ||
 	    rd64(c, fs + l->fs_pwd + l->path_mnt, &mnt) ||
 	    rd64(c, fs + l->fs_pwd + l->path_dentry, &d) ||
 	    dk_dentry_path(c->dk, &l->fs, mnt, d, p->cwd, sizeof(p->cwd)) ||
+	    rd64(c, d + l->d_inode, &inode) || rd(c, inode + l->i_mode, &mode, 2) ||
+	    rd64(c, inode + l->i_ino, &p->cwd_file.ino) ||
+	    rd64(c, inode + l->i_size, &p->cwd_file.size) ||
+	    read_identity(c, inode, &p->cwd_file) ||
 	    rd64(c, fs + l->fs_root + l->path_mnt, &mnt) ||
 	    rd64(c, fs + l->fs_root + l->path_dentry, &d) ||
 	    dk_dentry_path(c->dk, &l->fs, mnt, d, p->root, sizeof(p->root)))
+	{
 		problem(p, "cwd or root unreadable: %s", dk_error(c->dk));
-	else if (strcmp(p->root, "/"))
+		return;
+	}
+	if (strcmp(p->root, "/"))
 		problem(p, "chrooted to %s", p->root);
+	p->cwd_file.kind = DP_REG;
+	p->cwd_file.mode = mode;
+	snprintf(p->cwd_file.path, sizeof(p->cwd_file.path), "%s", p->cwd);
 }
 
 /* ---- Memory ---- */

@@ -171,6 +171,7 @@ struct dp_proc {
 	struct dp_fd *fds;
 	unsigned int nfds;
 	char cwd[DP_PATH_MAX], root[DP_PATH_MAX];
+	struct dp_file cwd_file;	/* the working directory's identity */
 	uint32_t umask;
 	struct dp_sigaction sigaction[DP_NSIG];
 	uint32_t personality;

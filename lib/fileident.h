@@ -12,8 +12,10 @@
  *     generation, and the size the dead kernel had;
  *   - anywhere else (the survivor's own root disk, made from the image the
  *     dead OS's was made from): the same file system, inode and generation,
- *     and the same ctime and size, i.e. neither copy changed since the
- *     image was made: the same bytes;
+ *     and for a regular file the same ctime and size, i.e. neither copy
+ *     changed since the image was made: the same bytes;
+ *   - a directory (also a working directory) by file system, inode and
+ *     generation: what is opened in it is checked file by file;
  *   - a character device: only the stateless memory devices (null, zero,
  *     full, random, urandom); a terminal, a pty or any other device of the
  *     dead kernel has state this kernel does not have.

@@ -86,6 +86,13 @@ TEST(fi_a_changed_copy_of_the_root_image_is_refused)
 	/* On a disk taken over, written back by orthros-fcm, ctime is its own. */
 	h.migrated = true;
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	/* A directory of the image ("/", a daemon's working directory): its entries may differ. */
+	h.migrated = false;
+	f.mode = h.mode = S_IFDIR | 0755;
+	h.size += 4096;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	h.generation++;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
 }
 
 TEST(fi_files_of_a_dead_memory_file_system_are_refused)
