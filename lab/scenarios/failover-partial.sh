@@ -1,5 +1,5 @@
 # failover-partial
-# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself.
+# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 . "$LAB_DIR/scenarios/failover-file-syscall.sh"
@@ -13,6 +13,7 @@ scenario() {
 	step 120 "pmwork runs protected beside them" start_pmwork
 	step 60 "the 1stOS panics" crash_1stos
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
+	step 30 "the 2ndOS switched off bus mastering of every PCI function of the dead 1stOS before reusing its memory" check_dma_stopped
 	step 60 "the record names the process left behind and why; the restore still ran" check_record
 	step 60 "each one left behind is named with its reason: the other file, the tree, the terminal" check_refusals
 	step 120 "pmwork goes on in the 2ndOS with its PID; none of the others is there" check_others
@@ -49,6 +50,30 @@ start_pmwork() {
 	until [ "$(guest "grep -c alive $PM_LOG || true" 2>/dev/null)" -ge 3 ] 2>/dev/null; do sleep 1; done
 	guest "sed -n 's/.*pid=\([0-9]*\).*/\1/p' $PM_LOG | head -n1" >"$RUN/pm.gpid"
 	guest orthrosctl protect | grep -qx "$(pm_pid)" || { fail "pmwork is not protected"; return 1; }
+}
+
+# The dead 1stOS's functions (root-a, user, net-svc, ctl-a and the machine's
+# unlisted ones), read back at the takeover; none of the 2ndOS's own.
+check_dma_stopped() {
+	local list fn
+	list=$(guest_on b cat /sys/kernel/orthros/dma_stopped) || return
+	printf '%s\n' "$list"
+	for fn in 04 06 07 09; do
+		printf '%s\n' "$list" | grep -qx "0000:00:$fn.0 master=off" ||
+			{ fail "00:$fn.0 of the dead 1stOS was not stopped"; return 1; }
+	done
+	for fn in 05 08 0a; do
+		if printf '%s\n' "$list" | grep -q "^0000:00:$fn.0 "; then
+			fail "the 2ndOS stopped its own 00:$fn.0"
+			return 1
+		fi
+	done
+	if printf '%s\n' "$list" | grep -q "master=ON"; then
+		fail "a function of the dead OS still has bus mastering on"
+		return 1
+	fi
+	guest_on b "dmesg | grep -q 'takeover: bus mastering off for the dead OS'" ||
+		{ fail "no takeover line about bus mastering"; return 1; }
 }
 
 check_record() {

@@ -91,6 +91,7 @@ int orthros_vmcore_create(const struct orthros_memmap *m, unsigned int nth);
 void orthros_vmcore_retire(void);
 bool orthros_vmcore_covers(u64 start, u64 size);
 ssize_t orthros_vmcore_show(char *buf);
+ssize_t orthros_dma_stopped_show(char *buf);
 
 /* Protected processes (protect.c): pid is a thread-group ID. */
 int orthros_protect(pid_t pid, bool on);

@@ -521,6 +521,11 @@ static ssize_t vmcore_show(struct kobject *kobj, struct kobj_attribute *attr, ch
 	return orthros_vmcore_show(buf);
 }
 
+static ssize_t dma_stopped_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return orthros_dma_stopped_show(buf);
+}
+
 static ssize_t protected_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	return orthros_protected_show(buf);
@@ -544,6 +549,7 @@ static struct kobj_attribute monitor_attr = __ATTR_RW(monitor);
 static struct kobj_attribute protected_attr = __ATTR_RW(protected);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute vmcore_attr = __ATTR_RO(vmcore);
+static struct kobj_attribute dma_stopped_attr = __ATTR_RO(dma_stopped);
 static struct kobj_attribute history_attr = __ATTR_RO(history);
 static struct kobj_attribute nth_attr = __ATTR_RO(nth);
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
@@ -565,6 +571,7 @@ static struct attribute *orthros_attrs[] = {
 	&last_event_attr.attr,
 	&protected_attr.attr,
 	&vmcore_attr.attr,
+	&dma_stopped_attr.attr,
 	&history_attr.attr,
 	NULL,
 };

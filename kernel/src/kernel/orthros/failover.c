@@ -4,8 +4,9 @@
  * BackupOS takes over from a dead ActiveOS. The failover daemon (orthrosd)
  * runs the pipeline and calls these one at a time through /dev/orthros:
  *
- *   takeover        this OS becomes the ActiveOS in the shared memory, and
- *                   the dead OS's memory becomes /proc/vmcore (vmcore.c)
+ *   takeover        bus mastering off for every PCI function of the dead
+ *                   OS, this OS becomes the ActiveOS in the shared memory,
+ *                   and the dead OS's memory becomes /proc/vmcore (vmcore.c)
  *   adopt devices   the dead OS's devices (the partition's 'active' ones)
  *                   are scanned and bound here, for the first time
  *   add memory      whole blocks of the dead OS's RAM in the general or
@@ -29,8 +30,88 @@
 #include <linux/numa.h>
 #include <linux/orthros.h>
 #include <linux/pci.h>
+#include <linux/sysfs.h>
 
 static DEFINE_MUTEX(failover_lock);
+
+/* The dead OS's PCI functions whose bus mastering this OS switched off. */
+#define MAX_STOPPED	64
+static struct {
+	u16 domain;
+	u8 bus, devfn;
+	u16 command;		/* read back after the stop */
+} stopped[MAX_STOPPED];
+static unsigned int nr_stopped, nr_still_master;
+
+/*
+ * Stop the dead OS's devices from writing into its memory before any of it
+ * is reused here: a device left receiving (a NIC, a serial port with
+ * buffers posted) would go on writing into pages this OS hot-adds. At
+ * takeover every PCI function on our buses that is not ours is the dead
+ * OS's (the 1stOS's also those no partition lists): bus mastering off in
+ * its command register, read back. Bridges are left alone (ours may sit
+ * behind them); the devices adopted next are reset by their drivers, which
+ * switch bus mastering on again.
+ */
+static void stop_dead_dma(void)
+{
+	struct pci_bus *bus = NULL;
+	unsigned int devfn;
+	u32 class;
+	u16 vendor, cmd;
+
+	nr_stopped = 0;
+	nr_still_master = 0;
+	while ((bus = pci_find_next_bus(bus))) {
+		for (devfn = 0; devfn < 256; devfn++) {
+			struct pci_dev *ours = pci_get_slot(bus, devfn);
+
+			if (ours) {
+				pci_dev_put(ours);
+				continue;
+			}
+			if (pci_bus_read_config_word(bus, devfn, PCI_VENDOR_ID, &vendor) ||
+			    vendor == 0xffff || vendor == 0 ||
+			    pci_bus_read_config_dword(bus, devfn, PCI_CLASS_REVISION, &class) ||
+			    (class >> 24) == PCI_BASE_CLASS_BRIDGE ||
+			    pci_bus_read_config_word(bus, devfn, PCI_COMMAND, &cmd))
+				continue;
+			if (cmd & PCI_COMMAND_MASTER) {
+				pci_bus_write_config_word(bus, devfn, PCI_COMMAND,
+							  cmd & ~PCI_COMMAND_MASTER);
+				pci_bus_read_config_word(bus, devfn, PCI_COMMAND, &cmd);
+			}
+			nr_still_master += !!(cmd & PCI_COMMAND_MASTER);
+			if (nr_stopped < MAX_STOPPED)
+				stopped[nr_stopped++] = (typeof(stopped[0])){
+					pci_domain_nr(bus), bus->number, devfn, cmd };
+		}
+	}
+	if (nr_still_master)
+		pr_err("takeover: %u of the dead OS's %u PCI functions still have bus mastering on\n",
+		       nr_still_master, nr_stopped);
+	else
+		pr_info("takeover: bus mastering off for the dead OS's %u PCI functions\n",
+			nr_stopped);
+}
+
+/*
+ * Each function stopped at the last takeover, as its command register read
+ * back then ("0000:00:09.0 master=off"; a driver here or the next OS may
+ * have switched it on again since, for its own use).
+ */
+ssize_t orthros_dma_stopped_show(char *buf)
+{
+	unsigned int i;
+	ssize_t n = 0;
+
+	for (i = 0; i < nr_stopped; i++)
+		n += sysfs_emit_at(buf, n, "%04x:%02x:%02x.%u master=%s\n", stopped[i].domain,
+				   stopped[i].bus, PCI_SLOT(stopped[i].devfn),
+				   PCI_FUNC(stopped[i].devfn),
+				   stopped[i].command & PCI_COMMAND_MASTER ? "ON" : "off");
+	return n;
+}
 
 int orthros_takeover(void)
 {
@@ -56,6 +137,7 @@ int orthros_takeover(void)
 		ret = -EBUSY;
 		goto out;
 	}
+	stop_dead_dma();
 	/*
 	 * Without a view of its memory nothing can be recovered, but this OS
 	 * still takes over the devices and serves: the error is kept for
