@@ -1,5 +1,5 @@
 # lpar-refusals
-# Bad BackupOS boots are refused with a clear message (BSP, unknown APIC ID, missing or overlapping slot, slot in the ActiveOS's memory, a CPU left out of the partition, not a kernel) and the ActiveOS is unharmed.
+# Bad BackupOS boots are refused with a clear message (BSP, unknown APIC ID, missing or overlapping slot, slot in the ActiveOS's memory, a CPU left out of the partition, a shared range on device registers, not a kernel) and the ActiveOS is unharmed.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
@@ -12,6 +12,7 @@ scenario() {
 	step 30 "a slot overlapping another range is refused" overlapping_slot
 	step 30 "a slot in the ActiveOS's own memory is refused by the kernel" slot_in_active_memory
 	step 30 "a partition that leaves out one of the machine's CPUs is refused by the kernel" cpu_left_out
+	step 30 "a shared range on device registers is refused by the kernel, not zeroed" shared_on_devices
 	step 30 "the ActiveOS is unharmed: 4 CPUs online, no BackupOS, no shared memory" unharmed
 	step 300 "a correct boot still works afterwards" boot_backup a 2
 	step 30 "no kernel errors on either console" check_consoles
@@ -46,6 +47,15 @@ cpu_left_out() {
 	guest "sed '/^cpu 2\$/d' /etc/orthros/partition.conf >/tmp/nocpu2.conf" &&
 	refused "-p /tmp/nocpu2.conf" "the kernel refused" || return
 	guest "dmesg | grep 'CPU2 (APIC 2) is not in the partition: logical APIC IDs would clash'" ||
+		{ fail "the kernel did not say why"; return 1; }
+}
+
+# Valid as a description; only the kernel knows 0xfe000000 holds the PCI
+# devices' registers (the 1stOS zeroes the shared range when it makes it).
+shared_on_devices() {
+	guest "sed 's/^shared .*/shared 0xfe000000 2M/' /etc/orthros/partition.conf >/tmp/shared-mmio.conf" &&
+	refused "-p /tmp/shared-mmio.conf" "the kernel refused" || return
+	guest "dmesg | grep 'the shared range \[0xfe000000-0xfe200000) is not firmware RAM kept from this kernel'" ||
 		{ fail "the kernel did not say why"; return 1; }
 }
 

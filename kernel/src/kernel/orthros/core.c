@@ -28,6 +28,7 @@
 #include <linux/sysfs.h>
 #include <uapi/linux/orthros/loader.h>
 #include <asm/apic.h>
+#include <asm/e820/api.h>
 #include <asm/early_ioremap.h>
 #include <asm/tsc.h>
 
@@ -374,6 +375,37 @@ static void shm_init(struct orthros_shm *s, const struct orthros_partition *part
 	s->os[ORTHROS_ROLE_ACTIVE].boots = 1;
 }
 
+/*
+ * The range the 1stOS is about to zero: all of it RAM in the firmware's
+ * memory map (never device registers, firmware tables or a hole) and none
+ * of it this kernel's RAM (memmap=$ of 'orthrosctl cmdline' kept it out).
+ */
+static bool shared_range_ok(u64 start, u64 size)
+{
+	const struct e820_table *t = e820_table_firmware;
+	u64 end = start + size;
+	bool progress = true;
+	unsigned int i;
+
+	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT)
+		return false;
+	/* Firmware entries need not be sorted: sweep until nothing advances. */
+	while (start < end && progress) {
+		progress = false;
+		for (i = 0; i < t->nr_entries && start < end; i++) {
+			const struct e820_entry *e = &t->entries[i];
+
+			if (e->type == E820_TYPE_RAM && e->addr <= start &&
+			    e->addr + e->size > start) {
+				start = e->addr + e->size;
+				progress = true;
+			}
+		}
+	}
+	return start >= end;
+}
+
 /* The 1stOS makes the shared memory when it boots the 2ndOS. */
 int orthros_shm_create(const struct orthros_partition *part)
 {
@@ -382,6 +414,11 @@ int orthros_shm_create(const struct orthros_partition *part)
 
 	if (!r || r->size < sizeof(*s))
 		return -EINVAL;
+	if (!shared_range_ok(r->start, r->size)) {
+		pr_err("the shared range [%#llx-%#llx) is not firmware RAM kept from this kernel (memmap=$): not zeroed\n",
+		       r->start, r->start + r->size);
+		return -EINVAL;
+	}
 	s = memremap(r->start, r->size, MEMREMAP_WB);
 	if (!s)
 		return -ENOMEM;
