@@ -152,21 +152,29 @@ static bool uuid_zero(const unsigned char *u)
 
 #define differs(...) (errf(why, len, __VA_ARGS__), why)
 
+/* What the dead file alone rules out, whatever this OS has at its path. */
+static const char *never_carried(const struct dp_file *f, char *why, size_t len)
+{
+	if (S_ISCHR(f->mode) && !stateless_device(KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev)))
+		return differs("device %u:%u (a terminal or another device with state) belongs to the dead kernel",
+			       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
+	if (!S_ISCHR(f->mode) && !S_ISREG(f->mode) && !S_ISDIR(f->mode))
+		return differs("a file of mode 0%o is not carried over", f->mode);
+	return NULL;
+}
+
 const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *why, size_t len)
 {
+	if (never_carried(f, why, len))
+		return why;
 	if ((f->mode & S_IFMT) != (h->mode & S_IFMT))
 		return differs("another kind of file here (mode 0%o, was 0%o)", h->mode, f->mode);
 	if (S_ISCHR(f->mode)) {
-		if (!stateless_device(KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev)))
-			return differs("device %u:%u (a terminal or another device with state) belongs to the dead kernel",
-				       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
 		if (h->rdev_major != KDEV_MAJOR(f->rdev) || h->rdev_minor != KDEV_MINOR(f->rdev))
 			return differs("device %u:%u here, was %u:%u", h->rdev_major, h->rdev_minor,
 				       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
 		return NULL;
 	}
-	if (!S_ISREG(f->mode) && !S_ISDIR(f->mode))
-		return differs("a file of mode 0%o is not carried over", f->mode);
 	if (uuid_zero(f->fs_uuid))
 		return differs("its file system has no UUID (tmpfs, proc, ...): it died with the kernel");
 	if (!uuid_is(f->fs_uuid, h->fs_uuid))
@@ -197,7 +205,7 @@ const char *fi_check(const struct dp_file *f, const struct fi_migrated *m, char 
 {
 	struct fi_here h;
 
-	if (fi_look(f->path, m, &h, why, len))
+	if (never_carried(f, why, len) || fi_look(f->path, m, &h, why, len))
 		return why;
 	return fi_compare(f, &h, why, len);
 }

@@ -165,6 +165,10 @@ TEST(fi_look_sees_the_file_and_follows_no_link)
 	CHECK(fi_check(&f, &m, why, sizeof(why)) == NULL);
 	f.rdev = 1 << 20 | 5;		/* it was /dev/zero */
 	CHECK(fi_check(&f, &m, why, sizeof(why)) != NULL);
+	/* A terminal is refused as one, whether or not this OS has one by its name. */
+	f.rdev = 136 << 20 | 999;
+	snprintf(f.path, sizeof(f.path), "/dev/pts/999");
+	CHECK(fi_check(&f, &m, why, sizeof(why)) && strstr(why, "device 136:999"));
 	unlink(link);
 	snprintf(path, sizeof(path), "%s/file", dir);
 	unlink(path);
