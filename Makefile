@@ -24,7 +24,6 @@ PM      := $(BUILD)/bin/orthros-pm
 FCWRITER := $(BUILD)/bin/fcwriter
 PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
-MEMFILL := $(BUILD)/bin/memfill
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -102,11 +101,7 @@ $(PMWORK): tests/workloads/pmwork.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
-# Holds memory with a pattern: nothing but itself may write there (dma-fence).
-$(MEMFILL): tests/workloads/memfill.c | $(SETUP)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(MEMFILL)
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -120,10 +115,10 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(MEMFILL) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(MEMFILL) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
