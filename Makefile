@@ -7,8 +7,9 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 # Tools see the same ABI headers as the kernel (kernel/src/include/uapi).
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Ikernel/src/include/uapi
-# libdeadkernel reads the dead kernel's BTF with libbpf.
-LDLIBS := -lbpf
+# libdeadkernel reads the dead kernel's BTF with libbpf; a disk's file
+# system and UUID are libblkid's (lib/filecache.c, lib/fileident.c).
+LDLIBS := -lbpf -lblkid
 SHELL := /bin/bash
 
 SETUP   := $(BUILD)/.setup-done
@@ -84,10 +85,10 @@ $(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
-# orthros-pm checks a restored file's identity: its file system's UUID by libblkid.
+# orthros-pm checks a restored file's identity (lib/fileident.c).
 $(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) lib/fileident.c $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS) -lblkid
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM) $(PM)
 
 # Test workloads that run in the lab's OS instances (and check themselves).
@@ -132,7 +133,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) tests/workloads/pmwork.c \
 	lab/labproto.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS) -lblkid
+	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS)
 unit: $(UNIT)
 	$(UNIT)
 

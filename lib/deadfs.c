@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libdeadkernel: path names of a dead kernel's dentries, across mounts. */
 #include <string.h>
+#include <sys/mount.h>
 
 #include "deadfs.h"
 
@@ -78,10 +79,11 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 
 struct mount_ctx {
 	struct dk_fs_layout fs;
-	uint32_t sb_list, sb_type, sb_uuid, sb_mounts, mnt_instance;
+	uint32_t sb_list, sb_type, sb_uuid, sb_mounts, sb_flags, mnt_instance, mnt_flags;
 	uint64_t ext4;			/* &ext4_fs_type */
 	const unsigned char *uuid;
 	uint64_t sb;			/* found */
+	unsigned int nsame;		/* how many have the UUID */
 };
 
 static int match_sb(struct dk *dk, uint64_t node, void *arg)
@@ -98,8 +100,10 @@ static int match_sb(struct dk *dk, uint64_t node, void *arg)
 		return -1;
 	if (memcmp(uuid, c->uuid, 16))
 		return 0;
+	/* Every one: two of one UUID must be refused, not the first taken. */
 	c->sb = sb;
-	return 1;
+	c->nsame++;
+	return 0;
 }
 
 static int first_mount(struct dk *dk, uint64_t node, void *arg)
@@ -109,28 +113,76 @@ static int first_mount(struct dk *dk, uint64_t node, void *arg)
 	return 1;
 }
 
-int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len)
+/* include/linux/mount.h and include/linux/fs.h of 6.1: kernel-internal, stable for years. */
+#define MNT_NOSUID	0x01
+#define MNT_NODEV	0x02
+#define MNT_NOEXEC	0x04
+#define MNT_NOATIME	0x08
+#define MNT_NODIRATIME	0x10
+#define MNT_RELATIME	0x20
+#define MNT_READONLY	0x40
+#define MNT_NOSYMFOLLOW	0x80
+#define SB_RDONLY	(1ULL << 0)
+#define SB_SYNCHRONOUS	(1ULL << 4)
+#define SB_DIRSYNC	(1ULL << 7)
+#define SB_LAZYTIME	(1ULL << 25)
+
+unsigned long dk_mount_ms_flags(uint32_t mnt_flags, uint64_t s_flags)
+{
+	static const struct { uint32_t mnt; unsigned long ms; } per_mount[] = {
+		{ MNT_NOSUID, MS_NOSUID }, { MNT_NODEV, MS_NODEV }, { MNT_NOEXEC, MS_NOEXEC },
+		{ MNT_NOATIME, MS_NOATIME }, { MNT_NODIRATIME, MS_NODIRATIME },
+		{ MNT_RELATIME, MS_RELATIME }, { MNT_READONLY, MS_RDONLY },
+		{ MNT_NOSYMFOLLOW, MS_NOSYMFOLLOW },
+	};
+	static const struct { uint64_t sb; unsigned long ms; } per_sb[] = {
+		{ SB_RDONLY, MS_RDONLY }, { SB_SYNCHRONOUS, MS_SYNCHRONOUS },
+		{ SB_DIRSYNC, MS_DIRSYNC }, { SB_LAZYTIME, MS_LAZYTIME },
+	};
+	unsigned long ms = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(per_mount) / sizeof(per_mount[0]); i++)
+		if (mnt_flags & per_mount[i].mnt)
+			ms |= per_mount[i].ms;
+	for (i = 0; i < sizeof(per_sb) / sizeof(per_sb[0]); i++)
+		if (s_flags & per_sb[i].sb)
+			ms |= per_sb[i].ms;
+	return ms;
+}
+
+int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len,
+		       unsigned long *ms_flags)
 {
 	struct mount_ctx c = { .uuid = uuid };
-	uint64_t super_blocks, node = 0, mnt, root;
+	uint64_t super_blocks, node = 0, mnt, root, s_flags;
+	uint32_t mnt_flags;
 	const struct dk_field f[] = {
 		{ "struct super_block", "s_list", &c.sb_list },
 		{ "struct super_block", "s_type", &c.sb_type },
 		{ "struct super_block", "s_uuid", &c.sb_uuid },
 		{ "struct super_block", "s_mounts", &c.sb_mounts },
+		{ "struct super_block", "s_flags", &c.sb_flags },
 		{ "struct mount", "mnt_instance", &c.mnt_instance },
+		{ "struct vfsmount", "mnt_flags", &c.mnt_flags },
 	};
 
 	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_fs_layout(dk, &c.fs) ||
 	    dk_symbol(dk, "super_blocks", &super_blocks) || dk_symbol(dk, "ext4_fs_type", &c.ext4) ||
 	    dk_list_walk(dk, super_blocks, match_sb, &c) < 0)
 		return -1;
+	if (c.nsame > 1)
+		return dk_fail(dk, "the dead kernel had %u ext4 file systems of this UUID: which one is this disk cannot be told",
+			       c.nsame);
 	if (!c.sb || dk_list_walk(dk, c.sb + c.sb_mounts, first_mount, &node) < 0)
 		return c.sb ? -1 : 1;
 	if (!node)
 		return 1;
 	mnt = node - c.mnt_instance + c.fs.mount_mnt;
-	if (dk_read_u64(dk, mnt + c.fs.mnt_root, &root))
+	if (dk_read_u64(dk, mnt + c.fs.mnt_root, &root) ||
+	    dk_read(dk, mnt + c.mnt_flags, &mnt_flags, sizeof(mnt_flags)) ||
+	    dk_read_u64(dk, c.sb + c.sb_flags, &s_flags))
 		return -1;
+	*ms_flags = dk_mount_ms_flags(mnt_flags, s_flags);
 	return dk_dentry_path(dk, &c.fs, mnt, root, out, len) ? -1 : 0;
 }

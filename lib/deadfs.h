@@ -27,8 +27,19 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 /*
  * Where the dead kernel had the ext4 file system with this UUID mounted (its
  * first mount, an absolute path). 0; 1 if it had no such file system or did
- * not mount it; -1 on error.
+ * not mount it; -1 on error, and when it had two of that UUID (a copied
+ * disk: which one this is cannot be told; orthros-fcm refuses the same).
  */
-int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len);
+int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len,
+		       unsigned long *ms_flags);
+
+/*
+ * The mount(2) flags (MS_*) of a mount whose vfsmount had mnt_flags and
+ * whose super block had s_flags: nosuid, nodev, noexec, noatime,
+ * nodiratime, relatime, nosymfollow, ro, sync, dirsync, lazytime. What
+ * else a file system was mounted with (ext4's data=, commit=, ...) is not
+ * among them.
+ */
+unsigned long dk_mount_ms_flags(uint32_t mnt_flags, uint64_t s_flags);
 
 #endif

@@ -4,6 +4,7 @@
  * back through the surviving kernel. See filecache.h.
  */
 #define _GNU_SOURCE
+#include <blkid/blkid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -252,6 +253,21 @@ void fc_scan_free(struct fc_scan *scan)
 	memset(scan, 0, sizeof(*scan));
 }
 
+struct fc_sb *fc_find_sb(struct fc_scan *scan, const unsigned char uuid[16],
+			 unsigned int *n)
+{
+	struct fc_sb *found = NULL;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < scan->nsbs; i++)
+		if (!memcmp(scan->sbs[i].uuid, uuid, 16)) {
+			found = &scan->sbs[i];
+			(*n)++;
+		}
+	return *n == 1 ? found : NULL;
+}
+
 /* ---- The surviving side ---- */
 
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen)
@@ -280,22 +296,52 @@ int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t err
 	return fc_dev_uuid(dev, uuid, err, errlen);
 }
 
+/* 32 hex digits, dashes anywhere between them: libblkid's text form. */
+static int parse_uuid(const char *s, unsigned char uuid[16])
+{
+	unsigned int i = 0, v;
+
+	for (; *s && i < 32; s++) {
+		if (*s == '-')
+			continue;
+		if (sscanf(s, "%1x", &v) != 1)
+			return -1;
+		uuid[i / 2] = i % 2 ? uuid[i / 2] | v : v << 4;
+		i++;
+	}
+	return i == 32 && !*s ? 0 : -1;
+}
+
+int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], char *err,
+	      size_t errlen)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(dev);
+	const char *t = NULL, *text = NULL;
+	int r = -1;
+
+	if (!pr)
+		return errf(err, errlen, "%s: %s", dev, strerror(errno ?: EIO));
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
+	if (blkid_do_safeprobe(pr) || blkid_probe_lookup_value(pr, "TYPE", &t, NULL))
+		errf(err, errlen, "%s holds no file system that can be told", dev);
+	else if (blkid_probe_lookup_value(pr, "UUID", &text, NULL) || parse_uuid(text, uuid))
+		errf(err, errlen, "%s: the UUID of its %s cannot be read", dev, t);
+	else
+		r = 0;
+	if (t)
+		snprintf(type, tlen, "%s", t);
+	blkid_free_probe(pr);
+	return r;
+}
+
 int fc_dev_uuid(const char *dev, unsigned char uuid[16], char *err, size_t errlen)
 {
-	unsigned char sb[1024];
-	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	char type[32] = "";
 
-	if (fd < 0)
-		return errf(err, errlen, "%s: %s", dev, strerror(errno));
-	if (pread(fd, sb, sizeof(sb), 1024) != sizeof(sb)) {
-		close(fd);
-		return errf(err, errlen, "%s: cannot read its super block", dev);
-	}
-	close(fd);
-	if (sb[0x38] != 0x53 || sb[0x39] != 0xef)	/* s_magic 0xef53 */
-		return errf(err, errlen, "%s holds no ext4 file system", dev);
-	memcpy(uuid, sb + 0x68, 16);
-	return 0;
+	if (fc_dev_fs(dev, type, sizeof(type), uuid, err, errlen))
+		return -1;
+	return strcmp(type, "ext4") ? errf(err, errlen, "%s holds %s, not ext4", dev, type) : 0;
 }
 
 static int write_all(int fd, const void *buf, size_t len, off_t off)

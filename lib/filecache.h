@@ -54,9 +54,21 @@ struct fc_scan {
 int fc_scan(struct dk *dk, struct fc_scan *scan);
 void fc_scan_free(struct fc_scan *scan);
 
+/*
+ * The dead kernel's one ext4 file system with this UUID. NULL if it had
+ * none, or more than one (*n says how many): two file systems of one UUID
+ * (a copied disk) cannot be told apart, and writing one's cache into the
+ * other is what must never happen.
+ */
+struct fc_sb *fc_find_sb(struct fc_scan *scan, const unsigned char uuid[16],
+			 unsigned int *n);
+
 /* The ext4 UUID of the file system mounted at dir (its device's super block). */
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen);
-/* The ext4 UUID on a block device, from its super block. */
+/* The file system on a block device, its type and UUID as libblkid reads them. */
+int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], char *err,
+	      size_t errlen);
+/* The ext4 UUID on a block device (fc_dev_fs); an error if it holds no ext4. */
 int fc_dev_uuid(const char *dev, unsigned char uuid[16], char *err, size_t errlen);
 
 /*

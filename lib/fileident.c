@@ -20,6 +20,7 @@
 
 #include "errf.h"
 #include "fileident.h"
+#include "filecache.h"
 
 /* The kernel's dev_t, as the dead inode holds it. */
 #define KDEV_MAJOR(d) ((unsigned int)((d) >> 20))
@@ -38,42 +39,33 @@ int fi_add_migrated(struct fi_migrated *m, const char *mount, char *why, size_t 
 }
 
 /*
- * The UUID of the file system on block device DEV, as blkid reads it from
- * the disk; "" when DEV is no block device (tmpfs, proc, ...) or has none.
- * The last few answers are kept: a process's files sit on one or two.
+ * The UUID of the file system on block device DEV (filecache.c reads it
+ * with libblkid); false when DEV is no block device (tmpfs, proc, ...) or
+ * its file system has none. The last few answers are kept: a process's files sit
+ * on one or two.
  */
-static void fs_uuid(dev_t dev, char *uuid, size_t len)
+static bool fs_uuid(dev_t dev, unsigned char uuid[16])
 {
-	static struct { dev_t dev; char uuid[37]; bool known; } seen[8];
+	static struct { dev_t dev; unsigned char uuid[16]; bool known, ok; } seen[8];
 	static unsigned int next;
-	const char *val = NULL;
-	blkid_probe pr = NULL;
-	char *name;
 	unsigned int i;
+	char *name, err[128], type[32];
+	bool ok;
 
 	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
 		if (seen[i].known && seen[i].dev == dev) {
-			snprintf(uuid, len, "%s", seen[i].uuid);
-			return;
+			memcpy(uuid, seen[i].uuid, 16);
+			return seen[i].ok;
 		}
-	uuid[0] = 0;
 	name = blkid_devno_to_devname(dev);
-	if (name)
-		pr = blkid_new_probe_from_filename(name);
-	if (pr && !blkid_probe_enable_superblocks(pr, 1) &&
-	    !blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID) &&
-	    !blkid_do_safeprobe(pr) && !blkid_probe_lookup_value(pr, "UUID", &val, NULL))
-		snprintf(uuid, len, "%s", val);
-	if (pr)
-		blkid_free_probe(pr);
+	ok = name && !fc_dev_fs(name, type, sizeof(type), uuid, err, sizeof(err));
 	free(name);
-	for (i = 0; uuid[i]; i++)
-		if (uuid[i] >= 'A' && uuid[i] <= 'F')
-			uuid[i] += 'a' - 'A';
 	i = next++ % (sizeof(seen) / sizeof(seen[0]));
 	seen[i].dev = dev;
 	seen[i].known = true;
-	snprintf(seen[i].uuid, sizeof(seen[i].uuid), "%s", uuid);
+	seen[i].ok = ok;
+	memcpy(seen[i].uuid, uuid, 16);
+	return ok;
 }
 
 int fi_look(const char *path, const struct fi_migrated *m, struct fi_here *h, char *why,
@@ -108,7 +100,7 @@ int fi_look(const char *path, const struct fi_migrated *m, struct fi_here *h, ch
 	h->rdev_minor = minor(st.st_rdev);
 	for (i = 0; i < m->n; i++)
 		h->migrated |= m->dev[i] == st.st_dev;
-	fs_uuid(st.st_dev, h->fs_uuid, sizeof(h->fs_uuid));
+	h->has_uuid = fs_uuid(st.st_dev, h->fs_uuid);
 	/* The generation needs a real open; a device is never opened here. */
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
@@ -129,15 +121,13 @@ static bool stateless_device(unsigned int maj, unsigned int min)
 	return maj == 1 && (min == 3 || min == 5 || min == 7 || min == 8 || min == 9);
 }
 
-static bool uuid_is(const unsigned char *u, const char *text)
+/* The canonical text of a UUID, for messages. */
+static const char *uuid_text(const unsigned char *u, char *s)
 {
-	char s[37];
-
-	snprintf(s, sizeof(s),
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
-	return !strcmp(s, text);
+	sprintf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		u[13], u[14], u[15]);
+	return s;
 }
 
 static bool uuid_zero(const unsigned char *u)
@@ -165,6 +155,8 @@ static const char *never_carried(const struct dp_file *f, char *why, size_t len)
 
 const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *why, size_t len)
 {
+	char text[37];
+
 	if (never_carried(f, why, len))
 		return why;
 	if ((f->mode & S_IFMT) != (h->mode & S_IFMT))
@@ -177,8 +169,9 @@ const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *w
 	}
 	if (uuid_zero(f->fs_uuid))
 		return differs("its file system has no UUID (tmpfs, proc, ...): it died with the kernel");
-	if (!uuid_is(f->fs_uuid, h->fs_uuid))
-		return differs("on another file system here (UUID %s)", h->fs_uuid[0] ? h->fs_uuid : "none");
+	if (!h->has_uuid || memcmp(f->fs_uuid, h->fs_uuid, 16))
+		return differs("on another file system here (UUID %s)",
+			       h->has_uuid ? uuid_text(h->fs_uuid, text) : "none");
 	if (h->ino != f->ino || h->generation != f->generation)
 		return differs("another file here (inode %llu generation %u, was %llu generation %u)",
 			       (unsigned long long)h->ino, h->generation, (unsigned long long)f->ino,

@@ -41,7 +41,8 @@ struct fi_here {
 	int64_t ctime_sec;
 	uint64_t ctime_nsec;
 	unsigned int rdev_major, rdev_minor;
-	char fs_uuid[37];		/* canonical text, lower case; "" unknown */
+	unsigned char fs_uuid[16];	/* of its file system, if has_uuid */
+	bool has_uuid;
 	bool migrated;			/* on a disk taken over from the dead OS */
 };
 

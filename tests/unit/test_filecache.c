@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,4 +117,61 @@ TEST(dk_dentry_path_refuses_dot_names)
 		dk_close(dk);
 	}
 	img_free(&m);
+}
+
+/*
+ * Two file systems of one UUID (a copied disk) were resolved differently:
+ * orthros-fcm took the last, orthrosd's mount the first. Now both refuse.
+ */
+TEST(fc_find_sb_refuses_two_of_one_uuid)
+{
+	struct fc_sb sbs[3];
+	struct fc_scan scan = { sbs, 3 };
+	unsigned char want[16] = { 0x6f, 0x72, 2 };
+	unsigned int n;
+
+	memset(sbs, 0, sizeof(sbs));
+	memcpy(sbs[1].uuid, want, 16);
+	CHECK(fc_find_sb(&scan, want, &n) == &sbs[1] && n == 1);
+	memcpy(sbs[2].uuid, want, 16);
+	CHECK(fc_find_sb(&scan, want, &n) == NULL && n == 2);
+	want[0] = 0;
+	CHECK(fc_find_sb(&scan, want, &n) == NULL && n == 0);
+}
+
+/* A disk's file system and UUID as libblkid reads them (mkfs.ext4 on a file). */
+TEST(fc_dev_uuid_reads_ext4_and_refuses_the_rest)
+{
+	static const unsigned char want[16] = { 0x6f, 0x72, 0x74, 0x6f, 0, 0, 0x40, 0,
+						0x80, 0, 0, 0, 0, 0, 0, 0x42 };
+	char path[] = "/tmp/orthros-blk-XXXXXX", cmd[256], err[256], type[32];
+	unsigned char uuid[16];
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && ftruncate(fd, 4 << 20) == 0);
+	close(fd);
+	CHECK(fc_dev_uuid(path, uuid, err, sizeof(err)) == -1 && strstr(err, "no file system"));
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F -U 6f72746f-0000-4000-8000-000000000042 %s",
+		 path);
+	CHECK(system(cmd) == 0);
+	CHECK(fc_dev_uuid(path, uuid, err, sizeof(err)) == 0 && !memcmp(uuid, want, 16));
+	CHECK(fc_dev_fs(path, type, sizeof(type), uuid, err, sizeof(err)) == 0);
+	CHECK_STR(type, "ext4");
+	snprintf(cmd, sizeof(cmd), "mkfs.ext2 -q -F %s", path);
+	CHECK(system(cmd) == 0);
+	CHECK(fc_dev_uuid(path, uuid, err, sizeof(err)) == -1 && strstr(err, "holds ext2, not ext4"));
+	unlink(path);
+}
+
+/* The survivor mounts a taken-over disk with the options the dead OS had. */
+TEST(dk_mount_ms_flags_carries_the_dead_mount_options)
+{
+	/* nosuid, nodev, noexec on the mount; sync and read-only on the super block. */
+	CHECK(dk_mount_ms_flags(0x01 | 0x02 | 0x04, 0) == (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+	CHECK(dk_mount_ms_flags(0x20, 1ULL << 4) == (MS_RELATIME | MS_SYNCHRONOUS));
+	CHECK(dk_mount_ms_flags(0x40, 0) == MS_RDONLY && dk_mount_ms_flags(0, 1) == MS_RDONLY);
+	CHECK(dk_mount_ms_flags(0x08 | 0x80, (1ULL << 7) | (1ULL << 25)) ==
+	      (MS_NOATIME | MS_NOSYMFOLLOW | MS_DIRSYNC | MS_LAZYTIME));
+	/* Flags it does not carry (internal ones: MNT_SHARED 0x1000, SB_BORN) stay out. */
+	CHECK(dk_mount_ms_flags(0x1000, 1ULL << 29) == 0);
 }

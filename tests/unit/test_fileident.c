@@ -16,7 +16,6 @@
 
 static const unsigned char uuid_root[16] = { 0x6f, 0x72, 0x74, 0x6f, 0, 0, 0x40, 0,
 					     0x80, 0, 0, 0, 0, 0, 0, 1 };
-#define UUID_ROOT "6f72746f-0000-4000-8000-000000000001"
 
 /* A file of the dead kernel and what is here, the same unless a test changes one. */
 static void pair(struct dp_file *f, struct fi_here *h)
@@ -31,7 +30,8 @@ static void pair(struct dp_file *f, struct fi_here *h)
 	f->ctime_sec = h->ctime_sec = 1796000000;
 	f->ctime_nsec = h->ctime_nsec = 123456789;
 	memcpy(f->fs_uuid, uuid_root, 16);
-	snprintf(h->fs_uuid, sizeof(h->fs_uuid), "%s", UUID_ROOT);
+	memcpy(h->fs_uuid, uuid_root, 16);
+	h->has_uuid = true;
 	snprintf(f->path, sizeof(f->path), "/var/lib/x");
 }
 
@@ -63,8 +63,9 @@ TEST(fi_another_file_of_the_same_name_is_refused)
 	h.generation++;			/* the inode number reused */
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
 	pair(&f, &h);
-	h.fs_uuid[0] = '7';
-	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file system"));
+	h.fs_uuid[15] = 2;		/* the user disk's, say */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) &&
+	      strstr(why, "another file system here (UUID 6f72746f-0000-4000-8000-000000000002)"));
 	pair(&f, &h);
 	h.mode = S_IFDIR | 0755;
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another kind of file"));
@@ -103,7 +104,7 @@ TEST(fi_files_of_a_dead_memory_file_system_are_refused)
 
 	pair(&f, &h);
 	memset(f.fs_uuid, 0, 16);	/* tmpfs: its bytes died with the kernel */
-	h.fs_uuid[0] = 0;
+	h.has_uuid = false;
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "no UUID"));
 }
 

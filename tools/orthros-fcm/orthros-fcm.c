@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 	char err[512], us[40];
 	struct dk *dk;
 	bool only_list = false;
+	unsigned int nsame;
 	int c, ret;
-	size_t i;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -139,13 +139,15 @@ int main(int argc, char **argv)
 		dk_close(dk);
 		return 0;
 	}
-	for (i = 0; i < scan.nsbs; i++)
-		if (!memcmp(scan.sbs[i].uuid, uuid, 16))
-			sb = &scan.sbs[i];
+	sb = fc_find_sb(&scan, uuid, &nsame);
 	uuid_str(uuid, us);
 	if (!sb) {
-		fprintf(stderr, "orthros-fcm: the dead kernel had no ext4 file system with UUID %s (the one at %s)\n",
-			us, mnt);
+		if (nsame)
+			fprintf(stderr, "orthros-fcm: the dead kernel had %u ext4 file systems with UUID %s: which one is %s cannot be told, nothing written\n",
+				nsame, us, mnt);
+		else
+			fprintf(stderr, "orthros-fcm: the dead kernel had no ext4 file system with UUID %s (the one at %s)\n",
+				us, mnt);
 		fc_scan_free(&scan);
 		dk_close(dk);
 		return 2;

@@ -315,6 +315,24 @@ static int make_dirs(const char *path)
 	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* ",nosuid,nodev" for the record: the options the dead OS's mount had. */
+static void ms_flags_str(unsigned long ms, char *out, size_t len)
+{
+	static const struct { unsigned long ms; const char *name; } names[] = {
+		{ MS_RDONLY, "ro" }, { MS_NOSUID, "nosuid" }, { MS_NODEV, "nodev" },
+		{ MS_NOEXEC, "noexec" }, { MS_NOATIME, "noatime" }, { MS_NODIRATIME, "nodiratime" },
+		{ MS_RELATIME, "relatime" }, { MS_NOSYMFOLLOW, "nosymfollow" },
+		{ MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
+	};
+	struct strbuf sb;
+	unsigned int i;
+
+	sb_init(&sb, out, len);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (ms & names[i].ms)
+			sb_add(&sb, ",%s", names[i].name);
+}
+
 static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 {
 	enum tl_status st = TL_SKIPPED;
@@ -323,7 +341,8 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
 		unsigned char uuid[16];
-		char dev[64], err[256], path[PATH_MAX];
+		char dev[64], err[256], path[PATH_MAX], opts[128];
+		unsigned long ms = 0;
 		int r;
 
 		if (!a->block[0])
@@ -341,7 +360,7 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 			st = TL_FAILED;
 			continue;
 		}
-		r = dk_ext4_mount_path(f->dk, uuid, path, sizeof(path));
+		r = dk_ext4_mount_path(f->dk, uuid, path, sizeof(path), &ms);
 		if (r) {
 			sb_add(d, "%s: %s; ", a->block,
 					r > 0 ? "the dead OS had not mounted it, nor will we" :
@@ -349,15 +368,17 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 			st = r > 0 ? (st == TL_FAILED ? st : TL_SKIPPED) : TL_FAILED;
 			continue;
 		}
-		if (make_dirs(path) || mount(dev, path, "ext4", 0, NULL)) {
-			sb_add(d, "%s at %s: %s; ", a->block, path,
-					strerror(errno));
+		/* As the dead OS had it: a nosuid disk must not become a setuid one. */
+		ms_flags_str(ms, opts, sizeof(opts));
+		if (make_dirs(path) || mount(dev, path, "ext4", ms, NULL)) {
+			sb_add(d, "%s at %s (%s): %s; ", a->block, path, opts[0] ? opts + 1 : "defaults",
+			       strerror(errno));
 			st = TL_FAILED;
 			continue;
 		}
 		snprintf(a->mount, sizeof(a->mount), "%s", path);
-		sb_add(d, "%s at %s (journal replayed); ", a->block,
-				path);
+		sb_add(d, "%s at %s (%s, journal replayed); ", a->block, path,
+		       opts[0] ? opts + 1 : "defaults");
 		st = st == TL_FAILED ? st : TL_OK;
 	}
 	sb_chop(d, "; ");
