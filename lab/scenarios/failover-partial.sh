@@ -1,5 +1,5 @@
 # failover-partial
-# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off.
+# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off; the user disk, remounted nosuid,nodev,noatime in the 1stOS, is mounted so in the 2ndOS.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 . "$LAB_DIR/scenarios/failover-file-syscall.sh"
@@ -7,16 +7,39 @@ SCENARIO_TIMEOUT=900
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
+	step 30 "the user disk is remounted nosuid,nodev,noatime in the 1stOS" remount_user
 	step 60 "ip monitor runs protected (a netlink socket: not restorable)" start_unrestorable
 	step 60 "a shell holds /var/tmp/orthros-ident, which the 2ndOS has too, another file of the same bytes; its child holds nothing" start_other_file
 	step 60 "sleep runs protected on a terminal (script's pty)" start_on_pty
 	step 120 "pmwork runs protected beside them" start_pmwork
 	step 60 "the 1stOS panics" crash_1stos
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
+	step 30 "the 2ndOS mounted the user disk with the options the 1stOS had" check_mount_options
 	step 30 "the 2ndOS switched off bus mastering of every PCI function of the dead 1stOS before reusing its memory" check_dma_stopped
 	step 60 "the record names the process left behind and why; the restore still ran" check_record
 	step 60 "each one left behind is named with its reason: the other file, the tree, the terminal" check_refusals
 	step 120 "pmwork goes on in the 2ndOS with its PID; none of the others is there" check_others
+}
+
+remount_user() {
+	guest "mount -o remount,nosuid,nodev,noatime $LAB_USER_MOUNT && grep ' $LAB_USER_MOUNT ' /proc/mounts"
+}
+
+check_mount_options() {
+	local opts
+	opts=$(guest_on b "awk '\$2 == \"$LAB_USER_MOUNT\" { print \$4 }' /proc/mounts") || return
+	log "the 2ndOS: $LAB_USER_MOUNT $opts"
+	case ",$opts," in
+	*,nosuid,*) ;; *) fail "nosuid was dropped"; return 1 ;;
+	esac
+	case ",$opts," in
+	*,nodev,*) ;; *) fail "nodev was dropped"; return 1 ;;
+	esac
+	case ",$opts," in
+	*,noatime,*) ;; *) fail "noatime was dropped"; return 1 ;;
+	esac
+	grep -q '^phase name=mount .*(nosuid,nodev,noatime, journal replayed)' "$RUN/failover-1.timeline" ||
+		{ fail "the mount phase does not name the options"; return 1; }
 }
 
 start_unrestorable() {
