@@ -55,7 +55,8 @@ guest_on() { # guest_on SIDE [-t SECONDS] COMMAND...
 guest() { guest_on a "$@"; }
 
 # Make the OS on SIDE panic through the test module: REQUEST is "panic"
-# (now, in a system call) or "panic-write PID" (inside PID's next write).
+# (now, in a system call), "panic-write PID" (inside PID's next write) or
+# "panic-blocked PID" (once PID sleeps in a system call).
 # The panic may beat the answer: a time-out is what a dead OS gives; any
 # other failure means the request was not made.
 crash_on() { # crash_on SIDE REQUEST

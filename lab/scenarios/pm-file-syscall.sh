@@ -102,6 +102,9 @@ crash_1stos() {
 	# The write timing: the panic comes inside pmwork's next file write.
 	if [ "$PM_TIMING" = write ]; then
 		crash_on a "panic-write $(pm_pid)" || return
+	elif [ "$PM_TIMING" = syscall ]; then
+		# Not a race: the panic waits for pmwork to sleep in a system call.
+		crash_on a "panic-blocked $(pm_pid)" || return
 	else
 		crash_on a panic || return
 	fi

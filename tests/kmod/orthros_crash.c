@@ -7,6 +7,10 @@
  *   echo panic-write PID >/proc/orthros_crash
  *	panic() inside the next file write of process PID (any of its
  *	threads, in ext4_file_write_iter): a crash during a file write
+ *   echo panic-blocked PID >/proc/orthros_crash
+ *	panic() once process PID (its main thread) sleeps inside a system
+ *	call, within 10 s: a crash while it is blocked, never while it runs
+ *	user code (the "syscall" timing, without a race)
  *   echo dotname PATH >/proc/orthros_crash
  *	rename PATH's dentry to ".." in memory only (its inline name), as
  *	corrupt memory would: the recovery must refuse that name, not follow it
@@ -28,9 +32,12 @@
 #include <linux/orthros.h>
 #include <linux/proc_fs.h>
 #include <linux/random.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <linux/delay.h>
 
 static pid_t write_victim;
 
@@ -47,6 +54,24 @@ static struct kprobe write_probe = {
 	.pre_handler = write_pre,
 };
 static bool write_probed;
+
+static int panic_when_blocked(pid_t nr)
+{
+	unsigned long end = jiffies + 10 * HZ;
+	struct task_struct *t;
+
+	while (time_before(jiffies, end)) {
+		rcu_read_lock();
+		t = pid_task(find_vpid(nr), PIDTYPE_PID);
+		if (t && (READ_ONCE(t->__state) & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) &&
+		    (long)task_pt_regs(t)->orig_ax >= 0)
+			panic("orthros_crash: panic with %s (pid %d) blocked in system call %ld",
+			      t->comm, nr, (long)task_pt_regs(t)->orig_ax);
+		rcu_read_unlock();
+		usleep_range(200, 500);
+	}
+	return -EAGAIN;
+}
 
 static int dot_name(const char *path)
 {
@@ -116,6 +141,13 @@ static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, 
 	if (!strncmp(buf, "dotname ", 8)) {
 		ret = dot_name(strim(buf + 8));
 		return ret ? ret : len;
+	}
+	if (!strncmp(buf, "panic-blocked ", 14)) {
+		int pid;
+
+		if (kstrtoint(strim(buf + 14), 10, &pid) || pid <= 0)
+			return -EINVAL;
+		return panic_when_blocked(pid);
 	}
 	if (!strncmp(buf, "panic-write ", 12)) {
 		int pid;
