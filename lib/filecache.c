@@ -312,6 +312,16 @@ static int parse_uuid(const char *s, unsigned char uuid[16])
 	return i == 32 && !*s ? 0 : -1;
 }
 
+const char *fc_uuid_str(const unsigned char uuid[16], char out[37])
+{
+	char *p = out;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		p += sprintf(p, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", uuid[i]);
+	return out;
+}
+
 int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], char *err,
 	      size_t errlen)
 {

@@ -65,6 +65,9 @@ struct fc_sb *fc_find_sb(struct fc_scan *scan, const unsigned char uuid[16],
 
 /* The ext4 UUID of the file system mounted at dir (its device's super block). */
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen);
+/* A UUID's canonical text (36 characters and a NUL); returns out. */
+const char *fc_uuid_str(const unsigned char uuid[16], char out[37]);
+
 /* The file system on a block device, its type and UUID as libblkid reads them. */
 int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], char *err,
 	      size_t errlen);

@@ -121,15 +121,6 @@ static bool stateless_device(unsigned int maj, unsigned int min)
 	return maj == 1 && (min == 3 || min == 5 || min == 7 || min == 8 || min == 9);
 }
 
-/* The canonical text of a UUID, for messages. */
-static const char *uuid_text(const unsigned char *u, char *s)
-{
-	sprintf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		u[13], u[14], u[15]);
-	return s;
-}
-
 static bool uuid_zero(const unsigned char *u)
 {
 	unsigned int i;
@@ -171,7 +162,7 @@ const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *w
 		return differs("its file system has no UUID (tmpfs, proc, ...): it died with the kernel");
 	if (!h->has_uuid || memcmp(f->fs_uuid, h->fs_uuid, 16))
 		return differs("on another file system here (UUID %s)",
-			       h->has_uuid ? uuid_text(h->fs_uuid, text) : "none");
+			       h->has_uuid ? fc_uuid_str(h->fs_uuid, text) : "none");
 	if (h->ino != f->ino || h->generation != f->generation)
 		return differs("another file here (inode %llu generation %u, was %llu generation %u)",
 			       (unsigned long long)h->ino, h->generation, (unsigned long long)f->ino,

@@ -45,14 +45,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void uuid_str(const unsigned char *u, char *out)
-{
-	int i;
-
-	for (i = 0; i < 16; i++)
-		out += sprintf(out, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", u[i]);
-}
-
 static void list(const struct fc_scan *scan)
 {
 	char uuid[40];
@@ -61,7 +53,7 @@ static void list(const struct fc_scan *scan)
 	for (i = 0; i < scan->nsbs; i++) {
 		const struct fc_sb *sb = &scan->sbs[i];
 
-		uuid_str(sb->uuid, uuid);
+		fc_uuid_str(sb->uuid, uuid);
 		printf("ext4 %s uuid %s: %zu files with cached pages\n", sb->id, uuid, sb->nfiles);
 		for (j = 0; j < sb->nfiles; j++) {
 			const struct fc_file *f = &sb->files[j];
@@ -140,7 +132,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sb = fc_find_sb(&scan, uuid, &nsame);
-	uuid_str(uuid, us);
+	fc_uuid_str(uuid, us);
 	if (!sb) {
 		if (nsame)
 			fprintf(stderr, "orthros-fcm: the dead kernel had %u ext4 file systems with UUID %s: which one is %s cannot be told, nothing written\n",
