@@ -25,6 +25,7 @@ PM      := $(BUILD)/bin/orthros-pm
 FCWRITER := $(BUILD)/bin/fcwriter
 PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
+INFLIGHT := $(BUILD)/bin/inflight
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -98,11 +99,14 @@ $(FCWRITER): $(wildcard tests/workloads/fc*.[ch]) | $(SETUP)
 $(PMWORK): tests/workloads/pmwork.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< -lm
+$(INFLIGHT): tests/workloads/inflight.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $<
 # pmwork's peer runs on the host, beyond the lab machine's NIC.
 $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
-workloads: $(FCWRITER) $(PMWORK) $(PMPEER)
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -116,16 +120,16 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \
@@ -140,7 +144,7 @@ unit: $(UNIT)
 # Fuzzing: a libFuzzer harness per parser of untrusted input (tests/fuzz),
 # built with clang, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS;
 # make test runs each briefly on its corpus (fuzz-smoke).
-FUZZ_NAMES := core walk symbols timeline partition labproto
+FUZZ_NAMES := core walk symbols timeline partition labproto inflight
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -Ikernel/src/include/uapi
@@ -150,6 +154,7 @@ FUZZ_LIBS_symbols := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c tests/uni
 FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
 FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c
+FUZZ_LIBS_inflight := lib/inflight.c
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
 .SECONDEXPANSION:

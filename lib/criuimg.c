@@ -27,6 +27,7 @@
 #define MAGIC_FS		0x51403912u
 #define MAGIC_TCP_STREAM	0x51465506u
 #define MAGIC_PIPES_DATA	0x56453709u
+#define TCPI_OPT_WSCALE		4	/* tcp_stream_entry.opt_mask */
 
 #define IMAGES_V1_1	2
 #define MARCH_X86_64	1
@@ -489,7 +490,14 @@ static int tcp_stream(struct writer *w, const struct dp_file *f)
 	pb_uint(&e, 2, t->inq_seq);
 	pb_uint(&e, 3, t->outq_len);
 	pb_uint(&e, 4, t->outq_seq);
-	pb_uint(&e, 5, t->opt_mask);
+	/*
+	 * Window scaling always, 0/0 where the connection has none: CRIU
+	 * sets the shifts only when the mask has it, and a socket made for
+	 * repair keeps the receive shift its own SYN would have offered (14
+	 * with large buffers), so it would advertise windows 2^14 times too
+	 * small to a peer that scales nothing. Scaling by 0 is no scaling.
+	 */
+	pb_uint(&e, 5, t->opt_mask | TCPI_OPT_WSCALE);
 	pb_uint(&e, 6, t->snd_wscale);
 	pb_uint(&e, 7, t->mss_clamp);
 	pb_uint(&e, 8, t->rcv_wscale);

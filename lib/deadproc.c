@@ -14,6 +14,7 @@
 
 #include "deadfs.h"
 #include "deadproc.h"
+#include "inflight.h"
 #include "deadsock.h"
 
 #define PAGE_SIZE	4096ULL
@@ -22,7 +23,6 @@
 #define MAX_FDS		65536
 #define USER_CS		0x33
 #define USER_DS		0x2b
-#define ENOSYS_RET	((uint64_t)-38)		/* entry code's ax in a system call */
 #define PAGE_MAPPING_ANON 1
 #define VM_SHARED	0x08ULL
 #define VM_GROWSDOWN	0x100ULL
@@ -39,6 +39,8 @@ struct dp_layout {
 	uint32_t t_fpstate, t_clear_tid, t_sas_sp, t_sas_size, t_sas_flags, t_robust;
 	uint32_t t_rseq, t_rseq_sig, t_cred, t_start, t_flags, t_exit_state, t_personality;
 	uint32_t t_prio, t_policy;
+	uint32_t t_if_kind, t_if_obj, t_if_start, t_if_size, t_if_count, t_if_done;
+	int64_t if_kinds[DP_INFLIGHT_UNKNOWN];	/* the kernel's value of each kind */
 	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
 	uint32_t t_pending_list, sq_info, ksiginfo_size;
 	uint32_t sp_signal;
@@ -106,6 +108,12 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct task_struct", "personality", &l->t_personality },
 		{ "struct task_struct", "static_prio", &l->t_prio },
 		{ "struct task_struct", "policy", &l->t_policy },
+		{ "struct task_struct", "orthros_inflight.kind", &l->t_if_kind },
+		{ "struct task_struct", "orthros_inflight.obj", &l->t_if_obj },
+		{ "struct task_struct", "orthros_inflight.start", &l->t_if_start },
+		{ "struct task_struct", "orthros_inflight.size", &l->t_if_size },
+		{ "struct task_struct", "orthros_inflight.count", &l->t_if_count },
+		{ "struct task_struct", "orthros_inflight.done", &l->t_if_done },
 		{ "struct signal_struct", "pids", &l->sig_pids },
 		{ "struct signal_struct", "shared_pending.signal", &l->sig_shared_pending },
 		{ "struct signal_struct", "rlim", &l->sig_rlim },
@@ -220,7 +228,11 @@ static int layout(struct dk *dk, struct dp_layout *l)
 	       dk_sizeof(dk, "struct pt_regs", &l->regs_size) ||
 	       dk_array_len(dk, "struct mm_struct", "saved_auxv", &l->n_auxv) ||
 	       dk_enum(dk, "PIDTYPE_PGID", &l->pidtype_pgid) ||
-	       dk_enum(dk, "PIDTYPE_SID", &l->pidtype_sid) ? -1 : 0;
+	       dk_enum(dk, "PIDTYPE_SID", &l->pidtype_sid) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_NONE", &l->if_kinds[DP_INFLIGHT_NONE]) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_FILE_WRITE", &l->if_kinds[DP_INFLIGHT_FILE_WRITE]) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_TCP_SEND", &l->if_kinds[DP_INFLIGHT_TCP_SEND]) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_TCP_RECV", &l->if_kinds[DP_INFLIGHT_TCP_RECV]) ? -1 : 0;
 }
 
 struct ctx {
@@ -387,6 +399,29 @@ static void read_xsave(struct ctx *c, uint64_t task, struct dp_thread *th, struc
 	}
 }
 
+/*
+ * The kernel's record of how far the thread's system call got, for
+ * dp_inflight_resolve() once the process's files are read.
+ */
+static void read_inflight(struct ctx *c, uint64_t t, struct dp_thread *th, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	struct dp_inflight *in = &th->inflight;
+	uint32_t kind;
+	int k;
+
+	if (rd32(c, t + l->t_if_kind, &kind) || rd64(c, t + l->t_if_obj, &in->obj) ||
+	    rd64(c, t + l->t_if_start, &in->start) || rd64(c, t + l->t_if_size, &in->size) ||
+	    rd64(c, t + l->t_if_count, &in->count) || rd64(c, t + l->t_if_done, &in->done)) {
+		problem(p, "thread %d: system call record unreadable", th->tid);
+		return;
+	}
+	in->kind = DP_INFLIGHT_UNKNOWN;
+	for (k = 0; k < DP_INFLIGHT_UNKNOWN; k++)
+		if (kind == (uint64_t)l->if_kinds[k])
+			in->kind = k;
+}
+
 static void read_thread(struct ctx *c, uint64_t t, struct dp_thread *th, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
@@ -412,17 +447,7 @@ static void read_thread(struct ctx *c, uint64_t t, struct dp_thread *th, struct 
 			H(th->regs.cs), H(th->regs.ss));
 		return;
 	}
-	/*
-	 * orig_ax >= 0 only in a system call (exceptions and interrupts store
-	 * -1). If it had not set its return value yet, run it again on resume,
-	 * as a signal with SA_RESTART does: the kernel-mode part is not
-	 * carried over.
-	 */
-	if ((int64_t)th->regs.orig_ax >= 0 && th->regs.ax == ENOSYS_RET) {
-		th->regs.ax = th->regs.orig_ax;
-		th->regs.ip -= 2;		/* the syscall instruction */
-		th->restart_syscall = true;
-	}
+	read_inflight(c, t, th, p);
 	if (rd64(c, t + l->t_fsbase, &th->fs_base) || rd64(c, t + l->t_gsbase, &th->gs_base) ||
 	    rd(c, t + l->t_fsindex, &th->fsindex, 2) || rd(c, t + l->t_gsindex, &th->gsindex, 2) ||
 	    rd(c, t + l->t_ds, &th->ds, 2) || rd(c, t + l->t_es, &th->es, 2) ||
@@ -1073,6 +1098,12 @@ static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 	read_fs(c, t, p);
 	read_files(c, t, p);
 	read_mm(c, t, p);
+	for (i = 0; i < p->nthreads; i++) {
+		char why[256];
+
+		if (dp_inflight_resolve(p, &p->threads[i], why, sizeof(why)))
+			problem(p, "%s", why);
+	}
 }
 
 int dp_read_protected(struct dk *dk, struct dp_set *set)

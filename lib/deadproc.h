@@ -6,7 +6,8 @@
  * alternate stack, robust futex list, rseq, a system call in progress),
  * credentials, memory map and pages, open files, cwd and root, and signal
  * handlers. Kernel-mode execution state is never carried over: a system
- * call in progress is set to restart, as a signal would.
+ * call in progress is set to restart, as a signal would, or completed with
+ * the part the dead kernel had done as its result (lib/inflight.h).
  *
  * What cannot be carried over is listed in the process's problems; a
  * process with problems must not be resumed.
@@ -32,11 +33,35 @@ struct dp_regs {
 	uint64_t ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
 };
 
+/*
+ * The dead kernel's record of how far the thread's system call got
+ * (include/linux/orthros_inflight.h), as read: untrusted.
+ */
+enum dp_inflight_kind {
+	DP_INFLIGHT_NONE, DP_INFLIGHT_FILE_WRITE, DP_INFLIGHT_TCP_SEND, DP_INFLIGHT_TCP_RECV,
+	DP_INFLIGHT_UNKNOWN,		/* a kind this reader does not know */
+};
+
+struct dp_inflight {
+	enum dp_inflight_kind kind;
+	uint64_t obj;			/* struct file or struct sock, dead kernel */
+	uint64_t start, size, count, done;
+};
+
+/* What becomes of the system call a thread was in (lib/inflight.h). */
+enum dp_syscall_fate {
+	DP_SYSCALL_NONE,		/* not in one, or it had returned */
+	DP_SYSCALL_RESTART,		/* nothing done running it again repeats */
+	DP_SYSCALL_COMPLETED,		/* part done: that is its result */
+};
+
 struct dp_thread {
 	int tid;
 	char comm[16];
 	struct dp_regs regs;
-	bool restart_syscall;		/* was in a system call: ip moved back */
+	struct dp_inflight inflight;
+	enum dp_syscall_fate syscall;	/* set: ip moved back, or ax the result */
+	uint64_t syscall_nr;		/* the call it was in (orig_ax) */
 	uint64_t fs_base, gs_base;
 	uint16_t fsindex, gsindex, ds, es;
 	unsigned char *xsave;		/* struct xregs_state, standard format */
@@ -83,6 +108,7 @@ struct dp_tcp {
 
 /* A TCP or UDP socket. Addresses as in memory (network order). */
 struct dp_inet {
+	uint64_t sk;			/* struct sock in the dead kernel */
 	uint32_t family;		/* AF_INET or AF_INET6 */
 	uint32_t type, proto, state;	/* SOCK_*, IPPROTO_*, TCP_* numbering */
 	uint32_t src_addr, dst_addr;	/* IPv4 */

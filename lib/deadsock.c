@@ -303,6 +303,7 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 		return "socket unreadable";
 	if (family != AF_INET_ && family != AF_INET6_)
 		return "a socket of a family other than IPv4 and IPv6";
+	in->sk = sk;
 	in->family = family;
 	if (family == AF_INET6_ &&
 	    (rd(dk, sk + l.sk_v6_daddr, in->dst6, 16) || rd(dk, sk + l.sk_v6_saddr, in->src6, 16) ||

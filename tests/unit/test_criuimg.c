@@ -381,6 +381,7 @@ static void img_drop(struct ciimg *im)
 #define MAGIC_PAGEMAP	0x56084025u
 #define MAGIC_FILES	0x56303138u
 #define MAGIC_FDINFO	0x56213732u
+#define MAGIC_TCP_STREAM 0x51465506u
 
 /* files.img: entries of a type (file_entry.type). */
 static unsigned int files_of_type(const struct ciimg *files, uint64_t type)
@@ -623,6 +624,53 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6)
 	img_drop(&files);
 	img_drop(&fdinfo);
 	rmtree(dir);
+}
+
+TEST(criuimg_keeps_a_connection_without_window_scaling_unscaled)
+{
+	/*
+	 * A connection whose peer offered no window scaling was restored
+	 * scaling its receive window by 14 (issue 13, item 10: 0/14 where
+	 * it had been 0/0); one that scales keeps its shifts.
+	 */
+	static const struct { uint32_t mask, snd, rcv; } cases[] = { { 1, 0, 0 }, { 5, 7, 9 } };
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct dp_tcp tcp = { .opt_mask = cases[k].mask, .snd_wscale = cases[k].snd,
+				      .rcv_wscale = cases[k].rcv, .inq = (unsigned char *)"",
+				      .outq = (unsigned char *)"" };
+		struct dp_inet in4 = { .family = 2, .type = 1, .proto = 6, .state = 1,
+				       .src_addr = 0x0100007f, .dst_addr = 0x0200007f,
+				       .src_port = 7000, .dst_port = 40000, .tcp = &tcp };
+		struct dp_file f[2] = {
+			{ .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 },
+			{ .addr = 0xffff888002000000, .kind = DP_INET, .flags = 2, .ino = 10,
+			  .mode = 0140777, .inet = &in4 },
+		};
+		struct dp_fd fd[1] = { { 3, 1, false } };
+		struct dp_thread th = ci_thread(100);
+		struct dp_proc p = ci_proc(100, 1, &th);
+		struct dp_set set = { .procs = &p, .nprocs = 1 };
+		char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+		struct ciimg stream;
+
+		p.files = f;
+		p.nfiles = 2;
+		p.fds = fd;
+		p.nfds = 1;
+		CHECK(mkdtemp(dir) != NULL);
+		CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+		img_load(&stream, dir, "tcp-stream-a.img", MAGIC_TCP_STREAM);
+		CHECK(stream.n >= 1);
+		if (stream.n >= 1) {
+			CHECK(pb_u(stream.e[0], 5) == (cases[k].mask | 4));	/* TCPI_OPT_WSCALE */
+			CHECK(pb_u(stream.e[0], 6) == cases[k].snd);
+			CHECK(pb_u(stream.e[0], 8) == cases[k].rcv);
+		}
+		img_drop(&stream);
+		rmtree(dir);
+	}
 }
 
 TEST(criuimg_writes_an_epoll_file_with_what_it_watches)

@@ -84,9 +84,13 @@ static void show(const struct dp_set *set)
 		for (j = 0; j < p->nthreads; j++) {
 			const struct dp_thread *t = &p->threads[j];
 
-			if (t->restart_syscall)
+			if (t->syscall == DP_SYSCALL_RESTART)
 				printf("pm:   thread %d: in system call %llu, to be restarted\n",
-				       t->tid, (unsigned long long)t->regs.orig_ax);
+				       t->tid, (unsigned long long)t->syscall_nr);
+			else if (t->syscall == DP_SYSCALL_COMPLETED)
+				printf("pm:   thread %d: in system call %llu, completed: %llu bytes done\n",
+				       t->tid, (unsigned long long)t->syscall_nr,
+				       (unsigned long long)t->regs.ax);
 			else if ((int64_t)t->regs.orig_ax >= 0)
 				printf("pm:   thread %d: returning from system call %llu (result %lld)\n",
 				       t->tid, (unsigned long long)t->regs.orig_ax,
