@@ -71,6 +71,21 @@ crash_on() { # crash_on SIDE REQUEST
 
 qmp() { "$LABCTL" qmp "$RUN/qmp.sock" "$@"; }
 
+# pmpeer, the host side of a TCP stream (tests/workloads/pmnet.h), through the
+# service NIC's forwards; returns once it has its first answer. Log:
+# $RUN/peer.log, PID: $RUN/peer.pid.
+start_pmpeer() { # start_pmpeer [PMPEER-OPTION...]
+	setsid "$BUILD/bin/pmpeer" --tcp "127.0.0.1:$(host_port net-svc 7000)" \
+		--udp "127.0.0.1:$(host_port net-svc udp:7001)" --log "$RUN/peer.log" "$@" \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >"$RUN/peer.pid"
+	until grep -q 'pmpeer: ok' "$RUN/peer.log" 2>/dev/null; do
+		grep 'FAIL' "$RUN/peer.log" 2>/dev/null && { fail "the peer failed"; return 1; }
+		kill -0 "$(cat "$RUN/peer.pid")" 2>/dev/null || { fail "the peer exited"; return 1; }
+		sleep 1
+	done
+}
+
 host_port() { # host_port NIC GUEST-PORT: the host port forwarded to it
 	awk -v n="$1" -v p="$2" '$1 == n && $2 == p { print $3 }' "$RUN/ports"
 }

@@ -55,15 +55,7 @@ start_workload() {
 
 # The net workload's peer: on the host, through the service NIC's forwards.
 start_peer() {
-	setsid "$BUILD/bin/pmpeer" --tcp "127.0.0.1:$(host_port net-svc 7000)" \
-		--udp "127.0.0.1:$(host_port net-svc udp:7001)" --log "$RUN/peer.log" \
-		--duration 900 </dev/null >/dev/null 2>&1 &
-	echo $! >"$RUN/peer.pid"
-	until grep -q 'pmpeer: ok' "$RUN/peer.log" 2>/dev/null; do
-		grep 'FAIL' "$RUN/peer.log" 2>/dev/null && { fail "the peer failed"; return 1; }
-		kill -0 "$(cat "$RUN/peer.pid")" 2>/dev/null || { fail "the peer exited"; return 1; }
-		sleep 1
-	done
+	start_pmpeer --duration 900 || return
 	until [ "$(guest "grep -c alive $PM_LOG || true")" -ge 6 ]; do sleep 1; done
 	log "peer: $(tail -n 1 "$RUN/peer.log")"
 }

@@ -39,14 +39,7 @@ start_workloads() {
 	done
 	expect_eq "the protected set" "$(guest orthrosctl protect | sort -n | tr '\n' ' ')" \
 		"$(cat "$RUN"/pid-* | sort -n | tr '\n' ' ')" || return
-	setsid "$BUILD/bin/pmpeer" --tcp "127.0.0.1:$(host_port net-svc 7000)" \
-		--udp "127.0.0.1:$(host_port net-svc udp:7001)" --log "$RUN/peer.log" \
-		--duration 10800 </dev/null >/dev/null 2>&1 &
-	echo $! >"$RUN/peer.pid"
-	until grep -q 'pmpeer: ok' "$RUN/peer.log" 2>/dev/null; do
-		grep FAIL "$RUN/peer.log" 2>/dev/null && { fail "the peer failed"; return 1; }
-		sleep 1
-	done
+	start_pmpeer --duration 10800 || return
 	log "peer: $(tail -n 1 "$RUN/peer.log")"
 }
 

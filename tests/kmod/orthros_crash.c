@@ -11,6 +11,11 @@
  *	panic() once process PID (its main thread) sleeps inside a system
  *	call, within 10 s: a crash while it is blocked, never while it runs
  *	user code (the "syscall" timing, without a race)
+ *   echo panic-written PID [TID] >/proc/orthros_crash
+ *	panic() once a file write of process PID has put its bytes in the
+ *	page cache, before the call returns (on generic_perform_write()'s
+ *	return); with TID, only while thread TID sleeps inside a TCP send that
+ *	has queued part of its data: two system calls caught half done
  *   echo dotname PATH >/proc/orthros_crash
  *	rename PATH's dentry to ".." in memory only (its inline name), as
  *	corrupt memory would: the recovery must refuse that name, not follow it
@@ -38,6 +43,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/delay.h>
+#include <net/tcp.h>
 
 static pid_t write_victim;
 
@@ -54,6 +60,46 @@ static struct kprobe write_probe = {
 	.pre_handler = write_pre,
 };
 static bool write_probed;
+
+static pid_t written_victim, written_sender;
+
+/* Whether thread nr sleeps in a TCP send that queued part of its data. */
+static bool sending_half(pid_t nr)
+{
+	const struct orthros_inflight *r;
+	struct task_struct *t;
+	bool half = false;
+
+	rcu_read_lock();
+	t = pid_task(find_vpid(nr), PIDTYPE_PID);
+	if (t && (READ_ONCE(t->__state) & TASK_INTERRUPTIBLE)) {
+		r = &t->orthros_inflight;
+		half = READ_ONCE(r->kind) == ORTHROS_INFLIGHT_TCP_SEND &&
+		       READ_ONCE(tcp_sk(r->obj)->write_seq) != (u32)r->start;
+	}
+	rcu_read_unlock();
+	return half;
+}
+
+static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	pid_t sender = READ_ONCE(written_sender);
+
+	if (current->tgid != READ_ONCE(written_victim) || (long)regs_return_value(regs) <= 0)
+		return 0;
+	if (sender && !sending_half(sender))
+		return 0;
+	panic("orthros_crash: panic after a file write by %s (pid %d) put %ld bytes in the page cache%s",
+	      current->comm, current->pid, (long)regs_return_value(regs),
+	      sender ? ", a TCP send half done" : "");
+}
+
+static struct kretprobe written_probe = {
+	.kp.symbol_name = "generic_perform_write",
+	.handler = written_ret,
+	.maxactive = 8,
+};
+static bool written_probed;
 
 static int panic_when_blocked(pid_t nr)
 {
@@ -149,6 +195,21 @@ static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, 
 			return -EINVAL;
 		return panic_when_blocked(pid);
 	}
+	if (!strncmp(buf, "panic-written ", 14)) {
+		int pid, tid = 0;
+
+		if (sscanf(buf + 14, "%d %d", &pid, &tid) < 1 || pid <= 0 || tid < 0)
+			return -EINVAL;
+		if (!written_probed) {
+			ret = register_kretprobe(&written_probe);
+			if (ret)
+				return ret;
+			written_probed = true;
+		}
+		WRITE_ONCE(written_sender, tid);
+		WRITE_ONCE(written_victim, pid);
+		return len;
+	}
 	if (!strncmp(buf, "panic-write ", 12)) {
 		int pid;
 
@@ -192,6 +253,8 @@ static void __exit crash_exit(void)
 	remove_proc_entry("orthros_crash", NULL);
 	if (write_probed)
 		unregister_kprobe(&write_probe);
+	if (written_probed)
+		unregister_kretprobe(&written_probe);
 }
 
 module_init(crash_init);

@@ -21,15 +21,18 @@
 
 #include "pmnet.h"
 
-#define CHUNK		512	/* bytes of the stream every 50 ms */
-#define MAX_OWED	4096	/* due but not taken by a full send buffer */
+#define RATE		10240	/* bytes of the stream a second, by default */
+#define TICK_S		0.05	/* a chunk of the stream every 50 ms */
 #define CONNECT_S	60.0	/* (re)connecting: in the first minute only */
 #define STALL_S		2.0	/* no server byte for longer: a stall */
 #define DRAIN_S		3.0	/* at the end, for the last answers */
 
 static const char usage[] =
 "usage: pmpeer --tcp IP:PORT --udp IP:PORT [--log FILE] [--duration SECONDS]\n"
-"The client of \"pmwork net\" (pmnet.h). Lines \"T pmpeer: ...\", T monotonic s:\n"
+"              [--rate BYTES_PER_SECOND]\n"
+"The client of \"pmwork net\" and \"inflight\" (pmnet.h): sends its stream at the\n"
+"rate (10240 by default, at most 1 MiB/s) and checks the server's, never longer\n"
+"than its own. Lines \"T pmpeer: ...\", T monotonic s:\n"
 "\"connected to IP:PORT attempts=N\", 1/s \"ok tcp_out=O tcp_in=I udp_sent=S\n"
 "udp_server_seq=Q\" or (no server byte in S > 2 s) \"stall S\", \"resumed after\n"
 "S s\", \"FAIL WHAT\" (exit 1), at SIGTERM or the duration's end \"stop ...\"\n"
@@ -163,18 +166,20 @@ static void udp_recv(int ufd)
 
 int main(int argc, char **argv)
 {
-	static const char *const opts[] = { "--tcp", "--udp", "--log", "--duration" };
-	const char *arg[4] = { NULL }, *env = getenv("PMPEER_CORRUPT_AT");
+	static const char *const opts[] = { "--tcp", "--udp", "--log", "--duration", "--rate" };
+	const char *arg[5] = { NULL }, *env = getenv("PMPEER_CORRUPT_AT");
 	double duration, now, next_tcp, next_udp, next_sec, stopping = 0, until;
 	uint64_t owed = 0, bad_at = env && *env ? strtoull(env, NULL, 0) : UINT64_MAX;
+	uint64_t chunk, max_owed;
+	long rate;
 	int ufd, i, k, one = 1, zero = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--help"))
 		return fputs(usage, stdout) < 0;
 	for (i = 1; i + 1 < argc; i += 2) {
-		for (k = 0; k < 4 && strcmp(argv[i], opts[k]); k++)
+		for (k = 0; k < 5 && strcmp(argv[i], opts[k]); k++)
 			;
-		if (k == 4)
+		if (k == 5)
 			break;
 		arg[k] = argv[i + 1];
 	}
@@ -185,6 +190,14 @@ int main(int argc, char **argv)
 	resolve(arg[0], &ta);
 	resolve(arg[1], &ua);
 	duration = arg[3] ? strtod(arg[3], NULL) : 0;
+	rate = arg[4] ? atol(arg[4]) : RATE;
+	if (rate <= 0 || rate > 1 << 20) {
+		fprintf(stderr, "pmpeer: --rate %s: not 1 to 1048576\n%s", arg[4], usage);
+		return 2;
+	}
+	/* Due but not taken by a full send buffer: a few chunks, one buffer. */
+	chunk = (uint64_t)(rate * TICK_S + 0.5) ?: 1;
+	max_owed = chunk * 8 > sizeof(buf) ? sizeof(buf) : chunk * 8 < 4096 ? 4096 : chunk * 8;
 	logfp = arg[2] ? fopen(arg[2], "w") : stdout;
 	if (!logfp) {
 		fprintf(stderr, "pmpeer: %s: %s\n", arg[2], strerror(errno));
@@ -217,8 +230,8 @@ int main(int argc, char **argv)
 			setsockopt(tfd, SOL_SOCKET, SO_KEEPALIVE, &zero, sizeof(zero));
 			setsockopt(tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
-		if (!stopping && due(&next_tcp, 0.05, now))
-			owed = owed + CHUNK < MAX_OWED ? owed + CHUNK : MAX_OWED;
+		if (!stopping && due(&next_tcp, TICK_S, now))
+			owed = owed + chunk < max_owed ? owed + chunk : max_owed;
 		if (owed) {
 			ssize_t n;
 
