@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <blkid/blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +26,10 @@
 #define EXT4_FIRST_INO	11		/* below: the file system's own inodes */
 #define FILEID_INO32_GEN 1		/* ext4's file handle: inode, generation */
 #define XA_PAGECACHE_MARKS 7		/* dirty, writeback, towrite */
+#define SEARCH_ENTRIES	1000000		/* directory entries one search for a name reads */
+#define SEARCH_DEPTH	64
+#define MAX_NAMES	16		/* names of one inode unlinked */
+#define HELD_PREFIX	".orthros-fcm-held-"
 #define H(x) ((unsigned long long)(x))
 
 /* Where the fields live in this build (BTF), looked up once per scan. */
@@ -173,11 +178,12 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	if (dk_read_u64(dk, f.mapping + c->l.as_nrpages, &nrpages) || file_folios(dk, c, &f) < 0)
 		return -1;
 	/*
-	 * Clean pages count too: written back, their blocks may still wait
-	 * for a journal commit that never came. fc_migrate() checks the disk.
+	 * Every cached file counts: clean pages, as written back, their blocks
+	 * may still wait for a journal commit that never came; and a file with
+	 * no page still has a name, a size and links that may be newer than
+	 * the disk's. fc_migrate() checks the disk.
 	 */
-	if (!f.nfolios && !nrpages)
-		return 0;
+	f.nrpages = nrpages;
 	/*
 	 * A name that cannot be read costs this file its name, not the scan:
 	 * a file still on disk is found by its handle anyway, and one that
@@ -379,6 +385,21 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
  */
 #define FC_RESOLVE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
 
+/* ext4's file handle: inode number and generation. */
+struct ext4_fh {
+	struct file_handle h;
+	uint32_t id[2];
+};
+
+static struct ext4_fh ext4_fh(uint64_t ino, uint32_t gen)
+{
+	struct ext4_fh fh = { .h = { .handle_bytes = 8, .handle_type = FILEID_INO32_GEN } };
+
+	fh.id[0] = (uint32_t)ino;
+	fh.id[1] = gen;
+	return fh;
+}
+
 static int open_beneath(int dirfd, const char *name, int flags, mode_t mode)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode, .resolve = FC_RESOLVE };
@@ -433,22 +454,18 @@ int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
  * publish()), so a committed older version is never lost to a partial one.
  */
 static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const char **leaf,
-		       FILE *report)
+		       bool *elsewhere, FILE *report)
 {
-	struct { struct file_handle h; uint32_t id[2]; } fh = {
-		{ .handle_bytes = 8, .handle_type = FILEID_INO32_GEN },
-		{ (uint32_t)f->ino, f->generation },
-	};
+	struct ext4_fh fh = ext4_fh(f->ino, f->generation);
 	struct stat st;
 	int fd, at;
 
 	*dirfd = -1;
+	*elsewhere = false;
 	fd = open_by_handle_at(mntfd, &fh.h, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		at = f->path[0] ? open_beneath(mntfd, f->path + 1, O_PATH, 0) : -1;
-		if (f->path[0] && (at < 0 || fstat(at, &st) || st.st_ino != f->ino))
-			fprintf(report, "fcm: %s: note: on disk under its earlier name (inode %llu)\n",
-				f->path, H(f->ino));
+		*elsewhere = f->path[0] && (at < 0 || fstat(at, &st) || st.st_ino != f->ino);
 		if (at >= 0)
 			close(at);
 		return fd;
@@ -472,24 +489,6 @@ static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const cha
 		*dirfd = -1;
 	}
 	return fd;
-}
-
-/* Give a complete re-created file its name, replacing what the disk has there. */
-static int publish(int fd, int dirfd, const char *leaf, const struct fc_file *f)
-{
-	char tmp[64];
-
-	snprintf(tmp, sizeof(tmp), ".orthros-fcm-%llu-%u", H(f->ino), f->generation);
-	unlinkat(dirfd, tmp, 0);	/* an earlier run's, cut short */
-	if (linkat(fd, "", dirfd, tmp, AT_EMPTY_PATH))
-		return -1;
-	if (renameat(dirfd, tmp, dirfd, leaf)) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return errno = e, -1;
-	}
-	return 0;
 }
 
 /*
@@ -543,6 +542,256 @@ static uint64_t lacking(int fd, const struct fc_file *f, uint64_t disk_size, uin
 	return n;
 }
 
+/* ---- The namespace: what the journal never committed of names and sizes ---- */
+
+/* The inode (number, generation) a name on disk has, without opening it. */
+static int disk_id(int dirfd, const char *name, uint32_t *ino, uint32_t *gen)
+{
+	struct ext4_fh fh = ext4_fh(0, 0);
+	int mnt_id;
+
+	if (name_to_handle_at(dirfd, name, &fh.h, &mnt_id, 0))
+		return -1;
+	if (fh.h.handle_type != FILEID_INO32_GEN || fh.h.handle_bytes != 8)
+		return errno = EINVAL, -1;
+	*ino = fh.id[0];
+	*gen = fh.id[1];
+	return 0;
+}
+
+static bool is_inode(int dirfd, const char *name, uint64_t ino, uint32_t gen)
+{
+	uint32_t i, g;
+
+	return !disk_id(dirfd, name, &i, &g) && i == ino && g == gen;
+}
+
+/* Whether the dead kernel had (ino, gen) as a live file: a name of its own in memory. */
+static bool alive_in_memory(const struct fc_sb *sb, uint64_t ino, uint32_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < sb->nfiles; i++)
+		if (sb->files[i].ino == ino && sb->files[i].generation == gen && sb->files[i].nlink)
+			return true;
+	return false;
+}
+
+struct search {
+	uint64_t ino;
+	uint32_t gen;
+	char (*names)[FC_PATH_MAX];
+	unsigned int n, max;
+	unsigned long budget;
+	char path[FC_PATH_MAX];
+};
+
+/* Names of s->ino beneath dirfd (taken), at most depth levels down. */
+static void search_dir(int dirfd, size_t len, struct search *s, int depth)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while (s->n < s->max && s->budget && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		int fd;
+
+		if (!plain_name(e->d_name, n) || len + 1 + n >= sizeof(s->path))
+			continue;
+		s->budget--;
+		s->path[len] = '/';
+		memcpy(s->path + len + 1, e->d_name, n + 1);
+		if (e->d_ino == s->ino && is_inode(dirfd, e->d_name, s->ino, s->gen)) {
+			memcpy(s->names[s->n++], s->path, len + n + 2);
+		} else if (e->d_type == DT_DIR && depth > 0) {
+			fd = open_beneath(dirfd, e->d_name, O_RDONLY | O_DIRECTORY, 0);
+			if (fd >= 0)
+				search_dir(fd, len + 1 + n, s, depth - 1);
+		}
+	}
+	s->path[len] = 0;
+	closedir(d);
+}
+
+/*
+ * The names the disk has for (ino, gen), at most max, into names: first in
+ * the directory of near (where a rename in place came from), then in the
+ * whole file system, reading at most SEARCH_ENTRIES entries (ext4 has no
+ * index from inode to name). The count; -1 if the search was cut short.
+ */
+static int find_names(int mntfd, const char *near, uint64_t ino, uint32_t gen,
+		      char (*names)[FC_PATH_MAX], unsigned int max)
+{
+	struct search *s = calloc(1, sizeof(*s));
+	const char *leaf;
+	int fd, n;
+
+	if (!s)
+		return -1;
+	*s = (struct search){ .ino = ino, .gen = gen, .names = names, .max = max,
+			      .budget = SEARCH_ENTRIES };
+	fd = near && near[0] ? fc_parent_beneath(mntfd, near, &leaf) : -1;
+	if (fd >= 0) {
+		int dfd = open_beneath(fd, ".", O_RDONLY | O_DIRECTORY, 0);
+
+		close(fd);
+		if (dfd >= 0) {
+			memcpy(s->path, near, leaf - near - 1);
+			search_dir(dfd, leaf - near - 1, s, 0);
+		}
+	}
+	if (!s->n) {
+		fd = open_beneath(mntfd, ".", O_RDONLY | O_DIRECTORY, 0);
+		if (fd >= 0)
+			search_dir(fd, 0, s, SEARCH_DEPTH);
+	}
+	n = s->n ? (int)s->n : s->budget ? 0 : -1;
+	free(s);
+	return n;
+}
+
+/*
+ * What the disk has at dirfd/leaf is about to be replaced. If it is
+ * another file the dead kernel had alive under another name, keep it: move
+ * it aside, where its own move back finds it (find_names searches all).
+ */
+static int hold_aside(int dirfd, const char *leaf, const struct fc_sb *sb, const char *path,
+		      FILE *report, unsigned int *held)
+{
+	uint32_t ino, gen;
+	char aside[64];
+
+	if (disk_id(dirfd, leaf, &ino, &gen) || !alive_in_memory(sb, ino, gen))
+		return 0;
+	snprintf(aside, sizeof(aside), HELD_PREFIX "%u-%u", ino, gen);
+	if (renameat(dirfd, leaf, dirfd, aside))
+		return -1;
+	fprintf(report, "fcm: %s: inode %u held aside as %s: it has another name in memory\n",
+		path, ino, aside);
+	(*held)++;
+	return 0;
+}
+
+/*
+ * The file (fd, found by its handle) is on disk under another name than
+ * its name in memory: a rename the journal never committed. Move it there.
+ */
+static int replay_rename(int mntfd, int fd, const struct fc_sb *sb, const struct fc_file *f,
+			 FILE *report, struct fc_totals *t)
+{
+	char (*old)[FC_PATH_MAX] = malloc(sizeof(*old));
+	const char *oleaf, *nleaf;
+	int odir = -1, ndir = -1, n = 0, ret = -1;
+	struct stat st;
+
+	if (!old || fstat(fd, &st))
+		goto out_errno;
+	if (st.st_nlink != 1 || f->nlink != 1) {
+		fprintf(report, "fcm: %s: NOT moved to its name in memory: it has %u names on disk, %u in memory (hard links are not replayed)\n",
+			f->path, (unsigned int)st.st_nlink, f->nlink);
+		goto out;
+	}
+	n = find_names(mntfd, f->path, f->ino, f->generation, old, 1);
+	if (n != 1) {
+		fprintf(report, "fcm: %s: NOT moved to its name in memory: no name of inode %llu found on disk%s\n",
+			f->path, H(f->ino), n < 0 ? " (search cut short)" : "");
+		goto out;
+	}
+	ndir = fc_parent_beneath(mntfd, f->path, &nleaf);
+	odir = ndir < 0 ? -1 : fc_parent_beneath(mntfd, old[0], &oleaf);
+	if (odir < 0 || hold_aside(ndir, nleaf, sb, f->path, report, &t->held) ||
+	    renameat(odir, oleaf, ndir, nleaf))
+		goto out_errno;
+	if (!strncmp(oleaf, HELD_PREFIX, strlen(HELD_PREFIX)))
+		t->held--;
+	fprintf(report, "fcm: %s: moved from %s, as in memory\n", f->path, old[0]);
+	t->moved++;
+	ret = 0;
+	goto out;
+out_errno:
+	fprintf(report, "fcm: %s: NOT moved to its name in memory: %s\n", f->path, strerror(errno));
+out:
+	if (odir >= 0)
+		close(odir);
+	if (ndir >= 0)
+		close(ndir);
+	free(old);
+	return ret;
+}
+
+/*
+ * A file the dead kernel had unlinked (nlink 0: open, or about to go) that
+ * the disk still names: unlink those names, as the journal never did.
+ */
+static int replay_unlink(int mntfd, const struct fc_file *f, FILE *report, struct fc_totals *t)
+{
+	struct ext4_fh fh = ext4_fh(f->ino, f->generation);
+	char (*names)[FC_PATH_MAX] = NULL;
+	int fd, n, i, ret = 0;
+	struct stat st;
+
+	fd = open_by_handle_at(mntfd, &fh.h, O_PATH | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !st.st_nlink) {
+		if (fd >= 0)
+			close(fd);
+		return 0;	/* the disk has no name for it either */
+	}
+	close(fd);
+	names = malloc(MAX_NAMES * sizeof(*names));
+	n = names ? find_names(mntfd, NULL, f->ino, f->generation, names, MAX_NAMES) : -1;
+	for (i = 0; i < n; i++) {
+		const char *leaf;
+		int dirfd = fc_parent_beneath(mntfd, names[i], &leaf);
+
+		if (dirfd < 0 || !is_inode(dirfd, leaf, f->ino, f->generation) ||
+		    unlinkat(dirfd, leaf, 0)) {
+			fprintf(report, "fcm: %s: NOT unlinked, as it was in memory: %s\n", names[i],
+				strerror(errno));
+			ret = -1;
+		} else {
+			fprintf(report, "fcm: %s: unlinked, as in memory (inode %llu, unlinked while open)\n",
+				names[i], H(f->ino));
+			t->unlinked++;
+		}
+		if (dirfd >= 0)
+			close(dirfd);
+	}
+	if (n < 0 || (unsigned int)n < st.st_nlink) {
+		fprintf(report, "fcm: inode %llu: NOT unlinked, as it was in memory: %u of its %u names on disk found\n",
+			H(f->ino), n < 0 ? 0 : n, (unsigned int)st.st_nlink);
+		ret = -1;
+	}
+	free(names);
+	return ret;
+}
+
+/*
+ * Give a complete re-created file its name, replacing what the disk has
+ * there (unless that is another live file of the dead kernel: held aside).
+ */
+static int publish(int fd, int dirfd, const char *leaf, const struct fc_sb *sb,
+		   const struct fc_file *f, FILE *report, struct fc_totals *t)
+{
+	char tmp[64];
+
+	snprintf(tmp, sizeof(tmp), ".orthros-fcm-%llu-%u", H(f->ino), f->generation);
+	unlinkat(dirfd, tmp, 0);	/* an earlier run's, cut short */
+	if (linkat(fd, "", dirfd, tmp, AT_EMPTY_PATH))
+		return -1;
+	if (hold_aside(dirfd, leaf, sb, f->path, report, &t->held) ||
+	    renameat(dirfd, tmp, dirfd, leaf)) {
+		int e = errno;
+
+		unlinkat(dirfd, tmp, 0);
+		return errno = e, -1;
+	}
+	return 0;
+}
+
 static bool all_zero(const unsigned char *p, size_t n)
 {
 	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
@@ -558,7 +807,7 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 	unsigned char *buf = malloc(512 * PAGE_SIZE);
 	int fd = -1, dirfd = -1;
 	struct stat st;
-	bool fresh;
+	bool fresh, elsewhere;
 	size_t i;
 
 	if (!f->path[0]) {
@@ -573,13 +822,38 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 				name, H(f->ino), f->nfolios);
 		free(buf);
 		t->files--;
-		return 0;
+		if (!replay_unlink(mntfd, f, report, t))
+			return 0;
+		t->failed++;
+		return -1;
 	}
-	fd = open_target(mntfd, f, &dirfd, &leaf, report);
+	fd = open_target(mntfd, f, &dirfd, &leaf, &elsewhere, report);
 	if (fd < 0 || fstat(fd, &st))
 		goto fail_errno;
 	fresh = dirfd >= 0;
 	disk_size = fresh ? 0 : st.st_size;
+	if (elsewhere && replay_rename(mntfd, fd, c->sb, f, report, t))
+		goto fail;
+	if (!fresh && !f->nrpages && !f->nfolios) {
+		/* No page cached: only its size can be newer than the disk's. */
+		if (disk_size < f->size) {
+			fprintf(report, "fcm: %s: NOT written: %llu bytes in memory, %llu on disk, and no page of it cached\n",
+				name, H(f->size), H(disk_size));
+			goto fail;
+		}
+		if (disk_size > f->size) {
+			if (ftruncate(fd, f->size) || fsync(fd))
+				goto fail_errno;
+			fprintf(report, "fcm: %s: truncated to %llu bytes (%llu on disk), as in memory\n",
+				name, H(f->size), H(disk_size));
+			t->truncated++;
+		}
+		close(fd);
+		free(buf);
+		if (disk_size == f->size)
+			t->files--;
+		return 0;
+	}
 	want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE;
 	/* Clean pages are needed where the disk lacks them: look at all. */
 	if (fresh || missing_on_disk(fd, 0, f->size, disk_size)) {
@@ -637,7 +911,8 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		size = end > disk_size ? end : disk_size;
 	if (ftruncate(fd, size) || fsync(fd))
 		goto fail_errno;
-	if (fresh && publish(fd, dirfd, leaf, f))
+	t->truncated += size < disk_size;
+	if (fresh && publish(fd, dirfd, leaf, c->sb, f, report, t))
 		goto fail_errno;
 	close(fd);
 	fd = -1;
@@ -682,10 +957,16 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	mntfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mntfd < 0)
 		return dk_fail(dk, "%s: %s", mnt, strerror(errno));
+	c.sb = sb;
 	for (i = 0; i < sb->nfiles; i++) {
 		t->files++;
 		if (migrate_file(dk, &c, mntfd, &sb->files[i], report, t))
 			ret = -1;
+	}
+	if (t->held) {
+		fprintf(report, "fcm: %u files still held aside as %s*: their moves failed\n", t->held,
+			HELD_PREFIX);
+		ret = -1;
 	}
 	if (syncfs(mntfd))
 		ret = dk_fail(dk, "%s: syncfs: %s", mnt, strerror(errno));

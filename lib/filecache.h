@@ -29,7 +29,7 @@ struct fc_folio {
 
 struct fc_file {
 	uint64_t inode, mapping;	/* dead kernel addresses */
-	uint64_t ino, size;
+	uint64_t ino, size, nrpages;
 	uint32_t generation, mode, uid, gid, nlink;
 	char path[FC_PATH_MAX];		/* from the fs root; "" if no name is cached */
 	char name_err[128];		/* why path is "" though a dentry was cached */
@@ -41,7 +41,7 @@ struct fc_sb {
 	uint64_t addr;
 	char id[32];			/* s_id, e.g. "vdc" */
 	unsigned char uuid[16];
-	struct fc_file *files;		/* files with cached pages */
+	struct fc_file *files;		/* every regular file it had cached */
 	size_t nfiles;
 };
 
@@ -50,7 +50,7 @@ struct fc_scan {
 	size_t nsbs;
 };
 
-/* Read all ext4 super blocks and their files with dirty pages. */
+/* Read all ext4 super blocks and the regular files each had cached. */
 int fc_scan(struct dk *dk, struct fc_scan *scan);
 void fc_scan_free(struct fc_scan *scan);
 
@@ -85,6 +85,8 @@ int fc_parent_beneath(int mntfd, const char *path, const char **leaf);
 
 struct fc_totals {
 	unsigned int files, written, recreated, failed;
+	unsigned int moved, truncated, unlinked;	/* namespace operations replayed */
+	unsigned int held;		/* files moved aside for a rename, not yet back */
 	uint64_t pages, bytes;
 };
 
@@ -93,9 +95,13 @@ struct fc_totals {
  * disk). A file still on disk (found by inode number and generation) gets
  * its dirty pages; a file the journal never committed is re-created at its
  * path, directories included, from every page the dead kernel cached. Each
- * file ends at the dead kernel's size and is fsynced. One line per file
- * goes to report. Returns 0, or -1 if any file could not be written
- * completely (the others are still written).
+ * file ends at the dead kernel's size and is fsynced. What the dead
+ * kernel's memory proves of the namespace is replayed too: a file on disk
+ * under another name than its name in memory is moved there (rename), one
+ * longer on disk is cut to its size (truncate), one unlinked in memory but
+ * still named on disk loses its names (unlink of an open file). One line
+ * per file goes to report. Returns 0, or -1 if any file could not be
+ * written or replayed completely (the others still are).
  */
 int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	       struct fc_totals *t);

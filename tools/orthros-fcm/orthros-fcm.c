@@ -54,7 +54,7 @@ static void list(const struct fc_scan *scan)
 		const struct fc_sb *sb = &scan->sbs[i];
 
 		fc_uuid_str(sb->uuid, uuid);
-		printf("ext4 %s uuid %s: %zu files with cached pages\n", sb->id, uuid, sb->nfiles);
+		printf("ext4 %s uuid %s: %zu files cached\n", sb->id, uuid, sb->nfiles);
 		for (j = 0; j < sb->nfiles; j++) {
 			const struct fc_file *f = &sb->files[j];
 			uint64_t pages = 0;
@@ -144,23 +144,24 @@ int main(int argc, char **argv)
 		dk_close(dk);
 		return 2;
 	}
-	printf("fcm: %s (uuid %s) was %s in the dead kernel: %zu files with cached pages\n",
+	printf("fcm: %s (uuid %s) was %s in the dead kernel: %zu files cached\n",
 	       mnt, us, sb->id, sb->nfiles);
 	ret = fc_migrate(dk, sb, mnt, stdout, &t) ? 1 : 0;
 	t2 = now_ms();
 	if (ret)
 		fprintf(stderr, "orthros-fcm: %s\n", dk_error(dk));
-	printf("fcm: %u files: %u written (%u re-created), %u not; %llu pages, %llu bytes; scan %.0f ms, write %.0f ms\n",
+	printf("fcm: %u files: %u written (%u re-created), %u not; %llu pages, %llu bytes; replayed %u renames, %u truncates, %u unlinks; scan %.0f ms, write %.0f ms\n",
 	       t.files, t.written, t.recreated, t.failed, (unsigned long long)t.pages,
-	       (unsigned long long)t.bytes, t1 - t0, t2 - t1);
+	       (unsigned long long)t.bytes, t.moved, t.truncated, t.unlinked, t1 - t0, t2 - t1);
 	if (json) {
 		FILE *f = fopen(json, "w");
 
 		if (!f || fprintf(f, "{\"files\": %u, \"written\": %u, \"recreated\": %u, \"failed\": %u, "
-				  "\"pages\": %llu, \"bytes\": %llu, \"scan_ms\": %.1f, \"write_ms\": %.1f}\n",
+				  "\"pages\": %llu, \"bytes\": %llu, \"moved\": %u, \"truncated\": %u, "
+				  "\"unlinked\": %u, \"scan_ms\": %.1f, \"write_ms\": %.1f}\n",
 				  t.files, t.written, t.recreated, t.failed,
 				  (unsigned long long)t.pages, (unsigned long long)t.bytes,
-				  t1 - t0, t2 - t1) < 0 || fclose(f)) {
+				  t.moved, t.truncated, t.unlinked, t1 - t0, t2 - t1) < 0 || fclose(f)) {
 			fprintf(stderr, "orthros-fcm: %s: cannot write\n", json);
 			ret = 2;
 		}

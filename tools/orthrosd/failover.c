@@ -526,10 +526,12 @@ static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 		unlink(json);
 		r = run_tool(f, argv, NULL);
 		a->cache_ok = !r;
-		sb_add(d, "%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written)%s; ",
+		sb_add(d, "%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written), %.0f renames, %.0f truncates, %.0f unlinks replayed%s; ",
 				a->mount, json_num(json, "files"), json_num(json, "pages"),
 				json_num(json, "bytes"), json_num(json, "recreated"),
-				json_num(json, "failed"), r ? " FAILED" : "");
+				json_num(json, "failed"), json_num(json, "moved"),
+				json_num(json, "truncated"), json_num(json, "unlinked"),
+				r ? " FAILED" : "");
 		st = r ? TL_FAILED : st == TL_FAILED ? st : TL_OK;
 	}
 	sb_chop(d, "; ");
