@@ -42,7 +42,11 @@ struct fc_layout {
 	struct dk_fs_layout fs;
 	uint32_t as_pages, as_nrpages;
 	uint32_t pg_flags, pg_mapping, pg_index, pg_order, pg_size;
-	int64_t pg_dirty, pg_writeback, pg_head;
+	int64_t pg_dirty, pg_writeback, pg_head, pg_uptodate;
+	/* Negative dentries, and the inode bitmaps of ext4 in the block device's cache. */
+	uint32_t sb_root, sb_fs_info, sb_bdev, sb_blocksize, d_subdirs, d_child, d_inode, d_hashed;
+	uint32_t esb_group_desc, esb_desc_per_block, esb_inodes_per_group, esb_desc_size;
+	uint32_t esb_groups_count, gd_ibitmap_lo, gd_ibitmap_hi, bh_data, bd_inode;
 };
 
 static int fc_layout(struct dk *dk, struct fc_layout *l)
@@ -71,6 +75,23 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 		{ "struct page", "mapping", &l->pg_mapping },
 		{ "struct page", "index", &l->pg_index },
 		{ "struct page", "compound_order", &l->pg_order },
+		{ "struct super_block", "s_root", &l->sb_root },
+		{ "struct super_block", "s_fs_info", &l->sb_fs_info },
+		{ "struct super_block", "s_bdev", &l->sb_bdev },
+		{ "struct super_block", "s_blocksize", &l->sb_blocksize },
+		{ "struct dentry", "d_subdirs", &l->d_subdirs },
+		{ "struct dentry", "d_child", &l->d_child },
+		{ "struct dentry", "d_inode", &l->d_inode },
+		{ "struct dentry", "d_hash.pprev", &l->d_hashed },
+		{ "struct ext4_sb_info", "s_group_desc", &l->esb_group_desc },
+		{ "struct ext4_sb_info", "s_desc_per_block", &l->esb_desc_per_block },
+		{ "struct ext4_sb_info", "s_inodes_per_group", &l->esb_inodes_per_group },
+		{ "struct ext4_sb_info", "s_desc_size", &l->esb_desc_size },
+		{ "struct ext4_sb_info", "s_groups_count", &l->esb_groups_count },
+		{ "struct ext4_group_desc", "bg_inode_bitmap_lo", &l->gd_ibitmap_lo },
+		{ "struct ext4_group_desc", "bg_inode_bitmap_hi", &l->gd_ibitmap_hi },
+		{ "struct buffer_head", "b_data", &l->bh_data },
+		{ "struct block_device", "bd_inode", &l->bd_inode },
 	};
 
 	if (dk_offsets(dk, f, DK_NFIELDS(f)))
@@ -78,7 +99,7 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 	return dk_fs_layout(dk, &l->fs) || dk_sizeof(dk, "struct page", &l->pg_size) ||
 	       dk_enum(dk, "PG_dirty", &l->pg_dirty) ||
 	       dk_enum(dk, "PG_writeback", &l->pg_writeback) ||
-	       dk_enum(dk, "PG_head", &l->pg_head);
+	       dk_enum(dk, "PG_head", &l->pg_head) || dk_enum(dk, "PG_uptodate", &l->pg_uptodate);
 }
 
 static int read_u32(struct dk *dk, uint64_t va, uint32_t *v)
@@ -413,7 +434,8 @@ static bool plain_name(const char *s, size_t n)
 	       !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 
-int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
+/* The directory holding path's last name; missing ones made if make. */
+static int parent_beneath(int mntfd, const char *path, const char **leaf, bool make)
 {
 	const char *p = path, *slash;
 	char name[NAME_MAX + 1];
@@ -438,12 +460,17 @@ int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
 		memcpy(name, p, n);
 		name[n] = 0;
 		fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
-		if (fd < 0 && errno == ENOENT && !mkdirat(dirfd, name, 0755))
+		if (fd < 0 && errno == ENOENT && make && !mkdirat(dirfd, name, 0755))
 			fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
 		close(dirfd);
 		dirfd = fd;
 	}
 	return -1;
+}
+
+int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
+{
+	return parent_beneath(mntfd, path, leaf, true);
 }
 
 /*
@@ -769,6 +796,187 @@ static int replay_unlink(int mntfd, const struct fc_file *f, FILE *report, struc
 	return ret;
 }
 
+/* ---- Plain unlinks: a negative dentry, and the inode freed in the dead kernel ---- */
+
+#define DENTRY_MAX	(1u << 22)	/* dentries one walk visits */
+#define DENTRY_DEPTH	256
+
+struct find_page {
+	uint64_t index, page;
+};
+
+static int page_at(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
+{
+	struct find_page *fp = arg;
+
+	(void)dk;
+	if (index < fp->index)
+		return 0;
+	if (index == fp->index && !dk_xa_is_value(entry))
+		fp->page = entry;
+	return 1;		/* in index order: nothing further can match */
+}
+
+/*
+ * Whether the dead kernel had inode ino of super block sb free, from its
+ * own inode bitmap, as cached in the block device's page cache (where
+ * ext4 keeps it and changes it before any commit). 1 free, 0 in use, -1
+ * not known (the bitmap not cached, or unreadable).
+ */
+static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb, uint64_t ino)
+{
+	uint64_t sbi, descs, bh, data, bdev, bdi, mapping, ipg, dpb, bsize, group, bit, off, flags;
+	uint64_t pfn;
+	uint32_t ngroups, lo, hi = 0;
+	uint16_t dsz;
+	struct find_page fp = { 0 };
+	uint8_t byte;
+
+	if (dk_read_u64(dk, sb + l->sb_fs_info, &sbi) ||
+	    dk_read_u64(dk, sbi + l->esb_inodes_per_group, &ipg) ||
+	    dk_read_u64(dk, sbi + l->esb_desc_per_block, &dpb) ||
+	    dk_read(dk, sbi + l->esb_desc_size, &dsz, 2) ||
+	    read_u32(dk, sbi + l->esb_groups_count, &ngroups) ||
+	    dk_read_u64(dk, sbi + l->esb_group_desc, &descs) ||
+	    dk_read_u64(dk, sb + l->sb_blocksize, &bsize))
+		return -1;
+	if (!ipg || ipg > (1u << 24) || !dpb || dpb > 65536 || dsz < 32 || dsz > 1024 ||
+	    bsize < 1024 || bsize > 65536 || (bsize & (bsize - 1)) || !ino)
+		return -1;
+	group = (ino - 1) / ipg;
+	bit = (ino - 1) % ipg;
+	if (group >= ngroups || bit / 8 >= bsize)
+		return -1;
+	if (dk_read_u64(dk, descs + (group / dpb) * 8, &bh) ||
+	    dk_read_u64(dk, bh + l->bh_data, &data) ||
+	    read_u32(dk, data + (group % dpb) * dsz + l->gd_ibitmap_lo, &lo) ||
+	    (dsz >= 64 && read_u32(dk, data + (group % dpb) * dsz + l->gd_ibitmap_hi, &hi)))
+		return -1;
+	off = (((uint64_t)hi << 32 | lo) * bsize) + bit / 8;
+	fp.index = off / PAGE_SIZE;
+	if (dk_read_u64(dk, sb + l->sb_bdev, &bdev) || dk_read_u64(dk, bdev + l->bd_inode, &bdi) ||
+	    dk_read_u64(dk, bdi + l->i_mapping, &mapping) ||
+	    dk_xa_walk(dk, mapping + l->as_pages, 0, page_at, &fp) < 0 || !fp.page ||
+	    dk_read_u64(dk, fp.page + l->pg_flags, &flags) || !(flags & (1ULL << l->pg_uptodate)) ||
+	    dk_page_to_pfn(dk, fp.page, &pfn) ||
+	    dk_read_phys(dk, pfn * PAGE_SIZE + off % PAGE_SIZE, &byte, 1))
+		return -1;
+	return !(byte & (1u << (bit % 8)));
+}
+
+struct gone_ctx {
+	struct dk *dk;
+	const struct fc_layout *l;
+	const struct fc_sb *sb;
+	int mntfd;
+	FILE *report;
+	struct fc_totals *t;
+	unsigned long budget;
+	int depth, ret;
+};
+
+/* The inode (number, generation) of the directory dirfd is. */
+static int dir_id(int dirfd, uint32_t *ino, uint32_t *gen)
+{
+	struct ext4_fh fh = ext4_fh(0, 0);
+	int mnt_id;
+
+	if (name_to_handle_at(dirfd, "", &fh.h, &mnt_id, AT_EMPTY_PATH) ||
+	    fh.h.handle_type != FILEID_INO32_GEN)
+		return -1;
+	*ino = fh.id[0];
+	*gen = fh.id[1];
+	return 0;
+}
+
+/*
+ * A hashed negative dentry: the dead kernel knew the name was not there.
+ * If the disk still has it, in the very directory, and the dead kernel had
+ * freed its inode, the name was unlinked (not renamed away: a renamed
+ * inode is in use): unlink it here too. Anything less is no proof.
+ */
+static void replay_gone(struct gone_ctx *g, uint64_t d)
+{
+	const struct fc_layout *l = g->l;
+	uint32_t pino, pgen, dino, dgen, ino, gen;
+	uint64_t parent, pinode, pi = 0;
+	char path[FC_PATH_MAX];
+	const char *leaf;
+	struct stat st;
+	int dirfd, fr;
+
+	if (dk_dentry_path(g->dk, &l->fs, 0, d, path, sizeof(path)) ||
+	    dk_read_u64(g->dk, d + l->fs.d_parent, &parent) ||
+	    dk_read_u64(g->dk, parent + l->d_inode, &pinode) ||
+	    dk_read_u64(g->dk, pinode + l->i_ino, &pi) ||
+	    read_u32(g->dk, pinode + l->i_generation, &pgen))
+		return;		/* a name it cannot read proves nothing */
+	pino = (uint32_t)pi;
+	dirfd = parent_beneath(g->mntfd, path, &leaf, false);
+	if (dirfd < 0)
+		return;		/* the disk has no such folder: nothing to remove */
+	if (dir_id(dirfd, &dino, &dgen) || dino != pino || dgen != pgen ||
+	    disk_id(dirfd, leaf, &ino, &gen) || alive_in_memory(g->sb, ino, gen) ||
+	    fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW)) {
+		close(dirfd);
+		return;		/* another folder now, nothing there, or a live file */
+	}
+	fr = dead_inode_free(g->dk, l, g->sb->addr, ino);
+	if (fr == 1 && !unlinkat(dirfd, leaf, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0)) {
+		fprintf(g->report, "fcm: %s: removed, as in memory (inode %u freed there)\n", path, ino);
+		g->t->unlinked++;
+	} else {
+		fprintf(g->report, "fcm: %s: NOT removed, though gone in memory: %s\n", path,
+			fr == 1 ? strerror(errno) : fr == 0 ?
+			"its inode is in use there (renamed away, or another name of it)" :
+			"whether its inode was freed there is not known (bitmap not cached)");
+		g->ret = -1;
+	}
+	close(dirfd);
+}
+
+static int visit_dentry(struct dk *dk, uint64_t node, void *arg)
+{
+	struct gone_ctx *g = arg;
+	const struct fc_layout *l = g->l;
+	uint64_t d = node - l->d_child, inode, hashed;
+	uint16_t mode;
+	int r = 0;
+
+	if (!g->budget--)
+		return dk_fail(dk, "more than %u dentries", DENTRY_MAX);
+	if (dk_read_u64(dk, d + l->d_inode, &inode) || dk_read_u64(dk, d + l->d_hashed, &hashed))
+		return -1;
+	if (!inode) {
+		if (hashed)
+			replay_gone(g, d);
+		return 0;
+	}
+	if (dk_read(dk, inode + l->i_mode, &mode, 2))
+		return -1;
+	if (S_ISDIR(mode) && g->depth < DENTRY_DEPTH) {
+		g->depth++;
+		r = dk_list_walk(dk, d + l->d_subdirs, visit_dentry, g);
+		g->depth--;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* Every hashed negative dentry of sb, replayed as an unlink where proven. */
+static int replay_gone_names(struct dk *dk, const struct fc_layout *l, const struct fc_sb *sb,
+			     int mntfd, FILE *report, struct fc_totals *t)
+{
+	struct gone_ctx g = { dk, l, sb, mntfd, report, t, DENTRY_MAX, 0, 0 };
+	uint64_t root;
+
+	if (dk_read_u64(dk, sb->addr + l->sb_root, &root) ||
+	    dk_list_walk(dk, root + l->d_subdirs, visit_dentry, &g) < 0) {
+		fprintf(report, "fcm: the dead kernel's names of this file system: %s\n", dk_error(dk));
+		return -1;
+	}
+	return g.ret;
+}
+
 /*
  * Give a complete re-created file its name, replacing what the disk has
  * there (unless that is another live file of the dead kernel: held aside).
@@ -968,6 +1176,8 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 			HELD_PREFIX);
 		ret = -1;
 	}
+	if (replay_gone_names(dk, &c.l, sb, mntfd, report, t))
+		ret = -1;
 	if (syncfs(mntfd))
 		ret = dk_fail(dk, "%s: syncfs: %s", mnt, strerror(errno));
 	else if (ret)
