@@ -42,13 +42,13 @@ crash_half_done() {
 }
 
 check_completed() {
-	local nr
 	grep '^pm:' "$RUN/failover-1.log" | tee "$RUN/pm.log"
-	# write(2) on append.dat, send(2) (sendto, 44) on the connection.
-	for nr in 1 44; do
-		grep -Eq "pm:   thread [0-9]+: in system call $nr, completed: [0-9]+ bytes done" "$RUN/pm.log" ||
-			{ fail "system call $nr was not completed with the part done"; return 1; }
-	done
+	# write(2) of a whole 64 KiB record to append.dat; send(2) (sendto, 44)
+	# of part of its bytes.
+	grep -Eq "pm:   thread [0-9]+: in system call 1, completed: 65536 bytes done" "$RUN/pm.log" ||
+		{ fail "the append was not completed with its 65536 bytes"; return 1; }
+	grep -Eq "pm:   thread [0-9]+: in system call 44, completed: [0-9]+ bytes done" "$RUN/pm.log" ||
+		{ fail "the TCP send was not completed with the part it queued"; return 1; }
 	expect_eq "inflight runs in the 2ndOS with its PID" \
 		"$(guest_on b cat /proc/"$(if_pid)"/comm)" inflight
 }

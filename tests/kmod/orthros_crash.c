@@ -12,10 +12,11 @@
  *	call, within 10 s: a crash while it is blocked, never while it runs
  *	user code (the "syscall" timing, without a race)
  *   echo panic-written PID [TID] >/proc/orthros_crash
- *	panic() once a file write of process PID has put its bytes in the
- *	page cache, before the call returns (on generic_perform_write()'s
- *	return); with TID, only while thread TID sleeps inside a TCP send that
- *	has queued part of its data: two system calls caught half done
+ *	panic() once a write of process PID to an O_APPEND file has put its
+ *	bytes in the page cache, before the call returns (on
+ *	generic_perform_write()'s return); with TID, only while thread TID
+ *	sleeps inside a TCP send that has queued part of its data: two system
+ *	calls caught half done
  *   echo dotname PATH >/proc/orthros_crash
  *	rename PATH's dentry to ".." in memory only (its inline name), as
  *	corrupt memory would: the recovery must refuse that name, not follow it
@@ -83,13 +84,15 @@ static bool sending_half(pid_t nr)
 
 static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	const struct file *f = current->orthros_inflight.obj;
 	pid_t sender = READ_ONCE(written_sender);
 
-	if (current->tgid != READ_ONCE(written_victim) || (long)regs_return_value(regs) <= 0)
+	if (current->tgid != READ_ONCE(written_victim) || (long)regs_return_value(regs) <= 0 ||
+	    current->orthros_inflight.kind != ORTHROS_INFLIGHT_FILE_WRITE || !(f->f_flags & O_APPEND))
 		return 0;
 	if (sender && !sending_half(sender))
 		return 0;
-	panic("orthros_crash: panic after a file write by %s (pid %d) put %ld bytes in the page cache%s",
+	panic("orthros_crash: panic after an O_APPEND write by %s (pid %d) put %ld bytes in the page cache%s",
 	      current->comm, current->pid, (long)regs_return_value(regs),
 	      sender ? ", a TCP send half done" : "");
 }
