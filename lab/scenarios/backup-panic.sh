@@ -54,7 +54,7 @@ check_never_up() {
 	local ev
 	ev=$(guest cat /sys/kernel/orthros/last_event) || return
 	log "1stOS last_event: $ev"
-	case "$ev" in *"seq=2 type=4 nth=2 "*"fenced=yes apics=3 reason=never came up: not up "*) ;;
+	case "$ev" in *"seq=2 type=4 nth=2 "*"fenced=yes apics=3 proven=0 reason=never came up: not up "*) ;;
 	*) fail "not a fenced BackupOS that never came up, on APIC 3"; return 1 ;; esac
 	guest cat /sys/kernel/orthros/monitor | grep -q "protected=no" || { fail "the 1stOS says protected"; return 1; }
 	guest "grep -q '^orthros-event seq=2 type=backup-hang' /var/log/orthros/events.log" ||

@@ -38,7 +38,7 @@ check_hang_event() {
 		sleep 0.25
 	done
 	log "2ndOS last_event: $ev"
-	case "$ev" in *" type=2 "*"fenced=yes apics=0,1,2 "*) ;; *) fail "not a fenced hang of APIC 0-2"; return 1 ;; esac
+	case "$ev" in *" type=2 "*"fenced=yes apics=0,1,2 proven=3 "*) ;; *) fail "not a fenced hang of APIC 0-2, each proven by the park stub"; return 1 ;; esac
 	detect=$(sed -n 's/.* detect_ms=\([0-9]*\).*/\1/p' <<<"$ev")
 	read -r period timeout < <(guest_on b cat /sys/kernel/orthros/monitor |
 		sed -n 's/period_ms=\([0-9]*\) timeout_ms=\([0-9]*\).*/\1 \2/p')

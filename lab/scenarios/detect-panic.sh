@@ -45,7 +45,7 @@ check_event() { # check_event TYPE REASON: the BackupOS's last event
 	done
 	log "2ndOS last_event: $ev"
 	case "$ev" in *" type=$1 "*) ;; *) fail "not an event of type $1"; return 1 ;; esac
-	case "$ev" in *"fenced=yes apics=0,1,2 "*) ;; *) fail "the ActiveOS's cores were not all fenced"; return 1 ;; esac
+	case "$ev" in *"fenced=yes apics=0,1,2 proven=3 "*) ;; *) fail "the ActiveOS's cores were not all fenced and proven stopped by the park stub"; return 1 ;; esac
 	case "$ev" in *"$2"*) ;; *) fail "the reason does not say: $2"; return 1 ;; esac
 	guest_on b "grep '^orthros-event seq=1 ' /var/log/orthros/events.log" ||
 		{ fail "orthrosd did not log the event"; return 1; }

@@ -86,11 +86,12 @@ static void format_event(char *out, size_t len, const struct orthros_event *ev)
 	char apics[FENCED_APICS_LEN];
 
 	snprintf(out, len,
-		 "orthros-event seq=%llu type=%s nth=%u detect_ms=%.3f stop_ms=%.3f fence_ms=%.3f confirm_ms=%.3f fenced=%s apics=%s reason=\"%.128s\"\n",
+		 "orthros-event seq=%llu type=%s nth=%u detect_ms=%.3f stop_ms=%.3f fence_ms=%.3f confirm_ms=%.3f fenced=%s apics=%s proven=%u reason=\"%.128s\"\n",
 		 (unsigned long long)ev->seq, type_name(ev->type), ev->nth,
 		 ms(ev, start, ev->detect_tsc), ms(ev, start, ev->stopped_tsc),
 		 ms(ev, ev->detect_tsc, ev->fence_tsc), ms(ev, ev->fence_tsc, ev->fenced_tsc),
-		 ev->fenced_tsc ? "yes" : "no", fenced_apics(ev, apics, sizeof(apics)), ev->reason);
+		 ev->fenced_tsc ? "yes" : "no", fenced_apics(ev, apics, sizeof(apics)), ev->nr_proven,
+		 ev->reason);
 }
 
 static void append(const char *path, const char *line)

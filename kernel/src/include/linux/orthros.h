@@ -113,7 +113,9 @@ ssize_t orthros_arch_show_cpus(char *buf);
 void orthros_arch_fill_platform(struct orthros_platform *pf);
 int orthros_arch_boot(u32 apic_id, phys_addr_t low, u64 entry, u64 boot_params);
 int orthros_arch_stop(u32 apic_id);
+int orthros_arch_fence(u32 apic_id, phys_addr_t park);
 int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park);
+int orthros_arch_wait_parked(phys_addr_t park, unsigned int ms);
 int orthros_arch_cpu_of(u32 apic_id);
 
 #else /* !CONFIG_ORTHROS */

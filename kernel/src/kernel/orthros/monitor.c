@@ -7,9 +7,11 @@
  * all writes its reason to the shared memory and sends the same IPI: the
  * failure notice. An OS declares the other dead on a failure notice, or
  * when no alive notice came for the timeout. Before anything else it
- * fences it: INIT to each of its cores, which then wait for a startup IPI
- * that nobody will send, and a check that its heartbeat and the probe word
- * no longer move. A fenced OS never comes back. A panicking OS is first
+ * fences it: INIT to each of its cores, then a startup IPI into a page of
+ * this OS's below 1 MiB where each core counts its arrival and halts (the
+ * proof it stopped: a hung kernel shows a still heartbeat too, but cannot
+ * run that page), and a check that its heartbeat and the probe word no
+ * longer move. A fenced OS never comes back. A panicking OS is first
  * given a moment to stop its own CPUs, which leaves the user state of the
  * tasks they ran in memory (orthros_save_user_state()); INIT would lose it.
  *
@@ -50,6 +52,8 @@ static unsigned int period_ms = 100;
 static unsigned int timeout_ms = 2000;
 /* How long a panicking OS gets to stop its CPUs before INIT (it takes ms). */
 #define STOP_WAIT_MS	1000
+#define PARK_AP_MS	100	/* a fenced AP reaches the park stub (a startup IPI) */
+#define PARK_BSP_MS	2000	/* the BSP does, through the firmware's resume path */
 
 static int __init parse_ms(char *arg, unsigned int *ms, unsigned int min)
 {
@@ -258,40 +262,54 @@ static void fence_work_fn(struct work_struct *work)
 	struct orthros_shm *s = orthros_shm();
 	unsigned int role = peer_role(), i;
 	const struct orthros_partition *p = orthros_partition();
+	phys_addr_t park;
 	u64 beat, probe;
 	s64 ms;
 
 	if (pending.failure_tsc)
 		wait_peer_stopped(s, role);
+	park = park_page();
 	for (i = 0; i < peer.nr_cpus; i++) {
 		u32 apic = peer.apics[i];
 		const struct orthros_cpu *c = p ? orthros_find_cpu(p, apic) : NULL;
+		bool bsp = c && (c->flags & ORTHROS_CPU_BSP);
+		int ret;
 
-		if (c && (c->flags & ORTHROS_CPU_BSP)) {
-			if (orthros_arch_fence_bsp(apic, park_page()))
-				pr_err("no page to park the BSP (APIC %u) in: not fenced\n", apic);
-		} else {
-			orthros_arch_stop(apic);
-		}
+		/* One core at a time: the page counts one arrival. */
+		ret = bsp ? orthros_arch_fence_bsp(apic, park) : orthros_arch_fence(apic, park);
+		if (!ret)
+			ret = orthros_arch_wait_parked(park, bsp ? PARK_BSP_MS : PARK_AP_MS);
+		if (!ret)
+			pending.nr_proven++;
+		else if (park)
+			pr_err("APIC %u did not run the park stub after INIT (%d): not proven stopped\n",
+			       apic, ret);
+		else if (bsp)
+			pr_err("no page to park the BSP (APIC %u) in: not fenced\n", apic);
 		pending.fenced[i] = apic;
 	}
 	pending.nr_fenced = peer.nr_cpus;
 	pending.fence_tsc = rdtsc();
 	WRITE_ONCE(s->os[role].state, ORTHROS_OS_DEAD);
 
-	/* Stopped means nothing of it moves any more: watch for 3 periods. */
+	/*
+	 * Stopped means every core ran the park stub (the 1stOS, with no page
+	 * of its own below 1 MiB, cannot ask for that: it fences only a
+	 * BackupOS) and nothing of it moves any more: watch for 3 periods.
+	 */
 	beat = READ_ONCE(s->os[role].heartbeat);
 	probe = READ_ONCE(s->probe);
 	msleep(3 * period_ms);
-	if (READ_ONCE(s->os[role].heartbeat) == beat && READ_ONCE(s->probe) == probe)
+	if (READ_ONCE(s->os[role].heartbeat) == beat && READ_ONCE(s->probe) == probe &&
+	    (!park || pending.nr_proven == peer.nr_cpus))
 		pending.fenced_tsc = rdtsc();
 	WRITE_ONCE(peer_fenced, !!pending.fenced_tsc);
 	ms = max_t(s64, 0, div64_s64(pending.detect_tsc -
 				     (pending.failure_tsc ?: pending.last_alive_tsc),
 				     tsc_khz ?: 1));
 	if (pending.fenced_tsc)
-		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its %u cores fenced\n",
-			 pending.nth, pending.reason, ms, peer.nr_cpus);
+		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its %u cores fenced, %u proven in our park page\n",
+			 pending.nth, pending.reason, ms, peer.nr_cpus, pending.nr_proven);
 	else
 		pr_emerg("NthOS %u is dead (%s) but its memory still changes after INIT to its %u cores\n",
 			 pending.nth, pending.reason, peer.nr_cpus);
@@ -503,7 +521,7 @@ ssize_t orthros_last_event_show(char *buf)
 		       ev.fenced_tsc ? "yes" : "no");
 	for (i = 0; i < min_t(u32, ev.nr_fenced, ORTHROS_MAX_CPUS); i++)
 		n += sysfs_emit_at(buf, n, "%s%u", i ? "," : "", ev.fenced[i]);
-	return n + sysfs_emit_at(buf, n, " reason=%s\n", ev.reason);
+	return n + sysfs_emit_at(buf, n, " proven=%u reason=%s\n", ev.nr_proven, ev.reason);
 }
 
 /* The next event after *seen, for read(); 0 if none is there yet. */

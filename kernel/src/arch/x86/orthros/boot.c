@@ -12,6 +12,7 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/jiffies.h>
 #include <linux/mc146818rtc.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
@@ -152,6 +153,72 @@ int orthros_arch_stop(u32 apic_id)
 	return 0;
 }
 
+/*
+ * The proof that a fenced core stopped: after INIT it runs code of ours,
+ * from a page below 1 MiB that only this OS owns, which counts its arrival
+ * in that page and halts. A kernel that hung with interrupts off shows a
+ * still heartbeat too; it cannot run this page, in real mode, at our
+ * request. The stub is position-independent (CS is the page's segment,
+ * reached by a startup IPI for an AP, through the firmware for the BSP):
+ *   cli; mov ax, cs; mov ds, ax; lock inc dword [PARK_COUNT]; 1: hlt; jmp 1b
+ * A core parked there still takes INIT, so it can be started again.
+ */
+#define PARK_COUNT	0x100
+
+static const u8 park_stub[] = {
+	0xfa, 0x8c, 0xc8, 0x8e, 0xd8, 0xf0, 0x66, 0xff, 0x06,
+	PARK_COUNT & 0xff, PARK_COUNT >> 8, 0xf4, 0xeb, 0xfd,
+};
+
+static int park_prepare(phys_addr_t park)
+{
+	u8 *p;
+
+	/* Page 0 holds the real-mode vectors and the BIOS data area itself. */
+	if (!park || park + PAGE_SIZE > SZ_1M || !PAGE_ALIGNED(park))
+		return -EINVAL;
+	p = memremap(park, PAGE_SIZE, MEMREMAP_WB);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, park_stub, sizeof(park_stub));
+	put32(p, PARK_COUNT, 0);
+	memunmap(p);
+	return 0;
+}
+
+/* Wait up to ms for a core to arrive in the park page: 0, or -ETIMEDOUT. */
+int orthros_arch_wait_parked(phys_addr_t park, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	u32 *count;
+	int ret = -ETIMEDOUT;
+
+	count = memremap(park + PARK_COUNT, sizeof(*count), MEMREMAP_WB);
+	if (!count)
+		return -ENOMEM;
+	do {
+		if (READ_ONCE(*count)) {
+			ret = 0;
+			break;
+		}
+		usleep_range(100, 200);
+	} while (time_before(jiffies, end));
+	memunmap(count);
+	return ret;
+}
+
+/* Fence an AP: INIT, then a startup IPI into the park page (the proof). */
+int orthros_arch_fence(u32 apic_id, phys_addr_t park)
+{
+	int ret = park_prepare(park);
+
+	send_init(apic_id);
+	if (ret)
+		return ret;
+	send_ipi(APIC_DM_STARTUP | (park >> PAGE_SHIFT), apic_id);
+	return 0;
+}
+
 #define CMOS_SHUTDOWN_CODE	0x0f
 #define SHUTDOWN_JMP_4067	0x0a	/* resume by a far jump through 40:67 */
 #define BDA_RESUME_VECTOR	0x467
@@ -161,23 +228,17 @@ int orthros_arch_stop(u32 apic_id)
  * the firmware, which would reset the whole machine. Before the INIT, set
  * the CMOS shutdown code that makes the BIOS's resume path (SeaBIOS
  * handle_resume) jump through the BIOS data area's vector at 40:67, and
- * point that at a cli/hlt loop in a page of ours below 1 MiB: the BSP
- * passes through the firmware and parks there.
+ * point that at the park stub in a page of ours below 1 MiB: the BSP
+ * passes through the firmware and parks there, counting its arrival.
  */
 int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park)
 {
-	static const u8 stub[] = { 0xfa, 0xf4, 0xeb, 0xfd };	/* cli; 1: hlt; jmp 1b */
 	unsigned long flags;
 	u8 *p;
+	int ret = park_prepare(park);
 
-	/* Page 0 holds the real-mode vectors and the BIOS data area itself. */
-	if (!park || park + PAGE_SIZE > SZ_1M || !PAGE_ALIGNED(park))
-		return -EINVAL;
-	p = memremap(park, PAGE_SIZE, MEMREMAP_WB);
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, stub, sizeof(stub));
-	memunmap(p);
+	if (ret)
+		return ret;
 	p = memremap(0, PAGE_SIZE, MEMREMAP_WB);
 	if (!p)
 		return -ENOMEM;

@@ -70,7 +70,7 @@ struct orthros_event {
 	__u64 fenced_tsc;		/* ... and were seen to be stopped (0: not seen) */
 	__u64 stopped_tsc;		/* a panicking OS stopped its own CPUs (0: not seen) */
 	__u32 nr_fenced;		/* cores sent INIT, their APIC IDs in fenced[] */
-	__u32 reserved;
+	__u32 nr_proven;		/* of those, cores that then ran our park stub */
 	char reason[128];
 	__u32 fenced[ORTHROS_MAX_CPUS];
 };
