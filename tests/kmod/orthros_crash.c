@@ -60,6 +60,7 @@ static struct kprobe write_probe = {
 	.symbol_name = "ext4_file_write_iter",
 	.pre_handler = write_pre,
 };
+
 static bool write_probed;
 
 static pid_t written_victim, written_sender;
@@ -88,7 +89,8 @@ static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	pid_t sender = READ_ONCE(written_sender);
 
 	if (current->tgid != READ_ONCE(written_victim) || (long)regs_return_value(regs) <= 0 ||
-	    current->orthros_inflight.kind != ORTHROS_INFLIGHT_FILE_WRITE || !(f->f_flags & O_APPEND))
+	    current->orthros_inflight.kind != ORTHROS_INFLIGHT_FILE_WRITE ||
+	    !(f->f_flags & O_APPEND))
 		return 0;
 	if (sender && !sending_half(sender))
 		return 0;
@@ -102,6 +104,7 @@ static struct kretprobe written_probe = {
 	.handler = written_ret,
 	.maxactive = 8,
 };
+
 static bool written_probed;
 
 static int panic_when_blocked(pid_t nr)
