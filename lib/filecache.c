@@ -42,11 +42,12 @@ struct fc_layout {
 	struct dk_fs_layout fs;
 	uint32_t as_pages, as_nrpages;
 	uint32_t pg_flags, pg_mapping, pg_index, pg_order, pg_size;
-	int64_t pg_dirty, pg_writeback, pg_head, pg_uptodate;
+	int64_t pg_dirty, pg_writeback, pg_head, bh_uptodate;
 	/* Negative dentries, and the inode bitmaps of ext4 in the block device's cache. */
 	uint32_t sb_root, sb_fs_info, sb_bdev, sb_blocksize, d_subdirs, d_child, d_inode, d_hashed;
 	uint32_t esb_group_desc, esb_desc_per_block, esb_inodes_per_group, esb_desc_size;
 	uint32_t esb_groups_count, gd_ibitmap_lo, gd_ibitmap_hi, bh_data, bd_inode;
+	uint32_t pg_private, bh_blocknr, bh_state, bh_this_page;
 };
 
 static int fc_layout(struct dk *dk, struct fc_layout *l)
@@ -91,6 +92,10 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 		{ "struct ext4_group_desc", "bg_inode_bitmap_lo", &l->gd_ibitmap_lo },
 		{ "struct ext4_group_desc", "bg_inode_bitmap_hi", &l->gd_ibitmap_hi },
 		{ "struct buffer_head", "b_data", &l->bh_data },
+		{ "struct buffer_head", "b_blocknr", &l->bh_blocknr },
+		{ "struct buffer_head", "b_state", &l->bh_state },
+		{ "struct buffer_head", "b_this_page", &l->bh_this_page },
+		{ "struct page", "private", &l->pg_private },
 		{ "struct block_device", "bd_inode", &l->bd_inode },
 	};
 
@@ -99,7 +104,7 @@ static int fc_layout(struct dk *dk, struct fc_layout *l)
 	return dk_fs_layout(dk, &l->fs) || dk_sizeof(dk, "struct page", &l->pg_size) ||
 	       dk_enum(dk, "PG_dirty", &l->pg_dirty) ||
 	       dk_enum(dk, "PG_writeback", &l->pg_writeback) ||
-	       dk_enum(dk, "PG_head", &l->pg_head) || dk_enum(dk, "PG_uptodate", &l->pg_uptodate);
+	       dk_enum(dk, "PG_head", &l->pg_head) || dk_enum(dk, "BH_Uptodate", &l->bh_uptodate);
 }
 
 static int read_u32(struct dk *dk, uint64_t va, uint32_t *v)
@@ -821,17 +826,18 @@ static int page_at(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
  * Whether the dead kernel had inode ino of super block sb free, from its
  * own inode bitmap, as cached in the block device's page cache (where
  * ext4 keeps it and changes it before any commit). 1 free, 0 in use, -1
- * not known (the bitmap not cached, or unreadable).
+ * not known, *why says why.
  */
-static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb, uint64_t ino)
+static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb, uint64_t ino,
+			   const char **why)
 {
-	uint64_t sbi, descs, bh, data, bdev, bdi, mapping, ipg, dpb, bsize, group, bit, off, flags;
-	uint64_t pfn;
+	uint64_t sbi, descs, bh, data, bdev, bdi, mapping, ipg, dpb, bsize, group, bit, blk, i;
 	uint32_t ngroups, lo, hi = 0;
 	uint16_t dsz;
 	struct find_page fp = { 0 };
 	uint8_t byte;
 
+	*why = "the file system's geometry is unreadable";
 	if (dk_read_u64(dk, sb + l->sb_fs_info, &sbi) ||
 	    dk_read_u64(dk, sbi + l->esb_inodes_per_group, &ipg) ||
 	    dk_read_u64(dk, sbi + l->esb_desc_per_block, &dpb) ||
@@ -840,28 +846,51 @@ static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb
 	    dk_read_u64(dk, sbi + l->esb_group_desc, &descs) ||
 	    dk_read_u64(dk, sb + l->sb_blocksize, &bsize))
 		return -1;
+	*why = "the file system's geometry is implausible";
 	if (!ipg || ipg > (1u << 24) || !dpb || dpb > 65536 || dsz < 32 || dsz > 1024 ||
-	    bsize < 1024 || bsize > 65536 || (bsize & (bsize - 1)) || !ino)
+	    bsize < 1024 || bsize > PAGE_SIZE || (bsize & (bsize - 1)) || !ino)
 		return -1;
 	group = (ino - 1) / ipg;
 	bit = (ino - 1) % ipg;
 	if (group >= ngroups || bit / 8 >= bsize)
 		return -1;
+	*why = "its group descriptor is unreadable";
 	if (dk_read_u64(dk, descs + (group / dpb) * 8, &bh) ||
 	    dk_read_u64(dk, bh + l->bh_data, &data) ||
 	    read_u32(dk, data + (group % dpb) * dsz + l->gd_ibitmap_lo, &lo) ||
 	    (dsz >= 64 && read_u32(dk, data + (group % dpb) * dsz + l->gd_ibitmap_hi, &hi)))
 		return -1;
-	off = (((uint64_t)hi << 32 | lo) * bsize) + bit / 8;
-	fp.index = off / PAGE_SIZE;
+	blk = (uint64_t)hi << 32 | lo;
+	fp.index = blk * bsize / PAGE_SIZE;
+	*why = "the block device's page cache is unreadable";
 	if (dk_read_u64(dk, sb + l->sb_bdev, &bdev) || dk_read_u64(dk, bdev + l->bd_inode, &bdi) ||
 	    dk_read_u64(dk, bdi + l->i_mapping, &mapping) ||
-	    dk_xa_walk(dk, mapping + l->as_pages, 0, page_at, &fp) < 0 || !fp.page ||
-	    dk_read_u64(dk, fp.page + l->pg_flags, &flags) || !(flags & (1ULL << l->pg_uptodate)) ||
-	    dk_page_to_pfn(dk, fp.page, &pfn) ||
-	    dk_read_phys(dk, pfn * PAGE_SIZE + off % PAGE_SIZE, &byte, 1))
+	    dk_xa_walk(dk, mapping + l->as_pages, 0, page_at, &fp) < 0)
 		return -1;
-	return !(byte & (1u << (bit % 8)));
+	/*
+	 * ext4 reads a bitmap through a buffer_head over that page and marks
+	 * the buffer, not the page, up to date: find the buffer of the block.
+	 */
+	*why = "its inode bitmap is not cached";
+	if (!fp.page || dk_read_u64(dk, fp.page + l->pg_private, &bh))
+		return -1;
+	for (i = 0; i < PAGE_SIZE / bsize && dk_kernel_addr(bh); i++) {
+		uint64_t nr, state;
+
+		if (dk_read_u64(dk, bh + l->bh_blocknr, &nr) ||
+		    dk_read_u64(dk, bh + l->bh_state, &state) ||
+		    dk_read_u64(dk, bh + l->bh_data, &data))
+			return -1;
+		if (nr == blk) {
+			if (!(state & (1ULL << l->bh_uptodate)) ||
+			    dk_read(dk, data + bit / 8, &byte, 1))
+				return -1;
+			return !(byte & (1u << (bit % 8)));
+		}
+		if (dk_read_u64(dk, bh + l->bh_this_page, &bh))
+			return -1;
+	}
+	return -1;
 }
 
 struct gone_ctx {
@@ -901,7 +930,7 @@ static void replay_gone(struct gone_ctx *g, uint64_t d)
 	uint32_t pino, pgen, dino, dgen, ino, gen;
 	uint64_t parent, pinode, pi = 0;
 	char path[FC_PATH_MAX];
-	const char *leaf;
+	const char *leaf, *why = "";
 	struct stat st;
 	int dirfd, fr;
 
@@ -921,15 +950,14 @@ static void replay_gone(struct gone_ctx *g, uint64_t d)
 		close(dirfd);
 		return;		/* another folder now, nothing there, or a live file */
 	}
-	fr = dead_inode_free(g->dk, l, g->sb->addr, ino);
+	fr = dead_inode_free(g->dk, l, g->sb->addr, ino, &why);
 	if (fr == 1 && !unlinkat(dirfd, leaf, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0)) {
 		fprintf(g->report, "fcm: %s: removed, as in memory (inode %u freed there)\n", path, ino);
 		g->t->unlinked++;
 	} else {
 		fprintf(g->report, "fcm: %s: NOT removed, though gone in memory: %s\n", path,
 			fr == 1 ? strerror(errno) : fr == 0 ?
-			"its inode is in use there (renamed away, or another name of it)" :
-			"whether its inode was freed there is not known (bitmap not cached)");
+			"its inode is in use there (renamed away, or another name of it)" : why);
 		g->ret = -1;
 	}
 	close(dirfd);

@@ -249,5 +249,12 @@ int orthros_arch_fence_bsp(u32 apic_id, phys_addr_t park)
 	CMOS_WRITE(SHUTDOWN_JMP_4067, CMOS_SHUTDOWN_CODE);
 	spin_unlock_irqrestore(&rtc_lock, flags);
 	send_init(apic_id);
+	/*
+	 * A BSP not in wait-for-SIPI ignores a startup IPI; but one halted
+	 * with interrupts off inside an NMI (stopped by a panic on another
+	 * core) may not act on the INIT until something wakes it, which QEMU
+	 * TCG shows: the startup IPI does.
+	 */
+	send_ipi(APIC_DM_STARTUP | (park >> PAGE_SHIFT), apic_id);
 	return 0;
 }
