@@ -152,65 +152,95 @@ struct gather {
 	const char *why;		/* set on a problem */
 };
 
-static int skb_bytes(struct dk *dk, struct gather *g, uint64_t skb)
+/* Bytes [s0, s0 + n) of the stream at va (virtual, or physical if phys): take what overlaps. */
+static int piece(struct dk *dk, struct gather *g, uint32_t s0, uint64_t va, uint32_t n, bool phys)
+{
+	uint32_t s1 = s0 + n;
+	uint32_t a = (int32_t)(g->from - s0) > 0 ? g->from : s0;
+	uint32_t b = (int32_t)(g->to - s1) < 0 ? g->to : s1;
+
+	if ((int32_t)(b - a) <= 0)
+		return 0;
+	if (phys ? dk_read_phys(dk, va + (a - s0), g->buf + (a - g->from), b - a) :
+		   dk_read(dk, va + (a - s0), g->buf + (a - g->from), b - a))
+		return -1;
+	g->covered += b - a;
+	return 0;
+}
+
+#define FRAG_LIST_MAX	64	/* skbs chained on one skb's frag_list */
+
+/*
+ * An skb's payload, from sequence number seq: its linear part, its page
+ * fragments, then the skbs on its frag_list (a receive queue coalesces
+ * into those), each the same way, one level deep. Its bytes must add up
+ * to its len.
+ */
+static int skb_tree(struct dk *dk, struct gather *g, uint64_t skb, uint32_t seq, int depth)
 {
 	const struct sk_layout *l = g->l;
-	uint32_t seq, len, data_len, end, done, lin, i;
+	uint32_t len, data_len, end, done, i, k;
 	uint64_t head, data, frag_list = 0;
 	uint8_t nr = 0;
 
-	if (rd32(dk, skb + l->skb_cb, &seq) || rd32(dk, skb + l->skb_len, &len) ||
-	    rd32(dk, skb + l->skb_data_len, &data_len) || dk_read_u64(dk, skb + l->skb_head, &head) ||
-	    dk_read_u64(dk, skb + l->skb_data, &data) || rd32(dk, skb + l->skb_end, &end) ||
-	    rd(dk, head + end + l->shinfo_nr_frags, &nr, 1) ||
+	if (rd32(dk, skb + l->skb_len, &len) || rd32(dk, skb + l->skb_data_len, &data_len) ||
+	    dk_read_u64(dk, skb + l->skb_head, &head) || dk_read_u64(dk, skb + l->skb_data, &data) ||
+	    rd32(dk, skb + l->skb_end, &end) || rd(dk, head + end + l->shinfo_nr_frags, &nr, 1) ||
 	    dk_read_u64(dk, head + end + l->shinfo_frag_list, &frag_list))
 		return -1;
-	if (frag_list) {
-		g->why = "a socket buffer with a fragment list";
-		return 1;
-	}
-	if (data_len > len || nr > 17) {
+	if (data_len > len || nr > 17 || (frag_list && depth > 0)) {
 		g->why = "a corrupt socket buffer";
 		return 1;
 	}
-	lin = len - data_len;
-	/* The skb's payload is a run of len bytes from seq: take what overlaps. */
-	for (done = 0, i = 0; done < len; i++) {
-		uint64_t va = 0, page = 0;
-		uint32_t n, off = 0;
+	done = len - data_len;
+	if (piece(dk, g, seq, data, done, false))
+		return -1;
+	for (i = 0; i < nr; i++) {
+		uint64_t fr = head + end + l->shinfo_frags + (uint64_t)i * l->frag_size, page, pfn;
+		uint32_t n, off;
 
-		if (done < lin) {
-			va = data;
-			n = lin;
-		} else {
-			uint64_t fr = head + end + l->shinfo_frags + (uint64_t)(i - (lin > 0)) * l->frag_size;
-			uint64_t pfn;
-
-			if (i - (lin > 0) >= nr || dk_read_u64(dk, fr + l->bv_page, &page) ||
-			    rd32(dk, fr + l->bv_len, &n) || rd32(dk, fr + l->bv_offset, &off) ||
-			    dk_page_to_pfn(dk, page, &pfn))
-				return -1;
-			va = pfn * 4096 + off;	/* a physical address here */
+		if (dk_read_u64(dk, fr + l->bv_page, &page) || rd32(dk, fr + l->bv_len, &n) ||
+		    rd32(dk, fr + l->bv_offset, &off) || dk_page_to_pfn(dk, page, &pfn))
+			return -1;
+		if (n > len - done) {
+			g->why = "a corrupt socket buffer";
+			return 1;
 		}
-		if (n > len - done)
-			n = len - done;
-		{
-			uint32_t s0 = seq + done, s1 = s0 + n;	/* this piece's sequence range */
-			uint32_t a = (int32_t)(g->from - s0) > 0 ? g->from : s0;
-			uint32_t b = (int32_t)(g->to - s1) < 0 ? g->to : s1;
-
-			if ((int32_t)(b - a) > 0) {
-				int r = done < lin ? dk_read(dk, va + (a - s0), g->buf + (a - g->from), b - a) :
-					dk_read_phys(dk, va + (a - s0), g->buf + (a - g->from), b - a);
-
-				if (r)
-					return -1;
-				g->covered += b - a;
-			}
-		}
+		if (piece(dk, g, seq + done, pfn * 4096 + off, n, true))
+			return -1;
 		done += n;
 	}
+	for (k = 0; frag_list && k < FRAG_LIST_MAX; k++) {
+		uint32_t n;
+		int r;
+
+		if (rd32(dk, frag_list + l->skb_len, &n))
+			return -1;
+		if (n > len - done) {
+			g->why = "a corrupt socket buffer";
+			return 1;
+		}
+		r = skb_tree(dk, g, frag_list, seq + done, depth + 1);
+		if (r)
+			return r;
+		done += n;
+		if (dk_read_u64(dk, frag_list + l->skb_next, &frag_list))
+			return -1;
+	}
+	if (done != len || frag_list) {
+		g->why = "a corrupt socket buffer";
+		return 1;
+	}
 	return 0;
+}
+
+static int skb_bytes(struct dk *dk, struct gather *g, uint64_t skb)
+{
+	uint32_t seq;
+
+	if (rd32(dk, skb + g->l->skb_cb, &seq))
+		return -1;
+	return skb_tree(dk, g, skb, seq, 0);
 }
 
 static int list_skb(struct dk *dk, uint64_t node, void *arg)

@@ -65,22 +65,35 @@ static bool write_probed;
 
 static pid_t written_victim, written_sender;
 
-/* Whether thread nr sleeps in a TCP send that queued part of its data. */
-static bool sending_half(pid_t nr)
+/*
+ * If thread nr sleeps in a TCP send that queued part of its data: its
+ * socket, locked, so that neither an ACK nor the thread moves the send on
+ * while the panic prints (before it stops the other cores); NULL if not.
+ * The lock is never released: the caller panics.
+ */
+static struct sock *sending_half(pid_t nr)
 {
 	const struct orthros_inflight *r;
+	struct sock *sk = NULL;
 	struct task_struct *t;
-	bool half = false;
 
 	rcu_read_lock();
 	t = pid_task(find_vpid(nr), PIDTYPE_PID);
 	if (t && (READ_ONCE(t->__state) & TASK_INTERRUPTIBLE)) {
 		r = &t->orthros_inflight;
-		half = READ_ONCE(r->kind) == ORTHROS_INFLIGHT_TCP_SEND &&
-		       READ_ONCE(tcp_sk(r->obj)->write_seq) != (u32)r->start;
+		if (READ_ONCE(r->kind) == ORTHROS_INFLIGHT_TCP_SEND) {
+			sk = (struct sock *)r->obj;
+			spin_lock(&sk->sk_lock.slock);
+			if (sock_owned_by_user_nocheck(sk) ||
+			    READ_ONCE(tcp_sk(sk)->write_seq) == (u32)r->start ||
+			    READ_ONCE(r->kind) != ORTHROS_INFLIGHT_TCP_SEND) {
+				spin_unlock(&sk->sk_lock.slock);
+				sk = NULL;
+			}
+		}
 	}
 	rcu_read_unlock();
-	return half;
+	return sk;
 }
 
 static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -94,6 +107,7 @@ static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;
 	if (sender && !sending_half(sender))
 		return 0;
+	/* The socket stays locked: a send half done stays so. */
 	panic("orthros_crash: panic after an O_APPEND write by %s (pid %d) put %ld bytes in the page cache%s",
 	      current->comm, current->pid, (long)regs_return_value(regs),
 	      sender ? ", a TCP send half done" : "");
