@@ -919,6 +919,48 @@ static int dir_id(int dirfd, uint32_t *ino, uint32_t *gen)
 }
 
 /*
+ * dirfd/leaf, a folder whose inode the dead kernel freed (rm -r), and what
+ * the disk still has in it: each entry goes only if its inode was freed
+ * there too and is no live file (one moved out before the rm is kept, and
+ * so is the folder). -1 with errno if anything was kept.
+ */
+static int remove_freed_tree(struct gone_ctx *g, int dirfd, const char *leaf, int depth)
+{
+	int fd = open_beneath(dirfd, leaf, O_RDONLY | O_DIRECTORY, 0), ret = 0;
+	struct dirent *e;
+	const char *why;
+	DIR *d;
+
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while (!ret && (e = readdir(d))) {
+		uint32_t ino, gen;
+		struct stat st;
+
+		if (!plain_name(e->d_name, strlen(e->d_name)))
+			continue;
+		if (disk_id(fd, e->d_name, &ino, &gen) ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			ret = -1;
+		else if (alive_in_memory(g->sb, ino, gen) ||
+			 dead_inode_free(g->dk, g->l, g->sb->addr, ino, &why) != 1 ||
+			 (S_ISDIR(st.st_mode) && depth >= SEARCH_DEPTH)) {
+			errno = ENOTEMPTY;
+			ret = -1;
+		} else
+			ret = S_ISDIR(st.st_mode) ? remove_freed_tree(g, fd, e->d_name, depth + 1) :
+						    unlinkat(fd, e->d_name, 0);
+	}
+	closedir(d);
+	return ret ? ret : unlinkat(dirfd, leaf, AT_REMOVEDIR);
+}
+
+/*
  * A hashed negative dentry: the dead kernel knew the name was not there.
  * If the disk still has it, in the very directory, and the dead kernel had
  * freed its inode, the name was unlinked (not renamed away: a renamed
@@ -951,7 +993,8 @@ static void replay_gone(struct gone_ctx *g, uint64_t d)
 		return;		/* another folder now, nothing there, or a live file */
 	}
 	fr = dead_inode_free(g->dk, l, g->sb->addr, ino, &why);
-	if (fr == 1 && !unlinkat(dirfd, leaf, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0)) {
+	if (fr == 1 && !(S_ISDIR(st.st_mode) ? remove_freed_tree(g, dirfd, leaf, 0) :
+			 unlinkat(dirfd, leaf, 0))) {
 		fprintf(g->report, "fcm: %s: removed, as in memory (inode %u freed there)\n", path, ino);
 		g->t->unlinked++;
 	} else {
