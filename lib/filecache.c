@@ -190,15 +190,47 @@ static int file_folios(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
 			  add_folio, c);
 }
 
+/* A file's name in memory, or why it has none usable (f->name_err). */
+static void file_path(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
+{
+	uint64_t alias = 0;
+
+	if (dk_hlist_walk(dk, f->inode + c->l.i_dentry, first_alias, &alias) < 0 ||
+	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f->path,
+				     sizeof(f->path)))) {
+		f->path[0] = 0;
+		snprintf(f->name_err, sizeof(f->name_err), "%s", dk_error(dk));
+	}
+}
+
+/* A folder the dead kernel had cached: its name, for a rename to replay. */
+static int add_dir(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
+{
+	struct fc_sb *sb = c->sb;
+	struct fc_file *dirs;
+
+	file_path(dk, c, f);
+	if (!f->path[0])
+		return 0;	/* no name: nothing to move it to */
+	dirs = realloc(sb->dirs, (sb->ndirs + 1) * sizeof(*dirs));
+	if (!dirs)
+		return dk_fail(dk, "out of memory");
+	sb->dirs = dirs;
+	sb->dirs[sb->ndirs++] = *f;
+	return 0;
+}
+
 static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 {
 	struct scan_ctx *c = arg;
 	struct fc_sb *sb = c->sb;
 	struct fc_file f, *files;
-	uint64_t alias = 0, nrpages;
+	uint64_t nrpages;
 
 	if (read_inode(dk, c, node - c->l.i_sb_list, &f))
 		return -1;
+	if (S_ISDIR(f.mode) && f.ino >= EXT4_FIRST_INO)
+		return add_dir(dk, c, &f);
 	if (!S_ISREG(f.mode) || f.ino < EXT4_FIRST_INO || !dk_kernel_addr(f.mapping))
 		return 0;
 	if (dk_read_u64(dk, f.mapping + c->l.as_nrpages, &nrpages) || file_folios(dk, c, &f) < 0)
@@ -215,12 +247,7 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	 * a file still on disk is found by its handle anyway, and one that
 	 * must be re-created is refused by name in fc_migrate().
 	 */
-	if (dk_hlist_walk(dk, f.inode + c->l.i_dentry, first_alias, &alias) < 0 ||
-	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f.path,
-				     sizeof(f.path)))) {
-		f.path[0] = 0;
-		snprintf(f.name_err, sizeof(f.name_err), "%s", dk_error(dk));
-	}
+	file_path(dk, c, &f);
 	files = realloc(sb->files, (sb->nfiles + 1) * sizeof(*files));
 	if (!files) {
 		free(f.folios);
@@ -280,6 +307,7 @@ void fc_scan_free(struct fc_scan *scan)
 		for (j = 0; j < scan->sbs[i].nfiles; j++)
 			free(scan->sbs[i].files[j].folios);
 		free(scan->sbs[i].files);
+		free(scan->sbs[i].dirs);
 	}
 	free(scan->sbs);
 	memset(scan, 0, sizeof(*scan));
@@ -666,7 +694,7 @@ static int find_names(int mntfd, const char *near, uint64_t ino, uint32_t gen,
 		return -1;
 	*s = (struct search){ .ino = ino, .gen = gen, .names = names, .max = max,
 			      .budget = SEARCH_ENTRIES };
-	fd = near && near[0] ? fc_parent_beneath(mntfd, near, &leaf) : -1;
+	fd = near && near[0] ? parent_beneath(mntfd, near, &leaf, false) : -1;
 	if (fd >= 0) {
 		int dfd = open_beneath(fd, ".", O_RDONLY | O_DIRECTORY, 0);
 
@@ -753,6 +781,77 @@ out:
 		close(ndir);
 	free(old);
 	return ret;
+}
+
+/*
+ * A folder on disk under another name than its name in memory (mnt: where
+ * the disk is mounted, to read the folder's path on disk from its fd):
+ * move it there, before any file is looked at, so that what it holds
+ * (cached or not) moves with it.
+ */
+static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d, FILE *report,
+			     struct fc_totals *t)
+{
+	struct ext4_fh fh = ext4_fh(d->ino, d->generation);
+	char proc[64], *old = malloc(FC_PATH_MAX);
+	const char *oleaf, *nleaf, *rel;
+	int fd, odir = -1, ndir = -1, ret = -1;
+	size_t ml = strlen(mnt);
+	ssize_t n;
+
+	fd = open_by_handle_at(mntfd, &fh.h, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !old) {
+		if (fd >= 0)
+			close(fd);
+		free(old);
+		return 0;	/* not on disk: its files re-create it */
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, old, FC_PATH_MAX - 1);
+	close(fd);
+	if (n < 0 || (size_t)n <= ml || strncmp(old, mnt, ml) || old[ml] != '/') {
+		ret = n > 0 && (size_t)n == ml && !strncmp(old, mnt, ml) ? 0 : -1;
+		if (ret)
+			fprintf(report, "fcm: %s: NOT checked: the folder's place on disk is unknown\n",
+				d->path);
+		free(old);
+		return ret;
+	}
+	old[n] = 0;
+	rel = old + ml;
+	if (!strcmp(rel, d->path)) {
+		free(old);
+		return 0;
+	}
+	ndir = fc_parent_beneath(mntfd, d->path, &nleaf);
+	odir = ndir < 0 ? -1 : parent_beneath(mntfd, rel, &oleaf, false);
+	if (odir < 0 || renameat(odir, oleaf, ndir, nleaf)) {
+		fprintf(report, "fcm: %s: NOT moved to its name in memory from %s: %s\n", d->path,
+			rel, strerror(errno));
+	} else {
+		fprintf(report, "fcm: %s: folder moved from %s, as in memory\n", d->path, rel);
+		t->moved++;
+		ret = 0;
+	}
+	if (odir >= 0)
+		close(odir);
+	if (ndir >= 0)
+		close(ndir);
+	free(old);
+	return ret;
+}
+
+/* Folders by depth, shallow first: a parent moves before what it holds. */
+static int by_depth(const void *a, const void *b)
+{
+	const char *p = ((const struct fc_file *)a)->path, *q = ((const struct fc_file *)b)->path;
+	int da = 0, db = 0;
+
+	for (; *p; p++)
+		da += *p == '/';
+	for (; *q; q++)
+		db += *q == '/';
+	return da - db;
 }
 
 /*
@@ -1227,6 +1326,7 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	       struct fc_totals *t)
 {
 	struct scan_ctx c = { 0 };
+	char real[PATH_MAX];
 	int mntfd, ret = 0;
 	size_t i;
 
@@ -1237,6 +1337,14 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	if (mntfd < 0)
 		return dk_fail(dk, "%s: %s", mnt, strerror(errno));
 	c.sb = sb;
+	if (sb->ndirs && realpath(mnt, real)) {
+		qsort(sb->dirs, sb->ndirs, sizeof(*sb->dirs), by_depth);
+		for (i = 0; i < sb->ndirs; i++)
+			if (replay_dir_rename(mntfd, real, &sb->dirs[i], report, t))
+				ret = -1;
+	} else if (sb->ndirs) {
+		ret = dk_fail(dk, "%s: %s", mnt, strerror(errno));
+	}
 	for (i = 0; i < sb->nfiles; i++) {
 		t->files++;
 		if (migrate_file(dk, &c, mntfd, &sb->files[i], report, t))

@@ -43,6 +43,8 @@ struct fc_sb {
 	unsigned char uuid[16];
 	struct fc_file *files;		/* every regular file it had cached */
 	size_t nfiles;
+	struct fc_file *dirs;		/* every folder it had cached, with a name */
+	size_t ndirs;
 };
 
 struct fc_scan {

@@ -1,5 +1,5 @@
 # fcm-namespace
-# Namespace operations the journal never committed, replayed from the dead kernel's memory: on the user disk, after a sync and with no journal commit since, a file is created, one renamed, one replaced by rename, one renamed and a new one made in its place, two swapped by renames, one truncated shorter and one to zero, one removed, a folder removed with what it held, and one unlinked while a process holds it open; the 1stOS panics. After the failover each of them is on the disk as the dead kernel had it, nothing else in the folder changed, the filecache phase reports them and succeeds, and e2fsck finds the file system clean.
+# Namespace operations the journal never committed, replayed from the dead kernel's memory: on the user disk, after a sync and with no journal commit since, a file is created, one renamed, one replaced by rename, one renamed and a new one made in its place, two swapped by renames, one truncated shorter and one to zero, one removed, a folder removed with what it held, a folder renamed, and one unlinked while a process holds it open; the 1stOS panics. After the failover each of them is on the disk as the dead kernel had it, nothing else in the folder changed, the filecache phase reports them and succeeds, and e2fsck finds the file system clean.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=1200
 NS=$LAB_USER_MOUNT/ns
@@ -7,7 +7,7 @@ NS=$LAB_USER_MOUNT/ns
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
-	step 120 "committed files, then create, rename, replace, swap, truncate, rm, rm -r and unlink-while-open in memory only" prepare_namespace
+	step 120 "committed files, then create, rename, replace, swap, truncate, rm, rm -r, a folder renamed and unlink-while-open in memory only" prepare_namespace
 	step 60 "the 1stOS panics in a system call" crash_on a panic
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 60 "every phase succeeded; the record names each operation replayed" check_record
@@ -27,9 +27,9 @@ prepare_namespace() {
 	guest "mkdir -p $NS && cd $NS && echo A1 >a.txt && echo B1 >b.txt && echo C1 >c1 && echo C2 >c2 && echo D1 >d.txt &&
 		head -c 1048576 /dev/urandom >big.dat && echo zero >zero.dat && echo open >open.txt &&
 		echo same >same.txt && echo gone >gone.txt &&
-		mkdir -p olddir/sub && echo x >olddir/f && echo y >olddir/sub/g && sync" || return
+		mkdir -p olddir/sub dirA && echo x >olddir/f && echo y >olddir/sub/g && echo z >dirA/inner && sync" || return
 	guest "cd $NS && echo N1 >new.txt && mv a.txt a-renamed.txt && echo B2 >b.tmp && mv b.tmp b.txt &&
-		mv c1 t && mv c2 c1 && mv t c2 && mv d.txt d.old && echo D2 >d.txt && truncate -s 4096 big.dat && truncate -s 0 zero.dat && rm gone.txt && rm -r olddir" || return
+		mv c1 t && mv c2 c1 && mv t c2 && mv d.txt d.old && echo D2 >d.txt && truncate -s 4096 big.dat && truncate -s 0 zero.dat && rm gone.txt && rm -r olddir && mv dirA dirB" || return
 	# A process holds open.txt open while it is unlinked (as a log a daemon still writes).
 	guest "cd $NS && setsid sh -c 'exec 3<open.txt; rm open.txt; exec sleep 100000' </dev/null >/dev/null 2>&1 &" || return
 	until ! guest "test -e $NS/open.txt"; do sleep 1; done
@@ -47,7 +47,7 @@ check_record() {
 		'/ns/d.old: moved from' '/ns/d.txt: re-created with' \
 		'/ns/big.dat: wrote .* size 4096' '/ns/zero.dat: truncated to 0 bytes' \
 		'/ns/open.txt: unlinked, as in memory' '/ns/gone.txt: removed, as in memory' \
-		'/ns/olddir: removed, as in memory'; do
+		'/ns/olddir: removed, as in memory' '/ns/dirB: folder moved from /ns/dirA, as in memory'; do
 		grep -Eq "^fcm: $want" "$RUN/fcm.log" || { fail "the record does not say: $want"; return 1; }
 	done
 	log "ok: each operation replayed and named"
