@@ -737,6 +737,31 @@ static int hold_aside(int dirfd, const char *leaf, const struct fc_sb *sb, const
 }
 
 /*
+ * Rename from to to (paths from the file system's root) beneath mntfd,
+ * making to's missing folders. With sb, what to holds goes aside first if
+ * it is another live file of the dead kernel (hold_aside). 0, or -1 with
+ * errno.
+ */
+static int move_beneath(int mntfd, const char *from, const char *to, const struct fc_sb *sb,
+			FILE *report, unsigned int *held)
+{
+	const char *oleaf, *nleaf;
+	int odir, ndir, ret = -1, e;
+
+	ndir = fc_parent_beneath(mntfd, to, &nleaf);
+	odir = ndir < 0 ? -1 : parent_beneath(mntfd, from, &oleaf, false);
+	if (odir >= 0 && !(sb && hold_aside(ndir, nleaf, sb, to, report, held)))
+		ret = renameat(odir, oleaf, ndir, nleaf);
+	e = errno;
+	if (odir >= 0)
+		close(odir);
+	if (ndir >= 0)
+		close(ndir);
+	errno = e;
+	return ret;
+}
+
+/*
  * The file (fd, found by its handle) is on disk under another name than
  * its name in memory: a rename the journal never committed. Move it there.
  */
@@ -744,8 +769,7 @@ static int replay_rename(int mntfd, int fd, const struct fc_sb *sb, const struct
 			 FILE *report, struct fc_totals *t)
 {
 	char (*old)[FC_PATH_MAX] = malloc(sizeof(*old));
-	const char *oleaf, *nleaf;
-	int odir = -1, ndir = -1, n = 0, ret = -1;
+	int n = 0, ret = -1;
 	struct stat st;
 
 	if (!old || fstat(fd, &st))
@@ -761,12 +785,9 @@ static int replay_rename(int mntfd, int fd, const struct fc_sb *sb, const struct
 			f->path, H(f->ino), n < 0 ? " (search cut short)" : "");
 		goto out;
 	}
-	ndir = fc_parent_beneath(mntfd, f->path, &nleaf);
-	odir = ndir < 0 ? -1 : fc_parent_beneath(mntfd, old[0], &oleaf);
-	if (odir < 0 || hold_aside(ndir, nleaf, sb, f->path, report, &t->held) ||
-	    renameat(odir, oleaf, ndir, nleaf))
+	if (move_beneath(mntfd, old[0], f->path, sb, report, &t->held))
 		goto out_errno;
-	if (!strncmp(oleaf, HELD_PREFIX, strlen(HELD_PREFIX)))
+	if (!strncmp(strrchr(old[0], '/') + 1, HELD_PREFIX, strlen(HELD_PREFIX)))
 		t->held--;
 	fprintf(report, "fcm: %s: moved from %s, as in memory\n", f->path, old[0]);
 	t->moved++;
@@ -775,10 +796,6 @@ static int replay_rename(int mntfd, int fd, const struct fc_sb *sb, const struct
 out_errno:
 	fprintf(report, "fcm: %s: NOT moved to its name in memory: %s\n", f->path, strerror(errno));
 out:
-	if (odir >= 0)
-		close(odir);
-	if (ndir >= 0)
-		close(ndir);
 	free(old);
 	return ret;
 }
@@ -794,8 +811,8 @@ static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d
 {
 	struct ext4_fh fh = ext4_fh(d->ino, d->generation);
 	char proc[64], *old = malloc(FC_PATH_MAX);
-	const char *oleaf, *nleaf, *rel;
-	int fd, odir = -1, ndir = -1, ret = -1;
+	const char *rel;
+	int fd, ret = -1;
 	size_t ml = strlen(mnt);
 	ssize_t n;
 
@@ -823,9 +840,7 @@ static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d
 		free(old);
 		return 0;
 	}
-	ndir = fc_parent_beneath(mntfd, d->path, &nleaf);
-	odir = ndir < 0 ? -1 : parent_beneath(mntfd, rel, &oleaf, false);
-	if (odir < 0 || renameat(odir, oleaf, ndir, nleaf)) {
+	if (move_beneath(mntfd, rel, d->path, NULL, report, NULL)) {
 		fprintf(report, "fcm: %s: NOT moved to its name in memory from %s: %s\n", d->path,
 			rel, strerror(errno));
 	} else {
@@ -833,10 +848,6 @@ static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d
 		t->moved++;
 		ret = 0;
 	}
-	if (odir >= 0)
-		close(odir);
-	if (ndir >= 0)
-		close(ndir);
 	free(old);
 	return ret;
 }
