@@ -61,7 +61,6 @@ struct dp_thread {
 	struct dp_regs regs;
 	struct dp_inflight inflight;
 	enum dp_syscall_fate syscall;	/* set: ip moved back, or ax the result */
-	uint64_t syscall_nr;		/* the call it was in (orig_ax) */
 	uint64_t fs_base, gs_base;
 	uint16_t fsindex, gsindex, ds, es;
 	unsigned char *xsave;		/* struct xregs_state, standard format */

@@ -114,7 +114,6 @@ int dp_inflight_resolve(struct dp_proc *p, struct dp_thread *th, char *err, size
 	th->syscall = DP_SYSCALL_NONE;
 	if ((int64_t)r->orig_ax < 0 || r->ax != ENOSYS_RET)
 		return 0;
-	th->syscall_nr = r->orig_ax;
 	if (in->kind == DP_INFLIGHT_NONE) {
 		r->ax = r->orig_ax;
 		r->ip -= SYSCALL_LEN;

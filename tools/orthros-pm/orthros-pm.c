@@ -86,10 +86,10 @@ static void show(const struct dp_set *set)
 
 			if (t->syscall == DP_SYSCALL_RESTART)
 				printf("pm:   thread %d: in system call %llu, to be restarted\n",
-				       t->tid, (unsigned long long)t->syscall_nr);
+				       t->tid, (unsigned long long)t->regs.orig_ax);
 			else if (t->syscall == DP_SYSCALL_COMPLETED)
 				printf("pm:   thread %d: in system call %llu, completed: %llu bytes done\n",
-				       t->tid, (unsigned long long)t->syscall_nr,
+				       t->tid, (unsigned long long)t->regs.orig_ax,
 				       (unsigned long long)t->regs.ax);
 			else if ((int64_t)t->regs.orig_ax >= 0)
 				printf("pm:   thread %d: returning from system call %llu (result %lld)\n",

@@ -978,18 +978,18 @@ int failover_run(int devfd, const struct orthros_event *ev, const struct daemon_
 	tl_add(tl, "detect", 0, tsc_ms(f, ev->detect_tsc), TL_OK, "%s", ev->reason);
 	if (!ev->fenced_tsc) {
 		tl_add(tl, "fence", tsc_ms(f, ev->detect_tsc), tsc_ms(f, ev->fence_tsc), TL_FAILED,
-		       "INIT sent to APICs %s but the dead OS's memory still changes: nothing taken over",
-		       apics);
+		       "INIT sent to APICs %s but not seen stopped (%u of %u ran the park stub, or its memory still changes): nothing taken over",
+		       apics, ev->nr_proven, ev->nr_fenced);
 		tl->status = TL_FAILED;
 		write_timeline(f);
 		free(f);
 		return -1;
 	}
 	tl_add(tl, "fence", tsc_ms(f, ev->detect_tsc), tsc_ms(f, ev->fenced_tsc), TL_OK,
-	       "APICs %s stopped%s; INIT at %.1f ms, still for 3 periods", apics,
+	       "APICs %s stopped%s; INIT at %.1f ms, %u in the park stub, still for 3 periods", apics,
 	       ev->stopped_tsc ? " (the panicking OS stopped its CPUs first)" :
 	       ev->failure_tsc ? " (it did not stop its own CPUs in time)" : "",
-	       tsc_ms(f, ev->fence_tsc));
+	       tsc_ms(f, ev->fence_tsc), ev->nr_proven);
 
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]) && !f->stop; i++) {
 		char detail[TL_TEXT_LEN];

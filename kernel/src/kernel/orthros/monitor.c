@@ -311,8 +311,8 @@ static void fence_work_fn(struct work_struct *work)
 		pr_emerg("NthOS %u is dead (%s); detected after %lld ms, its %u cores fenced, %u proven in our park page\n",
 			 pending.nth, pending.reason, ms, peer.nr_cpus, pending.nr_proven);
 	else
-		pr_emerg("NthOS %u is dead (%s) but its memory still changes after INIT to its %u cores\n",
-			 pending.nth, pending.reason, peer.nr_cpus);
+		pr_emerg("NthOS %u is dead (%s) but not seen stopped after INIT to its %u cores (%u ran the park stub, or its memory still changes)\n",
+			 pending.nth, pending.reason, peer.nr_cpus, pending.nr_proven);
 	queue_event(&pending);
 }
 
