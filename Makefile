@@ -144,26 +144,36 @@ unit: $(UNIT)
 # Fuzzing: a libFuzzer harness per parser of untrusted input (tests/fuzz),
 # built with clang, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS;
 # make test runs each briefly on its corpus (fuzz-smoke).
-FUZZ_NAMES := core walk symbols timeline partition labproto inflight
+FUZZ_NAMES := core walk symbols timeline partition labproto inflight proc filecache net
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -Ikernel/src/include/uapi
+# The walkers and the structure readers on a synthetic dead kernel (tests/fuzz/synth.c).
+FUZZ_SYNTH := tests/fuzz/synth.c lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
 FUZZ_LIBS_core := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c
-FUZZ_LIBS_walk := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
+FUZZ_LIBS_walk := $(FUZZ_SYNTH)
 FUZZ_LIBS_symbols := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c tests/unit/dkimg.c
 FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
 FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c
 FUZZ_LIBS_inflight := lib/inflight.c
+FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/inflight.c
+FUZZ_LIBS_filecache := $(FUZZ_SYNTH) lib/filecache.c
+FUZZ_LIBS_net := $(FUZZ_SYNTH) lib/deadnet.c
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
 .SECONDEXPANSION:
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_LIBS_$$*) $(LIB_HDRS) lab/labproto.h | $(SETUP)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/synth.h $$(FUZZ_LIBS_$$*) $(LIB_HDRS) lab/labproto.h | $(SETUP)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*) -lbpf -lm
-fuzz: $(FUZZ_BINS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*) -lbpf -lblkid -lm
+# Seeds for the reader harnesses, made for synth.c's layout (tests/fuzz/seeds.c).
+$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/inflight.c \
+		lib/filecache.c lib/deadnet.c tests/fuzz/synth.h $(LIB_HDRS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -lbpf -lblkid
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
-fuzz-smoke: $(FUZZ_BINS)
+fuzz-smoke: $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_NAMES)
 
 checkpatch: $(KERNEL)

@@ -46,6 +46,7 @@ struct dk {
 	unsigned int levels;
 	struct dk_layout layout;
 	struct btf *btf;
+	const struct dk_types *types;	/* in place of BTF and symbols */
 	struct symbol *sym;
 	size_t nsym;
 	char *symtext;
@@ -496,9 +497,15 @@ static int member_path(struct dk *dk, const char *type, const char *path,
 		       uint32_t *bit_off, uint32_t *bitsize, int *mtype)
 {
 	const char *p = path;
-	uint32_t total = 0;
+	uint32_t total = 0, nelems;
 	int id;
 
+	if (dk->types) {
+		*mtype = 0;
+		if (dk->types->member(dk->types->arg, type, path, bit_off, bitsize, &nelems))
+			return dk_fail(dk, "no member %s.%s", type, path);
+		return 0;
+	}
 	if (btf_type(dk, type, &id))
 		return -1;
 	*bitsize = 0;
@@ -557,6 +564,9 @@ int dk_sizeof(struct dk *dk, const char *type, uint32_t *size)
 {
 	int id, sz;
 
+	if (dk->types)
+		return dk->types->size(dk->types->arg, type, size) ?
+		       dk_fail(dk, "no size for %s", type) : 0;
 	if (btf_type(dk, type, &id))
 		return -1;
 	sz = btf__resolve_size(dk->btf, id);
@@ -572,6 +582,11 @@ int dk_array_len(struct dk *dk, const char *type, const char *path, uint32_t *n)
 	uint32_t off, bitsize;
 	int mtype;
 
+	if (dk->types) {
+		if (dk->types->member(dk->types->arg, type, path, &off, &bitsize, n) || !*n)
+			return dk_fail(dk, "%s.%s is not an array", type, path);
+		return 0;
+	}
 	if (member_path(dk, type, path, &off, &bitsize, &mtype))
 		return -1;
 	t = btf__type_by_id(dk->btf, btf__resolve_type(dk->btf, mtype));
@@ -585,6 +600,9 @@ int dk_enum(struct dk *dk, const char *name, int64_t *val)
 {
 	unsigned int id, n = dk->btf ? btf__type_cnt(dk->btf) : 0;
 
+	if (dk->types)
+		return dk->types->enumerator(dk->types->arg, name, val) ?
+		       dk_fail(dk, "no enumerator %s", name) : 0;
 	for (id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(dk->btf, id);
 		int i;
@@ -770,11 +788,19 @@ int dk_symbol(struct dk *dk, const char *name, uint64_t *addr)
 {
 	struct symbol key = { name, 0 }, *s;
 
+	if (dk->types)
+		return dk->types->symbol(dk->types->arg, name, addr) ?
+		       dk_fail(dk, "no symbol %s", name) : 0;
 	s = dk->nsym ? bsearch(&key, dk->sym, dk->nsym, sizeof(key), symcmp) : NULL;
 	if (!s)
 		return dk_fail(dk, "no symbol %s", name);
 	*addr = s->addr;
 	return 0;
+}
+
+void dk_set_types(struct dk *dk, const struct dk_types *t)
+{
+	dk->types = t;
 }
 
 /* ---- struct page <-> pfn ---- */

@@ -95,6 +95,24 @@ struct dk_field {
 int dk_offsets(struct dk *dk, const struct dk_field *f, size_t n);
 #define DK_NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
+/*
+ * Types and symbols from the caller instead of BTF and kallsyms, for
+ * synthetic images with no build behind them (the fuzz harnesses feed the
+ * readers memory of their making). member gives a member path's bit offset,
+ * its bit-field width (0: none) and, for an array, its element count (0:
+ * not an array). Each returns 0 with the value set, or -1.
+ */
+struct dk_types {
+	int (*member)(void *arg, const char *type, const char *path, uint32_t *bit_off,
+		      uint32_t *bits, uint32_t *nelems);
+	int (*size)(void *arg, const char *type, uint32_t *size);
+	int (*enumerator)(void *arg, const char *name, int64_t *val);
+	int (*symbol)(void *arg, const char *name, uint64_t *addr);
+	void *arg;
+};
+/* Use t (kept, not copied) for every lookup by name from now on. */
+void dk_set_types(struct dk *dk, const struct dk_types *t);
+
 /* Bit offset and width of a bit-field member. */
 int dk_bitfield(struct dk *dk, const char *type, const char *path, uint32_t *bit_off,
 		uint32_t *bits);

@@ -233,8 +233,10 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 		return add_dir(dk, c, &f);
 	if (!S_ISREG(f.mode) || f.ino < EXT4_FIRST_INO || !dk_kernel_addr(f.mapping))
 		return 0;
-	if (dk_read_u64(dk, f.mapping + c->l.as_nrpages, &nrpages) || file_folios(dk, c, &f) < 0)
+	if (dk_read_u64(dk, f.mapping + c->l.as_nrpages, &nrpages) || file_folios(dk, c, &f) < 0) {
+		free(f.folios);
 		return -1;
+	}
 	/*
 	 * Every cached file counts: clean pages, as written back, their blocks
 	 * may still wait for a journal commit that never came; and a file with
@@ -296,7 +298,11 @@ int fc_scan(struct dk *dk, struct fc_scan *scan)
 	memset(scan, 0, sizeof(*scan));
 	if (fc_layout(dk, &c.l) || dk_symbol(dk, "super_blocks", &super_blocks))
 		return -1;
-	return dk_list_walk(dk, super_blocks, scan_sb, &c) < 0 ? -1 : 0;
+	if (dk_list_walk(dk, super_blocks, scan_sb, &c) < 0) {
+		fc_scan_free(scan);	/* a failed scan leaves nothing to free */
+		return -1;
+	}
+	return 0;
 }
 
 void fc_scan_free(struct fc_scan *scan)

@@ -52,7 +52,7 @@ struct fc_scan {
 	size_t nsbs;
 };
 
-/* Read all ext4 super blocks and the regular files each had cached. */
+/* Read all ext4 super blocks and the files each had cached; a failed scan holds nothing. */
 int fc_scan(struct dk *dk, struct fc_scan *scan);
 void fc_scan_free(struct fc_scan *scan);
 

@@ -640,3 +640,66 @@ TEST(dk_open_survives_empty_symbols_and_self_nesting_btf)
 	unlink(btf);
 	unlink(syms);
 }
+
+/* ---- Types from the caller (synthetic images, the fuzz harnesses) ---- */
+
+static int t_member(void *arg, const char *type, const char *path, uint32_t *bit_off,
+		    uint32_t *bits, uint32_t *nelems)
+{
+	(void)arg;
+	if (strcmp(type, "struct t"))
+		return -1;
+	*bit_off = !strcmp(path, "b") ? 8 * 24 + 3 : 8 * 16;
+	*bits = !strcmp(path, "b") ? 5 : 0;
+	*nelems = !strcmp(path, "arr") ? 7 : 0;
+	return 0;
+}
+
+static int t_size(void *arg, const char *type, uint32_t *size)
+{
+	(void)arg;
+	*size = 40;
+	return strcmp(type, "struct t") ? -1 : 0;
+}
+
+static int t_enum(void *arg, const char *name, int64_t *val)
+{
+	(void)arg;
+	*val = 3;
+	return strcmp(name, "E_THREE") ? -1 : 0;
+}
+
+static int t_symbol(void *arg, const char *name, uint64_t *addr)
+{
+	*addr = *(uint64_t *)arg;
+	return strcmp(name, "sym") ? -1 : 0;
+}
+
+TEST(dk_takes_types_and_symbols_from_the_caller)
+{
+	uint64_t where = DM(0x1000), addr = 0;
+	const struct dk_types t = { t_member, t_size, t_enum, t_symbol, &where };
+	uint32_t off = 0, bits = 0, n = 0, size = 0;
+	int64_t v = 0;
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	dk = img_open(&m);
+	CHECK_ERR(dk_offset(dk, "struct t", "a", &off), "BTF");	/* none yet */
+	dk_set_types(dk, &t);
+	CHECK(dk_offset(dk, "struct t", "a", &off) == 0 && off == 16);
+	CHECK_ERR(dk_offset(dk, "struct t", "b", &off), "bit field");
+	CHECK(dk_bitfield(dk, "struct t", "b", &off, &bits) == 0 && off == 195 && bits == 5);
+	CHECK(dk_array_len(dk, "struct t", "arr", &n) == 0 && n == 7);
+	CHECK_ERR(dk_array_len(dk, "struct t", "a", &n), "not an array");
+	CHECK(dk_sizeof(dk, "struct t", &size) == 0 && size == 40);
+	CHECK_ERR(dk_sizeof(dk, "struct u", &size), "no size for struct u");
+	CHECK(dk_enum(dk, "E_THREE", &v) == 0 && v == 3);
+	CHECK_ERR(dk_enum(dk, "E_FOUR", &v), "no enumerator E_FOUR");
+	CHECK(dk_symbol(dk, "sym", &addr) == 0 && addr == where);
+	CHECK_ERR(dk_symbol(dk, "other", &addr), "no symbol other");
+	CHECK_ERR(dk_offset(dk, "struct u", "a", &off), "no member struct u.a");
+	dk_close(dk);
+	img_free(&m);
+}

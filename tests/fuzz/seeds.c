@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Seed inputs for the reader harnesses (fuzz_proc, fuzz_filecache,
+ * fuzz_net): a well-formed synthetic dead kernel for each, so that the
+ * fuzzer starts from structures its reader walks all the way (a protected
+ * process with threads, files, a pipe and a working folder; an ext4 super
+ * block with a dirty file and a folder; a NIC with an address) instead of
+ * having to guess every pointer from zeros.
+ *
+ * Members have the places synth.c gives them in the order a reader first
+ * asks for them. A harness's first input is empty, which makes its reader
+ * ask for its whole layout before it reads anything; this program runs the
+ * same reader on an empty input first, so it finds every member where the
+ * harness will. It asks only for members that reader's layout holds.
+ *
+ * usage: seeds proc|filecache|net DIR   (writes DIR/seed; other names: nothing)
+ */
+#include "synth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../kernel/src/include/uapi/linux/orthros/protect.h"
+#include "../../lib/deadnet.h"
+#include "../../lib/deadproc.h"
+#include "../../lib/filecache.h"
+
+#define SEEDSZ		0x30000ULL	/* 192 KiB */
+
+static unsigned char mem[SEEDSZ];
+static uint64_t top = 0x1000;		/* objects from the second page on */
+static struct dk *dk;
+
+/* The kernel address of offset off in the input. */
+static uint64_t V(uint64_t off)
+{
+	return SYN_DMAP + SYN_DATA + off;
+}
+
+/* Room for an object: small ones 64-byte aligned, others page aligned. */
+static uint64_t obj(uint64_t len)
+{
+	uint64_t align = len < 4096 ? 64 : 4096, at = (top + align - 1) & ~(align - 1);
+
+	top = at + len;
+	if (top > SEEDSZ) {
+		fprintf(stderr, "seeds: more than %llu bytes\n", SEEDSZ);
+		exit(1);
+	}
+	return V(at);
+}
+
+static void put(uint64_t va, const void *v, size_t len)
+{
+	uint64_t off = va - V(0);
+
+	if (va < V(0) || off + len > SEEDSZ) {
+		fprintf(stderr, "seeds: 0x%llx is outside the seed\n", (unsigned long long)va);
+		exit(1);
+	}
+	memcpy(mem + off, v, len);
+}
+
+static void put64(uint64_t va, uint64_t v)
+{
+	put(va, &v, 8);
+}
+
+static void put32(uint64_t va, uint32_t v)
+{
+	put(va, &v, 4);
+}
+
+static uint32_t off(const char *type, const char *path)
+{
+	uint32_t o;
+
+	if (dk_offset(dk, type, path, &o)) {
+		fprintf(stderr, "seeds: %s\n", dk_error(dk));
+		exit(1);
+	}
+	return o;
+}
+
+static uint64_t sym(const char *name)
+{
+	uint64_t a;
+
+	dk_symbol(dk, name, &a);
+	return a;
+}
+
+static int64_t en(const char *name)
+{
+	int64_t v;
+
+	dk_enum(dk, name, &v);
+	return v;
+}
+
+/* An empty list_head at va. */
+static void list_empty(uint64_t va)
+{
+	put64(va, va);
+	put64(va + 8, va);
+}
+
+/* A list_head at head holding one node. */
+static void list_one(uint64_t head, uint64_t node)
+{
+	put64(head, node);
+	put64(head + 8, node);
+	put64(node, head);
+	put64(node + 8, head);
+}
+
+/* A dentry named name under parent (0: a root). */
+static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
+{
+	uint64_t d = obj(4096), s = obj(64);
+
+	put(s, name, strlen(name) + 1);
+	put64(d + off("struct dentry", "d_parent"), parent ? parent : d);
+	put32(d + off("struct dentry", "d_name.len"), strlen(name));
+	put64(d + off("struct dentry", "d_name.name"), s);
+	put64(d + off("struct dentry", "d_inode"), inode);
+	return d;
+}
+
+static uint64_t sockfile;
+
+/*
+ * The socket of seed_proc's fd 2: an established TCP connection with 16
+ * bytes received and not read. Its reader asks for its layout when it
+ * first meets a socket, so this part is written after the process reader
+ * has read seed_proc's skeleton once.
+ */
+static void seed_socket(void)
+{
+	const char *S = "struct sock", *TP = "struct tcp_sock", *B = "struct sk_buff";
+	uint64_t sock = obj(64), sk = obj(8192), skb = obj(4096), head = obj(4096);
+	uint64_t forever = 0x7fffffffffffffffULL;
+	uint16_t inet = 2, stream = 1, tcp = 6;
+	uint8_t established = 1;
+
+	put64(sockfile + off("struct file", "private_data"), sock);
+	put64(sock + off("struct socket", "sk"), sk);
+	put(sk + off(S, "__sk_common.skc_family"), &inet, 2);
+	put(sk + off(S, "__sk_common.skc_state"), &established, 1);
+	put(sk + off(S, "sk_type"), &stream, 2);
+	put(sk + off(S, "sk_protocol"), &tcp, 2);
+	put64(sk + off(S, "sk_rcvtimeo"), forever);
+	put64(sk + off(S, "sk_sndtimeo"), forever);
+	list_one(sk + off(S, "sk_receive_queue"), skb + off(B, "next"));
+	list_empty(sk + off(S, "sk_write_queue"));
+	put32(sk + off(TP, "copied_seq"), 1000);
+	put32(sk + off(TP, "rcv_nxt"), 1016);
+	put32(sk + off(TP, "write_seq"), 5000);
+	put32(sk + off(TP, "snd_una"), 5000);
+	put32(sk + off(TP, "snd_nxt"), 5000);
+	put32(skb + off(B, "len"), 16);
+	put64(skb + off(B, "head"), head);
+	put64(skb + off(B, "data"), head);
+	put32(skb + off(B, "end"), 64);
+	put32(skb + off(B, "cb"), 1000);	/* TCP_SKB_CB(skb)->seq */
+	put(head, "sixteen bytes...", 16);
+}
+
+static void seed_proc(void)
+{
+	struct orthros_protected_set prot = { ORTHROS_PROTECT_MAGIC, 1, { { 10000, 0, 0 } } };
+	const char *T = "struct task_struct";
+	uint64_t init = sym("init_task"), t = obj(4096), sig = obj(4096), sh = obj(4096);
+	uint64_t pid = obj(4096), cred = obj(4096), gi = obj(64), fs = obj(4096);
+	uint64_t files = obj(64), fdt = obj(64), fds = obj(64), cloexec = obj(64);
+	uint64_t mm = obj(4096), fps = obj(4096), stack = obj(DK_THREAD_SIZE);
+	uint64_t sb = obj(4096), root_ino = obj(4096), root, reg_ino = obj(4096), reg;
+	uint64_t file = obj(4096), pipe_ino = obj(4096), pipe = obj(4096), pipefile = obj(4096);
+	uint64_t bufs = obj(4096), pgd = obj(4096), mount = obj(4096), mnt;
+	uint64_t sock_ino = obj(4096);
+	uint64_t regs = stack + DK_THREAD_SIZE - 168;	/* struct pt_regs */
+
+	put(sym("orthros_protected"), &prot, sizeof(prot));
+	list_one(init + off(T, "tasks"), t + off(T, "tasks"));
+	put32(t + off(T, "pid"), 10000);
+	put32(t + off(T, "tgid"), 10000);
+	put(t + off(T, "comm"), "seed", 5);
+	list_empty(t + off(T, "children"));
+	list_empty(t + off(T, "thread_group"));
+	list_empty(t + off(T, "pending.list"));
+	put64(t + off(T, "real_parent"), init);
+	put64(t + off(T, "group_leader"), t);
+	put64(t + off(T, "signal"), sig);
+	put64(t + off(T, "sighand"), sh);
+	put64(t + off(T, "mm"), mm);
+	put64(t + off(T, "fs"), fs);
+	put64(t + off(T, "files"), files);
+	put64(t + off(T, "real_cred"), cred);
+	put64(t + off(T, "stack"), stack);
+	put64(t + off(T, "thread.fpu.fpstate"), fps);
+	put32(fps + off("struct fpstate", "size"), 4096 - 64);
+	put64(regs + 136, 0x33);	/* cs and ss of a 64-bit user context */
+	put64(regs + 160, 0x2b);
+
+	/* The process group and session: signal->pids[type]->numbers[0].nr. */
+	put64(sig + off("struct signal_struct", "pids") + 8 * en("PIDTYPE_PGID"), pid);
+	put64(sig + off("struct signal_struct", "pids") + 8 * en("PIDTYPE_SID"), pid);
+	put32(pid + off("struct pid", "numbers") + off("struct upid", "nr"), 10000);
+	list_empty(sig + off("struct signal_struct", "shared_pending.list"));
+	put64(cred + off("struct cred", "group_info"), gi);
+
+	/* The working folder and root: a root dentry of an ext4 super block. */
+	put32(sb + off("struct super_block", "s_magic"), 0xef53);
+	{
+		uint16_t dir = S_IFDIR | 0755, regm = S_IFREG | 0644, fifo = S_IFIFO | 0600;
+		uint16_t sockm = S_IFSOCK | 0777;
+
+		put(sock_ino + off("struct inode", "i_mode"), &sockm, 2);
+		put(root_ino + off("struct inode", "i_mode"), &dir, 2);
+		put(reg_ino + off("struct inode", "i_mode"), &regm, 2);
+		put(pipe_ino + off("struct inode", "i_mode"), &fifo, 2);
+	}
+	put64(root_ino + off("struct inode", "i_ino"), 2);
+	put64(root_ino + off("struct inode", "i_sb"), sb);
+	put64(reg_ino + off("struct inode", "i_ino"), 12);
+	put64(reg_ino + off("struct inode", "i_size"), 100);
+	put32(reg_ino + off("struct inode", "__i_nlink"), 1);
+	put64(reg_ino + off("struct inode", "i_sb"), sb);
+	root = dentry("/", 0, root_ino);
+	reg = dentry("data", root, reg_ino);
+	mnt = mount + off("struct mount", "mnt");
+	put64(mount + off("struct mount", "mnt_parent"), mount);
+	put64(mnt + off("struct vfsmount", "mnt_root"), root);
+	put64(mnt + off("struct vfsmount", "mnt_sb"), sb);
+	put64(fs + off("struct fs_struct", "pwd") + off("struct path", "mnt"), mnt);
+	put64(fs + off("struct fs_struct", "pwd") + off("struct path", "dentry"), root);
+	put64(fs + off("struct fs_struct", "root") + off("struct path", "mnt"), mnt);
+	put64(fs + off("struct fs_struct", "root") + off("struct path", "dentry"), root);
+
+	/* fd 0: a regular file; fd 1: a pipe with one buffer; fd 2: a socket. */
+	put64(files + off("struct files_struct", "fdt"), fdt);
+	put32(fdt + off("struct fdtable", "max_fds"), 3);
+	put64(fdt + off("struct fdtable", "fd"), fds);
+	put64(fdt + off("struct fdtable", "close_on_exec"), cloexec);
+	put64(fds, file);
+	put64(fds + 8, pipefile);
+	put64(file + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
+	put64(file + off("struct file", "f_path") + off("struct path", "dentry"), reg);
+	put64(file + off("struct file", "f_inode"), reg_ino);
+	put64(file + off("struct file", "f_pos"), 10);
+	put64(pipefile + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
+	put64(pipefile + off("struct file", "f_path") + off("struct path", "dentry"),
+	      dentry("pipe:[1]", 0, pipe_ino));
+	put64(pipefile + off("struct file", "f_inode"), pipe_ino);
+	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
+	put64(pipe_ino + off("struct inode", "i_sb"), sb);
+	put32(pipe + off("struct pipe_inode_info", "head"), 1);
+	put32(pipe + off("struct pipe_inode_info", "ring_size"), 1);
+	put64(pipe + off("struct pipe_inode_info", "bufs"), bufs);
+	put32(bufs + off("struct pipe_buffer", "len"), 16);
+	sockfile = obj(4096);
+	put64(fds + 16, sockfile);
+	put64(sockfile + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
+	put64(sockfile + off("struct file", "f_path") + off("struct path", "dentry"),
+	      dentry("socket:[2]", 0, sock_ino));
+	put64(sockfile + off("struct file", "f_inode"), sock_ino);
+	put64(sock_ino + off("struct inode", "i_sb"), sb);
+
+	put64(mm + off("struct mm_struct", "pgd"), pgd);
+}
+
+static void seed_filecache(void)
+{
+	const char *I = "struct inode";
+	uint64_t head = sym("super_blocks"), sb = obj(4096), fst = obj(64), name = obj(64);
+	uint64_t reg = obj(4096), dir = obj(4096), as = obj(4096), pages = obj(4096), map;
+	uint64_t page, root;
+	uint16_t regm = S_IFREG | 0644, dirm = S_IFDIR | 0755;
+
+	/* mem_section[0] (the input's first word) gives the vmemmap: pages. */
+	map = obj(64);
+	put64(V(0), map);
+	put64(map, pages);
+	page = pages + 64;	/* pfn 1 */
+
+	list_one(head, sb + off("struct super_block", "s_list"));
+	put64(sb + off("struct super_block", "s_type"), fst);
+	put64(fst + off("struct file_system_type", "name"), name);
+	put(name, "ext4", 5);
+	put(sb + off("struct super_block", "s_id"), "vdb", 4);
+	put(sb + off("struct super_block", "s_uuid"), "0123456789abcdef", 16);
+	put64(sb + off("struct super_block", "s_inodes"), reg + off(I, "i_sb_list"));
+	put64(reg + off(I, "i_sb_list"), dir + off(I, "i_sb_list"));
+	put64(dir + off(I, "i_sb_list"), sb + off("struct super_block", "s_inodes"));
+	put64(sb + off("struct super_block", "s_inodes") + 8, dir + off(I, "i_sb_list"));
+	put64(dir + off(I, "i_sb_list") + 8, reg + off(I, "i_sb_list"));
+	put64(reg + off(I, "i_sb_list") + 8, sb + off("struct super_block", "s_inodes"));
+
+	root = dentry("/", 0, 0);
+	put(reg + off(I, "i_mode"), &regm, 2);
+	put64(reg + off(I, "i_ino"), 12);
+	put32(reg + off(I, "__i_nlink"), 1);
+	put64(reg + off(I, "i_size"), 100);
+	put64(reg + off(I, "i_mapping"), as);
+	put64(as + off("struct address_space", "nrpages"), 1);
+	/* A lone dirty page at index 0 sits in the xarray's head (layout in synth.c). */
+	put64(as + off("struct address_space", "i_pages") + 8, page);
+	put64(page + off("struct page", "flags"), 1ULL << en("PG_dirty"));
+	put64(page + off("struct page", "mapping"), as);
+	put64(reg + off(I, "i_dentry"), dentry("f", root, reg) + off("struct dentry", "d_u.d_alias"));
+
+	put(dir + off(I, "i_mode"), &dirm, 2);
+	put64(dir + off(I, "i_ino"), 13);
+	put32(dir + off(I, "__i_nlink"), 2);
+	put64(dir + off(I, "i_dentry"), dentry("d", root, dir) + off("struct dentry", "d_u.d_alias"));
+}
+
+static void seed_net(void)
+{
+	static const unsigned char mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	const char *N = "struct net_device";
+	uint64_t net = sym("init_net"), dev = obj(4096), ind = obj(4096), ifa = obj(4096);
+	uint8_t six = 6;
+
+	list_one(net + off("struct net", "dev_base_head"), dev + off(N, "dev_list"));
+	put(dev + off(N, "name"), "eth0", 5);
+	put(dev + off(N, "perm_addr"), mac, 6);
+	put(dev + off(N, "addr_len"), &six, 1);
+	put32(dev + off(N, "mtu"), 1500);
+	put64(dev + off(N, "ip_ptr"), ind);
+	put64(ind + off("struct in_device", "ifa_list"), ifa);
+	put32(ifa + off("struct in_ifaddr", "ifa_local"), 0x0f02000a);
+	put32(ifa + off("struct in_ifaddr", "ifa_address"), 0x0f02000a);
+	put(ifa + off("struct in_ifaddr", "ifa_label"), "eth0", 5);
+	{
+		uint8_t plen = 24;
+
+		put(ifa + off("struct in_ifaddr", "ifa_prefixlen"), &plen, 1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+	FILE *f;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: seeds proc|filecache|net DIR\n");
+		return 2;
+	}
+	dk = syn_open(NULL, 0);
+	if (!strcmp(argv[1], "proc")) {
+		struct dp_set set;
+
+		if (!dp_read_protected(dk, &set))
+			dp_set_free(&set);
+		seed_proc();
+		/* The skeleton once through the reader: the socket layout, in its order. */
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (!dp_read_protected(dk, &set))
+			dp_set_free(&set);
+		seed_socket();
+	} else if (!strcmp(argv[1], "filecache")) {
+		struct fc_scan scan;
+
+		if (!fc_scan(dk, &scan))
+			fc_scan_free(&scan);
+		seed_filecache();
+	} else if (!strcmp(argv[1], "net")) {
+		struct dn_nic nic;
+
+		dn_find_nic(dk, (const unsigned char *)"\0\0\0\0\0\0", &nic);
+		seed_net();
+	} else {
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/seed", argv[2]);
+	f = fopen(path, "wb");
+	if (!f || fwrite(mem, 1, top, f) != top || fclose(f)) {
+		fprintf(stderr, "seeds: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
