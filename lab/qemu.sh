@@ -85,6 +85,11 @@ while read -r name slot port; do
 	       -device "virtserialport,bus=$name.0,chardev=$name,name=$port")
 done <<<"$LAB_CTLS"
 
+while read -r name slot; do
+	[ -n "$name" ] || continue
+	args+=(-device "nvme,id=$name,serial=orthros-$name,addr=$slot.0")
+done <<<"$LAB_SPARES"
+
 printf '%q ' qemu-system-x86_64 "${args[@]}" >"$run/qemu.cmdline"
 echo >>"$run/qemu.cmdline"
 if [ "$mode" = --interactive ]; then

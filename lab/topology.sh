@@ -18,6 +18,10 @@
 #     00:08.0  virtio-net     net-bak   the BackupOS's own NIC 10.0.3.15/24
 #     00:09.0  virtio-serial  ctl-a     control channel of odd-numbered OSes
 #     00:0a.0  virtio-serial  ctl-b     control channel of even-numbered OSes
+#     00:0b.0  nvme           spare     no namespace, no driver, in no partition
+#                                       row (so the 1stOS's): unlike the virtio
+#                                       functions on bus 0 it offers a Function
+#                                       Level Reset, which a takeover then does
 #   Consoles COM1..COM4 (8250, I/O 0x3f8 0x2f8 0x3e8 0x2e8): the NthOS writes
 #            to COM((N-1) mod 4 + 1), each port to its own log file.
 #   Host     each NIC is QEMU user networking, restricted to the forwards
@@ -45,6 +49,10 @@ net-bak   08    52:54:00:0e:00:02  10.0.3.15/24   10.0.3.2  80"
 LAB_CTLS="
 ctl-a     09    org.orthros.ctl.a
 ctl-b     0a    org.orthros.ctl.b"
+
+# name    slot  (NVMe controllers: no drive, so no namespace)
+LAB_SPARES="
+spare     0b"
 
 LAB_COM_PORTS=4
 LAB_USER_MOUNT=/srv/orthros

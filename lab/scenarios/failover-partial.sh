@@ -1,5 +1,5 @@
 # failover-partial
-# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off; the user disk, remounted nosuid,nodev,noatime in the 1stOS, is mounted so in the 2ndOS.
+# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off, and the one that offers a Function Level Reset (the spare NVMe controller) is reset; the user disk, remounted nosuid,nodev,noatime in the 1stOS, is mounted so in the 2ndOS.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 . "$LAB_DIR/scenarios/failover-file-syscall.sh"
@@ -12,10 +12,11 @@ scenario() {
 	step 60 "a shell holds /var/tmp/orthros-ident, which the 2ndOS has too, another file of the same bytes; its child holds nothing" start_other_file
 	step 60 "sleep runs protected on a terminal (script's pty)" start_on_pty
 	step 120 "pmwork runs protected beside them" start_pmwork
+	step 30 "the 1stOS switches on memory space and bus mastering of the spare NVMe controller (00:0b.0, no driver)" enable_spare
 	step 60 "the 1stOS panics" crash_1stos
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 30 "the 2ndOS mounted the user disk with the options the 1stOS had" check_mount_options
-	step 30 "the 2ndOS switched off bus mastering of every PCI function of the dead 1stOS before reusing its memory" check_dma_stopped
+	step 30 "the 2ndOS switched off bus mastering of every PCI function of the dead 1stOS before reusing its memory, and reset the one that offers a Function Level Reset" check_dma_stopped
 	step 60 "the record names the process left behind and why; the restore still ran" check_record
 	step 60 "each one left behind is named with its reason: the other file, the tree, the terminal" check_refusals
 	step 120 "pmwork goes on in the 2ndOS with its PID; none of the others is there" check_others
@@ -75,16 +76,28 @@ start_pmwork() {
 	guest orthrosctl protect | grep -qx "$(pm_pid)" || { fail "pmwork is not protected"; return 1; }
 }
 
-# The dead 1stOS's functions (root-a, user, net-svc, ctl-a and the machine's
-# unlisted ones), read back at the takeover; none of the 2ndOS's own.
+# Command register 0x0006: memory space and bus mastering on, as a driver
+# leaves a device it runs (written through sysfs: no driver binds it).
+enable_spare() {
+	guest "printf '\\006\\000' | dd of=/sys/bus/pci/devices/0000:00:0b.0/config bs=1 seek=4 conv=notrunc status=none &&
+		od -An -tx2 -j4 -N2 /sys/bus/pci/devices/0000:00:0b.0/config" | grep -q 0006 ||
+		{ fail "the spare NVMe's command register is not 0x0006"; return 1; }
+}
+
+# The dead 1stOS's functions (root-a, user, net-svc, ctl-a and the spare
+# NVMe no partition lists), read back at the takeover; none of the 2ndOS's
+# own. The virtio functions offer no reset and keep their memory space on;
+# the NVMe's Function Level Reset cleared its whole command register.
 check_dma_stopped() {
 	local list fn
 	list=$(guest_on b cat /sys/kernel/orthros/dma_stopped) || return
 	printf '%s\n' "$list"
 	for fn in 04 06 07 09; do
-		printf '%s\n' "$list" | grep -qx "0000:00:$fn.0 master=off" ||
-			{ fail "00:$fn.0 of the dead 1stOS was not stopped"; return 1; }
+		printf '%s\n' "$list" | grep -q "^0000:00:$fn.0 master=off reset=none command=0x...[23ab]$" ||
+			{ fail "00:$fn.0 of the dead 1stOS was not stopped (or not left as it was)"; return 1; }
 	done
+	printf '%s\n' "$list" | grep -qx "0000:00:0b.0 master=off reset=flr command=0x0000" ||
+		{ fail "the spare NVMe (00:0b.0) was not reset"; return 1; }
 	for fn in 05 08 0a; do
 		if printf '%s\n' "$list" | grep -q "^0000:00:$fn.0 "; then
 			fail "the 2ndOS stopped its own 00:$fn.0"

@@ -5,7 +5,8 @@
  * runs the pipeline and calls these one at a time through /dev/orthros:
  *
  *   takeover        bus mastering off for every PCI function of the dead
- *                   OS, this OS becomes the ActiveOS in the shared memory,
+ *                   OS (and a Function Level Reset where it offers one),
+ *                   this OS becomes the ActiveOS in the shared memory,
  *                   and the dead OS's memory becomes /proc/vmcore (vmcore.c)
  *   adopt devices   the dead OS's devices (the partition's 'active' ones)
  *                   are scanned and bound here, for the first time
@@ -24,6 +25,8 @@
 #define pr_fmt(fmt) "orthros: " fmt
 
 #include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mutex.h>
@@ -34,14 +37,107 @@
 
 static DEFINE_MUTEX(failover_lock);
 
+/* How a function of the dead OS was reset after its bus mastering went off. */
+enum dead_reset { RESET_NONE, RESET_FLR, RESET_AF_FLR, RESET_FAILED };
+static const char *const reset_names[] = { "none", "flr", "af-flr", "FAILED" };
+
 /* The dead OS's PCI functions whose bus mastering this OS switched off. */
 #define MAX_STOPPED	64
 static struct {
 	u16 domain;
 	u8 bus, devfn;
-	u16 command;		/* read back after the stop */
+	u8 reset;		/* enum dead_reset */
+	u16 command;		/* read back after the stop and the reset */
 } stopped[MAX_STOPPED];
-static unsigned int nr_stopped, nr_still_master;
+static unsigned int nr_stopped, nr_still_master, nr_reset_failed;
+
+/* Wait up to 100 ms for a status bit (transactions pending) to clear. */
+static void wait_not_pending(struct pci_bus *bus, unsigned int devfn, int where, u16 bit)
+{
+	u16 sta;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (pci_bus_read_config_word(bus, devfn, where, &sta) || !(sta & bit))
+			return;
+		msleep(20);
+	}
+}
+
+/*
+ * Start a Function Level Reset where the function offers one: the PCIe
+ * capability's, else the Advanced Features capability's of a conventional
+ * function, as pcie_flr() and pci_af_flr() do for functions that have a
+ * pci_dev (these have none here). Bus mastering off stops new requests;
+ * the reset also drops what the dead OS had told the device (rings,
+ * posted buffers), so none of it survives into a driver here.
+ */
+static u8 start_reset(struct pci_bus *bus, unsigned int devfn)
+{
+	u8 pos = pci_bus_find_capability(bus, devfn, PCI_CAP_ID_EXP);
+	u32 cap;
+	u16 ctl;
+	u8 af;
+
+	if (pos && !pci_bus_read_config_dword(bus, devfn, pos + PCI_EXP_DEVCAP, &cap) &&
+	    (cap & PCI_EXP_DEVCAP_FLR) &&
+	    !pci_bus_read_config_word(bus, devfn, pos + PCI_EXP_DEVCTL, &ctl)) {
+		wait_not_pending(bus, devfn, pos + PCI_EXP_DEVSTA, PCI_EXP_DEVSTA_TRPND);
+		pci_bus_write_config_word(bus, devfn, pos + PCI_EXP_DEVCTL,
+					  ctl | PCI_EXP_DEVCTL_BCR_FLR);
+		return RESET_FLR;
+	}
+	pos = pci_bus_find_capability(bus, devfn, PCI_CAP_ID_AF);
+	if (pos && !pci_bus_read_config_byte(bus, devfn, pos + PCI_AF_CAP, &af) &&
+	    (af & PCI_AF_CAP_TP) && (af & PCI_AF_CAP_FLR)) {
+		wait_not_pending(bus, devfn, pos + PCI_AF_STATUS, PCI_AF_STATUS_TP);
+		pci_bus_write_config_byte(bus, devfn, pos + PCI_AF_CTRL, PCI_AF_CTRL_FLR);
+		return RESET_AF_FLR;
+	}
+	return RESET_NONE;
+}
+
+/*
+ * Wait for the functions being reset: 100 ms for all at once (PCIe r6.0,
+ * 6.6.2), then each must answer config reads again within a second. One
+ * that does not is recorded as FAILED (it is not trusted to be quiet).
+ */
+static void finish_resets(void)
+{
+	unsigned long deadline;
+	unsigned int i;
+	bool any = false;
+	u16 vendor;
+
+	for (i = 0; i < nr_stopped; i++)
+		any |= stopped[i].reset != RESET_NONE;
+	if (!any)
+		return;
+	msleep(100);
+	deadline = jiffies + HZ;
+	for (i = 0; i < nr_stopped; i++) {
+		struct pci_bus *bus;
+
+		if (stopped[i].reset == RESET_NONE)
+			continue;
+		bus = pci_find_bus(stopped[i].domain, stopped[i].bus);
+		for (;;) {
+			if (bus && !pci_bus_read_config_word(bus, stopped[i].devfn, PCI_VENDOR_ID,
+							     &vendor) &&
+			    vendor != 0xffff && vendor != 0x0001)	/* 1: retry status */
+				break;
+			if (!bus || time_after(jiffies, deadline)) {
+				stopped[i].reset = RESET_FAILED;
+				nr_reset_failed++;
+				break;
+			}
+			msleep(20);
+		}
+		if (bus && stopped[i].reset != RESET_FAILED)
+			pci_bus_read_config_word(bus, stopped[i].devfn, PCI_COMMAND,
+						 &stopped[i].command);
+	}
+}
 
 /*
  * Stop the dead OS's devices from writing into its memory before any of it
@@ -49,19 +145,21 @@ static unsigned int nr_stopped, nr_still_master;
  * buffers posted) would go on writing into pages this OS hot-adds. At
  * takeover every PCI function on our buses that is not ours is the dead
  * OS's (the 1stOS's also those no partition lists): bus mastering off in
- * its command register, read back. Bridges are left alone (ours may sit
- * behind them); the devices adopted next are reset by their drivers, which
- * switch bus mastering on again.
+ * its command register, read back, then a Function Level Reset where it
+ * offers one. Bridges are left alone (ours may sit behind them); the
+ * devices adopted next are reset again by their drivers, which switch bus
+ * mastering on again.
  */
 static void stop_dead_dma(void)
 {
 	struct pci_bus *bus = NULL;
-	unsigned int devfn;
+	unsigned int devfn, nr_unrecorded = 0;
 	u32 class;
 	u16 vendor, cmd;
 
 	nr_stopped = 0;
 	nr_still_master = 0;
+	nr_reset_failed = 0;
 	while ((bus = pci_find_next_bus(bus))) {
 		for (devfn = 0; devfn < 256; devfn++) {
 			struct pci_dev *ours = pci_get_slot(bus, devfn);
@@ -82,23 +180,32 @@ static void stop_dead_dma(void)
 				pci_bus_read_config_word(bus, devfn, PCI_COMMAND, &cmd);
 			}
 			nr_still_master += !!(cmd & PCI_COMMAND_MASTER);
-			if (nr_stopped < MAX_STOPPED)
-				stopped[nr_stopped++] = (typeof(stopped[0])){
-					pci_domain_nr(bus), bus->number, devfn, cmd };
+			if (nr_stopped == MAX_STOPPED) {
+				nr_unrecorded++;	/* stopped, neither reset nor listed */
+				continue;
+			}
+			stopped[nr_stopped++] = (typeof(stopped[0])){
+				pci_domain_nr(bus), bus->number, devfn,
+				start_reset(bus, devfn), cmd };
 		}
 	}
-	if (nr_still_master)
-		pr_err("takeover: %u of the dead OS's %u PCI functions still have bus mastering on\n",
-		       nr_still_master, nr_stopped);
+	finish_resets();
+	if (nr_unrecorded)
+		pr_warn("takeover: %u more functions of the dead OS were stopped but not reset\n",
+			nr_unrecorded);
+	if (nr_still_master || nr_reset_failed)
+		pr_err("takeover: of the dead OS's %u PCI functions, %u still have bus mastering on, %u did not come back from their reset\n",
+		       nr_stopped, nr_still_master, nr_reset_failed);
 	else
 		pr_info("takeover: bus mastering off for the dead OS's %u PCI functions\n",
 			nr_stopped);
 }
 
 /*
- * Each function stopped at the last takeover, as its command register read
- * back then ("0000:00:09.0 master=off"; a driver here or the next OS may
- * have switched it on again since, for its own use).
+ * Each function stopped at the last takeover: its bus mastering as read
+ * back then, how it was reset and its command register after that
+ * ("0000:00:0b.0 master=off reset=flr command=0x0000"; a driver here or the
+ * next OS may have switched it on again since, for its own use).
  */
 ssize_t orthros_dma_stopped_show(char *buf)
 {
@@ -106,10 +213,11 @@ ssize_t orthros_dma_stopped_show(char *buf)
 	ssize_t n = 0;
 
 	for (i = 0; i < nr_stopped; i++)
-		n += sysfs_emit_at(buf, n, "%04x:%02x:%02x.%u master=%s\n", stopped[i].domain,
-				   stopped[i].bus, PCI_SLOT(stopped[i].devfn),
+		n += sysfs_emit_at(buf, n, "%04x:%02x:%02x.%u master=%s reset=%s command=0x%04x\n",
+				   stopped[i].domain, stopped[i].bus, PCI_SLOT(stopped[i].devfn),
 				   PCI_FUNC(stopped[i].devfn),
-				   stopped[i].command & PCI_COMMAND_MASTER ? "ON" : "off");
+				   stopped[i].command & PCI_COMMAND_MASTER ? "ON" : "off",
+				   reset_names[stopped[i].reset], stopped[i].command);
 	return n;
 }
 
