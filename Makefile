@@ -37,7 +37,7 @@ PART_CHECK := kernel/src/kernel/orthros/partition_check.c
 LIB_LPAR := lib/partition.c $(PART_CHECK) lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c lib/inflight.c \
 	lib/deadsock.c lib/deadnet.c \
-	lib/pbuf.c lib/criuimg.c lib/errf.c
+	lib/pbuf.c lib/criuimg.c lib/strbuf.c lib/errf.c
 # The record of a failover: written by orthrosd, shown by orthrosctl.
 LIB_TL := lib/timeline.c
 
@@ -80,7 +80,7 @@ $(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_TL) $(LIB_HDRS) | 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 # The daemon runs the failover: the dead-kernel libraries, the partition, the timeline.
-$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_CHECK) lib/strbuf.c lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_CHECK) lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 $(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
@@ -149,7 +149,8 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -Ikernel/src/include/uapi
 # The walkers and the structure readers on a synthetic dead kernel (tests/fuzz/synth.c).
-FUZZ_SYNTH := tests/fuzz/synth.c lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/errf.c
+FUZZ_SYNTH := tests/fuzz/synth.c lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/strbuf.c \
+	lib/errf.c
 FUZZ_LIBS_core := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c
 FUZZ_LIBS_walk := $(FUZZ_SYNTH)
 FUZZ_LIBS_symbols := lib/deadkernel.c lib/deadkernel_walk.c lib/errf.c tests/unit/dkimg.c

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libdeadkernel: path names of a dead kernel's dentries, across mounts. */
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <time.h>
 
 #include "deadfs.h"
+#include "strbuf.h"
 
 #define MAX_STEPS	1024	/* names plus mount crossings in one path */
 #define H(x) ((unsigned long long)(x))
@@ -80,6 +83,7 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
 struct mount_ctx {
 	struct dk_fs_layout fs;
 	uint32_t sb_list, sb_type, sb_uuid, sb_mounts, sb_flags, mnt_instance, mnt_flags;
+	uint32_t sb_fs_info, esb_mount_opt, esb_commit;
 	uint64_t ext4;			/* &ext4_fs_type */
 	const unsigned char *uuid;
 	uint64_t sb;			/* found */
@@ -151,12 +155,75 @@ unsigned long dk_mount_ms_flags(uint32_t mnt_flags, uint64_t s_flags)
 	return ms;
 }
 
+/* fs/ext4/ext4.h of 6.1 (s_mount_opt bits): defines, so not in BTF. */
+#define EXT4_MOUNT_ERRORS_CONT		0x00010
+#define EXT4_MOUNT_ERRORS_RO		0x00020
+#define EXT4_MOUNT_ERRORS_PANIC		0x00040
+#define EXT4_MOUNT_ERRORS_MASK		0x00070
+#define EXT4_MOUNT_DATA_FLAGS		0x00C00
+#define EXT4_MOUNT_JOURNAL_DATA		0x00400
+#define EXT4_MOUNT_ORDERED_DATA		0x00800
+#define EXT4_MOUNT_WRITEBACK_DATA	0x00C00
+#define EXT4_MOUNT_NO_AUTO_DA_ALLOC	0x10000
+#define EXT4_MOUNT_BARRIER		0x20000
+#define EXT4_MOUNT_DELALLOC		0x8000000
+#define EXT4_MOUNT_DISCARD		0x40000000
+#define EXT4_DEFAULT_COMMIT_S		5	/* JBD2_DEFAULT_MAX_COMMIT_AGE */
+
+int dk_ext4_options(uint32_t mount_opt, uint64_t commit, long hz, char *out, size_t len)
+{
+	static const struct { uint32_t bit; bool on_by_default; const char *name; } sw[] = {
+		{ EXT4_MOUNT_BARRIER, true, "nobarrier" },
+		{ EXT4_MOUNT_DELALLOC, true, "nodelalloc" },
+		{ EXT4_MOUNT_NO_AUTO_DA_ALLOC, false, "noauto_da_alloc" },
+		{ EXT4_MOUNT_DISCARD, false, "discard" },
+	};
+	uint32_t data = mount_opt & EXT4_MOUNT_DATA_FLAGS, errors = mount_opt & EXT4_MOUNT_ERRORS_MASK;
+	struct strbuf b;
+	unsigned int i;
+
+	sb_init(&b, out, len);
+	if (hz <= 0 || !data || commit % hz || commit / hz > INT32_MAX ||
+	    (errors && errors != EXT4_MOUNT_ERRORS_CONT && errors != EXT4_MOUNT_ERRORS_RO &&
+	     errors != EXT4_MOUNT_ERRORS_PANIC))
+		return -1;
+	if (data != EXT4_MOUNT_ORDERED_DATA)
+		sb_add(&b, ",data=%s", data == EXT4_MOUNT_JOURNAL_DATA ? "journal" : "writeback");
+	if (commit / hz != EXT4_DEFAULT_COMMIT_S)
+		sb_add(&b, ",commit=%llu", (unsigned long long)(commit / hz));
+	if (errors)
+		sb_add(&b, ",errors=%s", errors == EXT4_MOUNT_ERRORS_CONT ? "continue" :
+				       errors == EXT4_MOUNT_ERRORS_RO ? "remount-ro" : "panic");
+	for (i = 0; i < sizeof(sw) / sizeof(sw[0]); i++)
+		if (!(mount_opt & sw[i].bit) == sw[i].on_by_default)
+			sb_add(&b, ",%s", sw[i].name);
+	if (b.cut)
+		return -1;
+	if (b.len)
+		memmove(out, out + 1, b.len);	/* the first comma */
+	return 0;
+}
+
+/*
+ * The survivor runs the dead kernel's build (dk_open checks it), so its
+ * jiffies tick as the dead kernel's did: the coarse clocks advance once
+ * a jiffy, and their resolution tells how long that is.
+ */
+static long running_hz(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || !res.tv_nsec)
+		return -1;
+	return (1000000000L + res.tv_nsec / 2) / res.tv_nsec;
+}
+
 int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len,
-		       unsigned long *ms_flags)
+		       unsigned long *ms_flags, char *ext4_opts, size_t olen)
 {
 	struct mount_ctx c = { .uuid = uuid };
-	uint64_t super_blocks, node = 0, mnt, root, s_flags;
-	uint32_t mnt_flags;
+	uint64_t super_blocks, node = 0, mnt, root, s_flags, esb, commit;
+	uint32_t mnt_flags, mount_opt;
 	const struct dk_field f[] = {
 		{ "struct super_block", "s_list", &c.sb_list },
 		{ "struct super_block", "s_type", &c.sb_type },
@@ -165,6 +232,9 @@ int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, s
 		{ "struct super_block", "s_flags", &c.sb_flags },
 		{ "struct mount", "mnt_instance", &c.mnt_instance },
 		{ "struct vfsmount", "mnt_flags", &c.mnt_flags },
+		{ "struct super_block", "s_fs_info", &c.sb_fs_info },
+		{ "struct ext4_sb_info", "s_mount_opt", &c.esb_mount_opt },
+		{ "struct ext4_sb_info", "s_commit_interval", &c.esb_commit },
 	};
 
 	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_fs_layout(dk, &c.fs) ||
@@ -181,8 +251,14 @@ int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, s
 	mnt = node - c.mnt_instance + c.fs.mount_mnt;
 	if (dk_read_u64(dk, mnt + c.fs.mnt_root, &root) ||
 	    dk_read(dk, mnt + c.mnt_flags, &mnt_flags, sizeof(mnt_flags)) ||
-	    dk_read_u64(dk, c.sb + c.sb_flags, &s_flags))
+	    dk_read_u64(dk, c.sb + c.sb_flags, &s_flags) ||
+	    dk_read_u64(dk, c.sb + c.sb_fs_info, &esb) ||
+	    dk_read(dk, esb + c.esb_mount_opt, &mount_opt, sizeof(mount_opt)) ||
+	    dk_read_u64(dk, esb + c.esb_commit, &commit))
 		return -1;
 	*ms_flags = dk_mount_ms_flags(mnt_flags, s_flags);
+	if (dk_ext4_options(mount_opt, commit, running_hz(), ext4_opts, olen))
+		return dk_fail(dk, "ext4 options 0x%x, commit %llu jiffies: not what ext4 sets",
+			       mount_opt, (unsigned long long)commit);
 	return dk_dentry_path(dk, &c.fs, mnt, root, out, len) ? -1 : 0;
 }

@@ -31,14 +31,22 @@ int dk_dentry_path(struct dk *dk, const struct dk_fs_layout *l, uint64_t mnt,
  * disk: which one this is cannot be told; orthros-fcm refuses the same).
  */
 int dk_ext4_mount_path(struct dk *dk, const unsigned char uuid[16], char *out, size_t len,
-		       unsigned long *ms_flags);
+		       unsigned long *ms_flags, char *ext4_opts, size_t olen);
+
+/*
+ * ext4's own options of a mount, as mount(2)'s data string ("" if none
+ * differs from ext4's defaults): data=, commit=, errors=, and nobarrier,
+ * nodelalloc, noauto_da_alloc, discard. mount_opt is ext4_sb_info's
+ * s_mount_opt, commit its s_commit_interval, in jiffies of a kernel of hz
+ * ticks a second. -1 if they are not what ext4 could have set.
+ */
+int dk_ext4_options(uint32_t mount_opt, uint64_t commit, long hz, char *out, size_t len);
 
 /*
  * The mount(2) flags (MS_*) of a mount whose vfsmount had mnt_flags and
  * whose super block had s_flags: nosuid, nodev, noexec, noatime,
  * nodiratime, relatime, nosymfollow, ro, sync, dirsync, lazytime. What
- * else a file system was mounted with (ext4's data=, commit=, ...) is not
- * among them.
+ * else an ext4 file system was mounted with is dk_ext4_options()'s.
  */
 unsigned long dk_mount_ms_flags(uint32_t mnt_flags, uint64_t s_flags);
 

@@ -1,5 +1,5 @@
 # failover-partial
-# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off, and the one that offers a Function Level Reset (the spare NVMe controller) is reset; the user disk, remounted nosuid,nodev,noatime in the 1stOS, is mounted so in the 2ndOS.
+# Failover on the Software LPAR with protected processes that cannot be carried over beside pmwork: ip monitor (a netlink socket), a shell holding a file of the 1stOS's root disk whose namesake on the 2ndOS's root disk is another file, with its innocent child, and a process on a terminal (script, sleep on its pty). The failover names each one left behind and why, resumes none of them, and still re-creates pmwork (its files on the migrated disk, its libraries on an unchanged copy of the root image), which goes on checking itself. Before its memory is reused, every PCI function of the dead OS has bus mastering switched off, and the one that offers a Function Level Reset (the spare NVMe controller) is reset; the user disk, remounted nosuid,nodev,noatime,commit=3,errors=remount-ro in the 1stOS, is mounted so in the 2ndOS.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 . "$LAB_DIR/scenarios/failover-file-syscall.sh"
@@ -7,7 +7,7 @@ SCENARIO_TIMEOUT=900
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
-	step 30 "the user disk is remounted nosuid,nodev,noatime in the 1stOS" remount_user
+	step 30 "the user disk is remounted nosuid,nodev,noatime,commit=3,errors=remount-ro in the 1stOS" remount_user
 	step 60 "ip monitor runs protected (a netlink socket: not restorable)" start_unrestorable
 	step 60 "a shell holds /var/tmp/orthros-ident, which the 2ndOS has too, another file of the same bytes; its child holds nothing" start_other_file
 	step 60 "sleep runs protected on a terminal (script's pty)" start_on_pty
@@ -23,7 +23,7 @@ scenario() {
 }
 
 remount_user() {
-	guest "mount -o remount,nosuid,nodev,noatime $LAB_USER_MOUNT && grep ' $LAB_USER_MOUNT ' /proc/mounts"
+	guest "mount -o remount,nosuid,nodev,noatime,commit=3,errors=remount-ro $LAB_USER_MOUNT && grep ' $LAB_USER_MOUNT ' /proc/mounts"
 }
 
 check_mount_options() {
@@ -39,7 +39,11 @@ check_mount_options() {
 	case ",$opts," in
 	*,noatime,*) ;; *) fail "noatime was dropped"; return 1 ;;
 	esac
-	grep -q '^phase name=mount .*(nosuid,nodev,noatime, journal replayed)' "$RUN/failover-1.timeline" ||
+	case ",$opts," in
+	*,errors=remount-ro,*commit=3,* | *,commit=3,*errors=remount-ro,*) ;;
+	*) fail "ext4's own options (commit=3, errors=remount-ro) were dropped"; return 1 ;;
+	esac
+	grep -q '^phase name=mount .*(nosuid,nodev,noatime,commit=3,errors=remount-ro, journal replayed)' "$RUN/failover-1.timeline" ||
 		{ fail "the mount phase does not name the options"; return 1; }
 }
 

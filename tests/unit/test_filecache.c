@@ -175,3 +175,29 @@ TEST(dk_mount_ms_flags_carries_the_dead_mount_options)
 	/* Flags it does not carry (internal ones: MNT_SHARED 0x1000, SB_BORN) stay out. */
 	CHECK(dk_mount_ms_flags(0x1000, 1ULL << 29) == 0);
 }
+
+/* s_mount_opt as ext4 sets it by default: ordered data, barrier, delalloc, errors=continue. */
+#define EXT4_DEFAULTS	(0x00800 | 0x20000 | 0x8000000 | 0x00010)
+
+TEST(dk_ext4_options_carries_data_commit_errors_and_switches)
+{
+	char out[128];
+
+	CHECK(dk_ext4_options(EXT4_DEFAULTS, 5 * 250, 250, out, sizeof(out)) == 0);
+	CHECK_STR(out, "errors=continue");
+	/* data=journal, commit=17 at HZ 1000, errors=remount-ro, discard, no barrier. */
+	CHECK(dk_ext4_options((EXT4_DEFAULTS & ~0x00c10 & ~0x20000) | 0x00400 | 0x00020 | 0x40000000,
+			      17 * 1000, 1000, out, sizeof(out)) == 0);
+	CHECK_STR(out, "data=journal,commit=17,errors=remount-ro,nobarrier,discard");
+	CHECK(dk_ext4_options(EXT4_DEFAULTS | 0x00c00, 5 * 100, 100, out, sizeof(out)) == 0);
+	CHECK_STR(out, "data=writeback,errors=continue");
+	CHECK(dk_ext4_options((EXT4_DEFAULTS & ~0x8000000) | 0x10000, 500, 100, out, sizeof(out)) == 0);
+	CHECK_STR(out, "errors=continue,nodelalloc,noauto_da_alloc");
+	/* What ext4 never sets: no data mode, a commit not in whole seconds, two error modes. */
+	CHECK(dk_ext4_options(EXT4_DEFAULTS & ~0x00c00, 500, 100, out, sizeof(out)) < 0);
+	CHECK(dk_ext4_options(EXT4_DEFAULTS, 501, 100, out, sizeof(out)) < 0);
+	CHECK(dk_ext4_options(EXT4_DEFAULTS | 0x00060, 500, 100, out, sizeof(out)) < 0);
+	CHECK(dk_ext4_options(EXT4_DEFAULTS, 500, 0, out, sizeof(out)) < 0);
+	/* Too long for the caller's buffer: refused, not cut. */
+	CHECK(dk_ext4_options(EXT4_DEFAULTS | 0x00400, 17 * 100, 100, out, 12) < 0);
+}

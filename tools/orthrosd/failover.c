@@ -316,7 +316,8 @@ static int make_dirs(const char *path)
 }
 
 /* ",nosuid,nodev" for the record: the options the dead OS's mount had. */
-static void ms_flags_str(unsigned long ms, char *out, size_t len)
+/* The flags ms and ext4's options ext4 as one list, each after a comma. */
+static void ms_flags_str(unsigned long ms, const char *ext4, char *out, size_t len)
 {
 	static const struct { unsigned long ms; const char *name; } names[] = {
 		{ MS_RDONLY, "ro" }, { MS_NOSUID, "nosuid" }, { MS_NODEV, "nodev" },
@@ -331,6 +332,8 @@ static void ms_flags_str(unsigned long ms, char *out, size_t len)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (ms & names[i].ms)
 			sb_add(&sb, ",%s", names[i].name);
+	if (*ext4)
+		sb_add(&sb, ",%s", ext4);
 }
 
 static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
@@ -341,7 +344,7 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
 		unsigned char uuid[16];
-		char dev[64], err[256], path[PATH_MAX], opts[128];
+		char dev[64], err[256], path[PATH_MAX], opts[128], ext4[128];
 		unsigned long ms = 0;
 		int r;
 
@@ -360,7 +363,7 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 			st = TL_FAILED;
 			continue;
 		}
-		r = dk_ext4_mount_path(f->dk, uuid, path, sizeof(path), &ms);
+		r = dk_ext4_mount_path(f->dk, uuid, path, sizeof(path), &ms, ext4, sizeof(ext4));
 		if (r) {
 			sb_add(d, "%s: %s; ", a->block,
 					r > 0 ? "the dead OS had not mounted it, nor will we" :
@@ -368,9 +371,12 @@ static enum tl_status ph_mount(struct failover *f, struct strbuf *d)
 			st = r > 0 ? (st == TL_FAILED ? st : TL_SKIPPED) : TL_FAILED;
 			continue;
 		}
-		/* As the dead OS had it: a nosuid disk must not become a setuid one. */
-		ms_flags_str(ms, opts, sizeof(opts));
-		if (make_dirs(path) || mount(dev, path, "ext4", ms, NULL)) {
+		/*
+		 * As the dead OS had it: a nosuid disk must not become a setuid
+		 * one, nor a data=journal one lose its journalled data.
+		 */
+		ms_flags_str(ms, ext4, opts, sizeof(opts));
+		if (make_dirs(path) || mount(dev, path, "ext4", ms, ext4)) {
 			sb_add(d, "%s at %s (%s): %s; ", a->block, path, opts[0] ? opts + 1 : "defaults",
 			       strerror(errno));
 			st = TL_FAILED;
