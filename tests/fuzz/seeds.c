@@ -132,6 +132,18 @@ static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
 
 static uint64_t sockfile;
 
+/* An open file of inode (on super block sb) at dentry under mount mnt. */
+static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
+{
+	uint64_t file = obj(4096);
+
+	put64(file + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
+	put64(file + off("struct file", "f_path") + off("struct path", "dentry"), dentry);
+	put64(file + off("struct file", "f_inode"), inode);
+	put64(inode + off("struct inode", "i_sb"), sb);
+	return file;
+}
+
 /*
  * The socket of seed_proc's fd 2: an established TCP connection with 16
  * bytes received and not read. Its reader asks for its layout when it
@@ -178,7 +190,7 @@ static void seed_proc(void)
 	uint64_t files = obj(64), fdt = obj(64), fds = obj(64), cloexec = obj(64);
 	uint64_t mm = obj(4096), fps = obj(4096), stack = obj(DK_THREAD_SIZE);
 	uint64_t sb = obj(4096), root_ino = obj(4096), root, reg_ino = obj(4096), reg;
-	uint64_t file = obj(4096), pipe_ino = obj(4096), pipe = obj(4096), pipefile = obj(4096);
+	uint64_t file, pipe_ino = obj(4096), pipe = obj(4096), pipefile;
 	uint64_t bufs = obj(4096), pgd = obj(4096), mount = obj(4096), mnt;
 	uint64_t sock_ino = obj(4096);
 	uint64_t regs = stack + DK_THREAD_SIZE - 168;	/* struct pt_regs */
@@ -228,7 +240,6 @@ static void seed_proc(void)
 	put64(reg_ino + off("struct inode", "i_ino"), 12);
 	put64(reg_ino + off("struct inode", "i_size"), 100);
 	put32(reg_ino + off("struct inode", "__i_nlink"), 1);
-	put64(reg_ino + off("struct inode", "i_sb"), sb);
 	root = dentry("/", 0, root_ino);
 	reg = dentry("data", root, reg_ino);
 	mnt = mount + off("struct mount", "mnt");
@@ -245,29 +256,18 @@ static void seed_proc(void)
 	put32(fdt + off("struct fdtable", "max_fds"), 3);
 	put64(fdt + off("struct fdtable", "fd"), fds);
 	put64(fdt + off("struct fdtable", "close_on_exec"), cloexec);
+	file = file_at(mnt, reg, reg_ino, sb);
+	put64(file + off("struct file", "f_pos"), 10);
+	pipefile = file_at(mnt, dentry("pipe:[1]", 0, pipe_ino), pipe_ino, sb);
 	put64(fds, file);
 	put64(fds + 8, pipefile);
-	put64(file + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
-	put64(file + off("struct file", "f_path") + off("struct path", "dentry"), reg);
-	put64(file + off("struct file", "f_inode"), reg_ino);
-	put64(file + off("struct file", "f_pos"), 10);
-	put64(pipefile + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
-	put64(pipefile + off("struct file", "f_path") + off("struct path", "dentry"),
-	      dentry("pipe:[1]", 0, pipe_ino));
-	put64(pipefile + off("struct file", "f_inode"), pipe_ino);
 	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
-	put64(pipe_ino + off("struct inode", "i_sb"), sb);
 	put32(pipe + off("struct pipe_inode_info", "head"), 1);
 	put32(pipe + off("struct pipe_inode_info", "ring_size"), 1);
 	put64(pipe + off("struct pipe_inode_info", "bufs"), bufs);
 	put32(bufs + off("struct pipe_buffer", "len"), 16);
-	sockfile = obj(4096);
+	sockfile = file_at(mnt, dentry("socket:[2]", 0, sock_ino), sock_ino, sb);
 	put64(fds + 16, sockfile);
-	put64(sockfile + off("struct file", "f_path") + off("struct path", "mnt"), mnt);
-	put64(sockfile + off("struct file", "f_path") + off("struct path", "dentry"),
-	      dentry("socket:[2]", 0, sock_ino));
-	put64(sockfile + off("struct file", "f_inode"), sock_ino);
-	put64(sock_ino + off("struct inode", "i_sb"), sb);
 
 	put64(mm + off("struct mm_struct", "pgd"), pgd);
 }
