@@ -144,7 +144,8 @@ unit: $(UNIT)
 # Fuzzing: a libFuzzer harness per parser of untrusted input (tests/fuzz),
 # built with clang, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS;
 # make test runs each briefly on its corpus (fuzz-smoke).
-FUZZ_NAMES := core walk symbols timeline partition labproto inflight proc filecache net
+FUZZ_NAMES := core walk symbols timeline partition labproto inflight proc filecache net \
+	replaced
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -Ikernel/src/include/uapi
@@ -161,6 +162,7 @@ FUZZ_LIBS_inflight := lib/inflight.c
 FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/inflight.c
 FUZZ_LIBS_filecache := $(FUZZ_SYNTH) lib/filecache.c
 FUZZ_LIBS_net := $(FUZZ_SYNTH) lib/deadnet.c
+FUZZ_LIBS_replaced := $(FUZZ_SYNTH) lib/fileident.c lib/filecache.c
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
 .SECONDEXPANSION:

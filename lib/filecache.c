@@ -11,11 +11,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
 #include <linux/openat2.h>
 
 #include "deadfs.h"
@@ -122,11 +124,21 @@ struct scan_ctx {
 	bool all;		/* every cached folio, not only dirty ones */
 };
 
-static int first_alias(struct dk *dk, uint64_t node, void *arg)
+/* The dentries of one inode (its names in memory), at most MAX_NAMES. */
+struct aliases {
+	uint64_t node[MAX_NAMES];
+	unsigned int n;
+};
+
+static int add_alias(struct dk *dk, uint64_t node, void *arg)
 {
-	*(uint64_t *)arg = node;
+	struct aliases *a = arg;
+
 	(void)dk;
-	return 1;
+	if (a->n == MAX_NAMES)
+		return 1;
+	a->node[a->n++] = node;
+	return 0;
 }
 
 static int add_folio(struct dk *dk, uint64_t index, uint64_t page, void *arg)
@@ -190,17 +202,33 @@ static int file_folios(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
 			  add_folio, c);
 }
 
-/* A file's name in memory, or why it has none usable (f->name_err). */
-static void file_path(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
+/*
+ * A file's name in memory, or why it has none usable (f->name_err); with
+ * links, a regular file's other names too (f->links). A name that cannot
+ * be read is left out: fc_migrate() then finds fewer names than nlink.
+ */
+static int file_path(struct dk *dk, struct scan_ctx *c, struct fc_file *f, bool links)
 {
-	uint64_t alias = 0;
+	struct aliases a = { .n = 0 };
+	unsigned int i;
 
-	if (dk_hlist_walk(dk, f->inode + c->l.i_dentry, first_alias, &alias) < 0 ||
-	    (alias && dk_dentry_path(dk, &c->l.fs, 0, alias - c->l.d_alias, f->path,
-				     sizeof(f->path)))) {
+	if (dk_hlist_walk(dk, f->inode + c->l.i_dentry, add_alias, &a) < 0 ||
+	    (a.n && dk_dentry_path(dk, &c->l.fs, 0, a.node[0] - c->l.d_alias, f->path,
+				   sizeof(f->path)))) {
 		f->path[0] = 0;
 		snprintf(f->name_err, sizeof(f->name_err), "%s", dk_error(dk));
+		return 0;
 	}
+	if (!links || f->nlink < 2 || a.n < 2)
+		return 0;
+	f->links = calloc(a.n - 1, sizeof(*f->links));
+	if (!f->links)
+		return dk_fail(dk, "out of memory");
+	for (i = 1; i < a.n; i++)
+		if (!dk_dentry_path(dk, &c->l.fs, 0, a.node[i] - c->l.d_alias,
+				    f->links[f->nlinks], sizeof(*f->links)))
+			f->nlinks++;
+	return 0;
 }
 
 /* A folder the dead kernel had cached: its name, for a rename to replay. */
@@ -209,7 +237,7 @@ static int add_dir(struct dk *dk, struct scan_ctx *c, struct fc_file *f)
 	struct fc_sb *sb = c->sb;
 	struct fc_file *dirs;
 
-	file_path(dk, c, f);
+	file_path(dk, c, f, false);
 	if (!f->path[0])
 		return 0;	/* no name: nothing to move it to */
 	dirs = realloc(sb->dirs, (sb->ndirs + 1) * sizeof(*dirs));
@@ -249,10 +277,11 @@ static int scan_inode(struct dk *dk, uint64_t node, void *arg)
 	 * a file still on disk is found by its handle anyway, and one that
 	 * must be re-created is refused by name in fc_migrate().
 	 */
-	file_path(dk, c, &f);
-	files = realloc(sb->files, (sb->nfiles + 1) * sizeof(*files));
+	files = file_path(dk, c, &f, true) ? NULL :
+		realloc(sb->files, (sb->nfiles + 1) * sizeof(*files));
 	if (!files) {
 		free(f.folios);
+		free(f.links);
 		return dk_fail(dk, "out of memory");
 	}
 	sb->files = files;
@@ -310,8 +339,10 @@ void fc_scan_free(struct fc_scan *scan)
 	size_t i, j;
 
 	for (i = 0; i < scan->nsbs; i++) {
-		for (j = 0; j < scan->sbs[i].nfiles; j++)
+		for (j = 0; j < scan->sbs[i].nfiles; j++) {
 			free(scan->sbs[i].files[j].folios);
+			free(scan->sbs[i].files[j].links);
+		}
 		free(scan->sbs[i].files);
 		free(scan->sbs[i].dirs);
 	}
@@ -363,7 +394,7 @@ int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t err
 }
 
 /* 32 hex digits, dashes anywhere between them: libblkid's text form. */
-static int parse_uuid(const char *s, unsigned char uuid[16])
+int fc_uuid_parse(const char *s, unsigned char uuid[16])
 {
 	unsigned int i = 0, v;
 
@@ -401,7 +432,7 @@ int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], 
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
 	if (blkid_do_safeprobe(pr) || blkid_probe_lookup_value(pr, "TYPE", &t, NULL))
 		errf(err, errlen, "%s holds no file system that can be told", dev);
-	else if (blkid_probe_lookup_value(pr, "UUID", &text, NULL) || parse_uuid(text, uuid))
+	else if (blkid_probe_lookup_value(pr, "UUID", &text, NULL) || fc_uuid_parse(text, uuid))
 		errf(err, errlen, "%s: the UUID of its %s cannot be read", dev, t);
 	else
 		r = 0;
@@ -473,8 +504,64 @@ static bool plain_name(const char *s, size_t n)
 	       !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 
-/* The directory holding path's last name; missing ones made if make. */
-static int parent_beneath(int mntfd, const char *path, const char **leaf, bool make)
+/* The inode (number, generation) an open file has on disk. */
+static int fd_id(int fd, uint64_t *ino, uint32_t *gen)
+{
+	struct stat st;
+	int g;
+
+	if (fstat(fd, &st) || ioctl(fd, FS_IOC_GETVERSION, &g))
+		return -1;
+	*ino = st.st_ino;
+	*gen = (uint32_t)g;
+	return 0;
+}
+
+/*
+ * How parent_beneath() makes a missing folder: with sb, as the dead kernel
+ * had it (its owner and mode; its new inode recorded in sb->dirs, for
+ * orthros-pm), else 0755 and root's.
+ */
+struct maker {
+	struct fc_sb *sb;
+	FILE *report;
+};
+
+/* The folder name just made in dirfd, path[0, plen) from the root, set up as mk says. */
+static int made_folder(int dirfd, const char *name, const char *path, size_t plen,
+		       const struct maker *mk)
+{
+	int fd = open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+	struct fc_file *d = NULL;
+	size_t i;
+
+	for (i = 0; fd >= 0 && mk->sb && i < mk->sb->ndirs; i++)
+		if (!strncmp(mk->sb->dirs[i].path, path, plen) && !mk->sb->dirs[i].path[plen])
+			d = &mk->sb->dirs[i];
+	if (fd < 0)
+		return -1;
+	if (!d) {
+		if (fchmod(fd, 0755))
+			goto fail;
+		if (mk->report)
+			fprintf(mk->report, "fcm: %.*s: folder made (0755, root's)%s\n", (int)plen,
+				path, mk->sb ? ": the dead kernel had no name cached for it" : "");
+		return fd;
+	}
+	if (fchown(fd, d->uid, d->gid) || fchmod(fd, d->mode & 07777) ||
+	    fd_id(fd, &d->new_ino, &d->new_gen))
+		goto fail;
+	d->recreated = d->done = true;
+	fprintf(mk->report, "fcm: %s: folder re-created (mode 0%o, owner %u:%u), as in memory\n",
+		d->path, d->mode & 07777, d->uid, d->gid);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* The directory holding path's last name; with mk, missing ones are made. */
+static int parent_beneath(int mntfd, const char *path, const char **leaf, const struct maker *mk)
 {
 	const char *p = path, *slash;
 	char name[NAME_MAX + 1];
@@ -499,8 +586,8 @@ static int parent_beneath(int mntfd, const char *path, const char **leaf, bool m
 		memcpy(name, p, n);
 		name[n] = 0;
 		fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
-		if (fd < 0 && errno == ENOENT && make && !mkdirat(dirfd, name, 0755))
-			fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0 && errno == ENOENT && mk && !mkdirat(dirfd, name, 0700))
+			fd = made_folder(dirfd, name, path, slash - path, mk);
 		close(dirfd);
 		dirfd = fd;
 	}
@@ -509,8 +596,12 @@ static int parent_beneath(int mntfd, const char *path, const char **leaf, bool m
 
 int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
 {
-	return parent_beneath(mntfd, path, leaf, true);
+	const struct maker root = { NULL, NULL };
+
+	return parent_beneath(mntfd, path, leaf, &root);
 }
+
+static bool named_on_disk(int mntfd, const struct fc_file *f);
 
 /*
  * The file as the disk has it (by inode number and generation: the handle
@@ -519,21 +610,17 @@ int fc_parent_beneath(int mntfd, const char *path, const char **leaf)
  * *leaf): it gets a name only once it holds the whole file (see
  * publish()), so a committed older version is never lost to a partial one.
  */
-static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const char **leaf,
-		       bool *elsewhere, FILE *report)
+static int open_target(int mntfd, struct fc_sb *sb, const struct fc_file *f, int *dirfd,
+		       const char **leaf, bool *elsewhere, FILE *report)
 {
 	struct ext4_fh fh = ext4_fh(f->ino, f->generation);
-	struct stat st;
-	int fd, at;
+	int fd;
 
 	*dirfd = -1;
 	*elsewhere = false;
 	fd = open_by_handle_at(mntfd, &fh.h, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		at = f->path[0] ? open_beneath(mntfd, f->path + 1, O_PATH, 0) : -1;
-		*elsewhere = f->path[0] && (at < 0 || fstat(at, &st) || st.st_ino != f->ino);
-		if (at >= 0)
-			close(at);
+		*elsewhere = f->path[0] && !named_on_disk(mntfd, f);
 		return fd;
 	}
 	if (errno != ESTALE && errno != ENOENT)
@@ -543,7 +630,7 @@ static int open_target(int mntfd, const struct fc_file *f, int *dirfd, const cha
 			f->name_err[0] ? f->name_err : "no dentry cached");
 		return errno = ENOENT, -1;
 	}
-	*dirfd = fc_parent_beneath(mntfd, f->path, leaf);
+	*dirfd = parent_beneath(mntfd, f->path, leaf, &(struct maker){ sb, report });
 	if (*dirfd < 0)
 		return -1;
 	fd = open_beneath(*dirfd, ".", O_TMPFILE | O_WRONLY, f->mode & 07777);
@@ -632,6 +719,31 @@ static bool is_inode(int dirfd, const char *name, uint64_t ino, uint32_t gen)
 	return !disk_id(dirfd, name, &i, &g) && i == ino && g == gen;
 }
 
+/* Whether path (from the file system's root) names (ino, gen) on disk. */
+static bool names_inode(int mntfd, const char *path, uint64_t ino, uint32_t gen)
+{
+	const char *leaf;
+	int dirfd = path[0] ? parent_beneath(mntfd, path, &leaf, NULL) : -1;
+	bool yes = dirfd >= 0 && is_inode(dirfd, leaf, ino, gen);
+
+	if (dirfd >= 0)
+		close(dirfd);
+	return yes;
+}
+
+/* Whether one of f's names in memory names it on disk already. */
+static bool named_on_disk(int mntfd, const struct fc_file *f)
+{
+	unsigned int i;
+
+	if (names_inode(mntfd, f->path, f->ino, f->generation))
+		return true;
+	for (i = 0; i < f->nlinks; i++)
+		if (names_inode(mntfd, f->links[i], f->ino, f->generation))
+			return true;
+	return false;
+}
+
 /* Whether the dead kernel had (ino, gen) as a live file: a name of its own in memory. */
 static bool alive_in_memory(const struct fc_sb *sb, uint64_t ino, uint32_t gen)
 {
@@ -700,7 +812,7 @@ static int find_names(int mntfd, const char *near, uint64_t ino, uint32_t gen,
 		return -1;
 	*s = (struct search){ .ino = ino, .gen = gen, .names = names, .max = max,
 			      .budget = SEARCH_ENTRIES };
-	fd = near && near[0] ? parent_beneath(mntfd, near, &leaf, false) : -1;
+	fd = near && near[0] ? parent_beneath(mntfd, near, &leaf, NULL) : -1;
 	if (fd >= 0) {
 		int dfd = open_beneath(fd, ".", O_RDONLY | O_DIRECTORY, 0);
 
@@ -748,14 +860,14 @@ static int hold_aside(int dirfd, const char *leaf, const struct fc_sb *sb, const
  * it is another live file of the dead kernel (hold_aside). 0, or -1 with
  * errno.
  */
-static int move_beneath(int mntfd, const char *from, const char *to, const struct fc_sb *sb,
+static int move_beneath(int mntfd, const char *from, const char *to, struct fc_sb *sb,
 			FILE *report, unsigned int *held)
 {
 	const char *oleaf, *nleaf;
 	int odir, ndir, ret = -1, e;
 
-	ndir = fc_parent_beneath(mntfd, to, &nleaf);
-	odir = ndir < 0 ? -1 : parent_beneath(mntfd, from, &oleaf, false);
+	ndir = parent_beneath(mntfd, to, &nleaf, &(struct maker){ sb, report });
+	odir = ndir < 0 ? -1 : parent_beneath(mntfd, from, &oleaf, NULL);
 	if (odir >= 0 && !(sb && hold_aside(ndir, nleaf, sb, to, report, held)))
 		ret = renameat(odir, oleaf, ndir, nleaf);
 	e = errno;
@@ -771,7 +883,7 @@ static int move_beneath(int mntfd, const char *from, const char *to, const struc
  * The file (fd, found by its handle) is on disk under another name than
  * its name in memory: a rename the journal never committed. Move it there.
  */
-static int replay_rename(int mntfd, int fd, const struct fc_sb *sb, const struct fc_file *f,
+static int replay_rename(int mntfd, int fd, struct fc_sb *sb, const struct fc_file *f,
 			 FILE *report, struct fc_totals *t)
 {
 	char (*old)[FC_PATH_MAX] = malloc(sizeof(*old));
@@ -859,6 +971,41 @@ static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d
 }
 
 /* Folders by depth, shallow first: a parent moves before what it holds. */
+/*
+ * A live folder of the dead kernel that the disk lacks (mkdir never
+ * committed), even an empty one: made, with its owner and mode. Another
+ * folder at its name on disk is not the one it had (rmdir and mkdir never
+ * committed): that is reported, not guessed.
+ */
+static int make_folder(int mntfd, struct fc_sb *sb, struct fc_file *d, FILE *report)
+{
+	struct ext4_fh fh = ext4_fh(d->ino, d->generation);
+	const struct maker mk = { sb, report };
+	const char *leaf;
+	int fd, dirfd;
+
+	if (d->done || !d->nlink)
+		return 0;	/* made for a deeper one already, or removed */
+	fd = open_by_handle_at(mntfd, &fh.h, O_PATH | O_CLOEXEC);
+	if (fd >= 0 || (errno != ESTALE && errno != ENOENT)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;	/* on disk: renames replayed above */
+	}
+	dirfd = parent_beneath(mntfd, d->path, &leaf, &mk);
+	fd = dirfd < 0 ? -1 : mkdirat(dirfd, leaf, 0700) ? -1 :
+	     made_folder(dirfd, leaf, d->path, strlen(d->path), &mk);
+	if (fd < 0)
+		fprintf(report, "fcm: %s: folder NOT re-created, as in memory: %s\n", d->path,
+			errno == EEXIST ? "another folder of that name on disk (removed and made again in memory)" :
+			strerror(errno));
+	else
+		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	return fd < 0 ? -1 : 0;
+}
+
 static int by_depth(const void *a, const void *b)
 {
 	const char *p = ((const struct fc_file *)a)->path, *q = ((const struct fc_file *)b)->path;
@@ -893,7 +1040,7 @@ static int replay_unlink(int mntfd, const struct fc_file *f, FILE *report, struc
 	n = names ? find_names(mntfd, NULL, f->ino, f->generation, names, MAX_NAMES) : -1;
 	for (i = 0; i < n; i++) {
 		const char *leaf;
-		int dirfd = fc_parent_beneath(mntfd, names[i], &leaf);
+		int dirfd = parent_beneath(mntfd, names[i], &leaf, NULL);
 
 		if (dirfd < 0 || !is_inode(dirfd, leaf, f->ino, f->generation) ||
 		    unlinkat(dirfd, leaf, 0)) {
@@ -1099,7 +1246,7 @@ static void replay_gone(struct gone_ctx *g, uint64_t d)
 	    read_u32(g->dk, pinode + l->i_generation, &pgen))
 		return;		/* a name it cannot read proves nothing */
 	pino = (uint32_t)pi;
-	dirfd = parent_beneath(g->mntfd, path, &leaf, false);
+	dirfd = parent_beneath(g->mntfd, path, &leaf, NULL);
 	if (dirfd < 0)
 		return;		/* the disk has no such folder: nothing to remove */
 	if (dir_id(dirfd, &dino, &dgen) || dino != pino || dgen != pgen ||
@@ -1165,19 +1312,19 @@ static int replay_gone_names(struct dk *dk, const struct fc_layout *l, const str
 }
 
 /*
- * Give a complete re-created file its name, replacing what the disk has
- * there (unless that is another live file of the dead kernel: held aside).
+ * Give the file fd (complete) the name dirfd/leaf (path, from the root),
+ * replacing what the disk has there (unless that is another live file of
+ * the dead kernel: held aside). The name appears at once or not at all.
  */
-static int publish(int fd, int dirfd, const char *leaf, const struct fc_sb *sb,
-		   const struct fc_file *f, FILE *report, struct fc_totals *t)
+static int publish(int fd, int dirfd, const char *leaf, const struct fc_sb *sb, const char *path,
+		   FILE *report, unsigned int *held)
 {
-	char tmp[64];
+	const char *tmp = ".orthros-fcm-new";
 
-	snprintf(tmp, sizeof(tmp), ".orthros-fcm-%llu-%u", H(f->ino), f->generation);
 	unlinkat(dirfd, tmp, 0);	/* an earlier run's, cut short */
 	if (linkat(fd, "", dirfd, tmp, AT_EMPTY_PATH))
 		return -1;
-	if (hold_aside(dirfd, leaf, sb, f->path, report, &t->held) ||
+	if (hold_aside(dirfd, leaf, sb, path, report, held) ||
 	    renameat(dirfd, tmp, dirfd, leaf)) {
 		int e = errno;
 
@@ -1185,6 +1332,74 @@ static int publish(int fd, int dirfd, const char *leaf, const struct fc_sb *sb,
 		return errno = e, -1;
 	}
 	return 0;
+}
+
+/*
+ * One name of the dead kernel's file (fd: ino, gen on disk), made if the
+ * disk lacks it: 1 made, 0 there already, -1 not made (reported).
+ */
+static int link_name(int mntfd, int fd, struct fc_sb *sb, const struct fc_file *f,
+		     const char *path, uint64_t ino, uint32_t gen, FILE *report,
+		     struct fc_totals *t)
+{
+	const char *leaf;
+	int dirfd = parent_beneath(mntfd, path, &leaf, &(struct maker){ sb, report }), ret = 0;
+
+	if (dirfd >= 0 && !is_inode(dirfd, leaf, ino, gen))
+		ret = publish(fd, dirfd, leaf, sb, path, report, &t->held) ? -1 : 1;
+	if (dirfd < 0 || ret < 0)
+		fprintf(report, "fcm: %s: NOT linked, as in memory (inode %llu of %u names): %s\n",
+			path, H(f->ino), f->nlink, strerror(errno));
+	else if (ret)
+		fprintf(report, "fcm: %s: linked, as in memory (inode %llu of %u names)\n", path,
+			H(f->ino), f->nlink);
+	if (dirfd >= 0)
+		close(dirfd);
+	return dirfd < 0 ? -1 : ret;
+}
+
+/*
+ * After its data: every name the dead kernel had for f names it on disk
+ * (a link(2) the journal never committed is made), and it has as many
+ * names on disk as in memory. A name it had that is neither cached nor
+ * on disk cannot be made, and a name on disk that it lost in memory
+ * without a proof of the unlink is not taken away: both are reported.
+ */
+static int replay_links(int mntfd, struct fc_sb *sb, const struct fc_file *f,
+			FILE *report, struct fc_totals *t)
+{
+	uint64_t ino = f->recreated ? f->new_ino : f->ino;
+	uint32_t gen = f->recreated ? f->new_gen : f->generation;
+	struct ext4_fh fh = ext4_fh(ino, gen);
+	unsigned int i;
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open_by_handle_at(mntfd, &fh.h, O_PATH | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(report, "fcm: %s: its names NOT checked: %s\n", f->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (i = 0; i <= f->nlinks; i++) {
+		const char *name = i ? f->links[i - 1] : f->path;
+		int r = name[0] ? link_name(mntfd, fd, sb, f, name, ino, gen, report, t) : 0;
+
+		ret |= r < 0 ? -1 : 0;
+		t->linked += r > 0;
+	}
+	if (!ret && fstat(fd, &st))
+		ret = -1;
+	if (!ret && st.st_nlink != f->nlink) {
+		fprintf(report, "fcm: %s: NOT all its names as in memory: %u on disk, %u in memory (%s)\n",
+			f->path, (unsigned int)st.st_nlink, f->nlink,
+			st.st_nlink < f->nlink ? "a name the dead kernel no longer had cached cannot be made" :
+			"an unlink the dead kernel's memory does not prove is not replayed");
+		ret = -1;
+	}
+	close(fd);
+	return ret;
 }
 
 static bool all_zero(const unsigned char *p, size_t n)
@@ -1222,7 +1437,7 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		t->failed++;
 		return -1;
 	}
-	fd = open_target(mntfd, f, &dirfd, &leaf, &elsewhere, report);
+	fd = open_target(mntfd, c->sb, f, &dirfd, &leaf, &elsewhere, report);
 	if (fd < 0 || fstat(fd, &st))
 		goto fail_errno;
 	fresh = dirfd >= 0;
@@ -1247,6 +1462,7 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		free(buf);
 		if (disk_size == f->size)
 			t->files--;
+		f->done = true;
 		return 0;
 	}
 	want = (f->size + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -1295,6 +1511,7 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		close(fd);		/* nothing was missing */
 		free(buf);
 		t->files--;
+		f->done = true;
 		return 0;
 	}
 	/*
@@ -1307,8 +1524,10 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 	if (ftruncate(fd, size) || fsync(fd))
 		goto fail_errno;
 	t->truncated += size < disk_size;
-	if (fresh && publish(fd, dirfd, leaf, c->sb, f, report, t))
+	if (fresh && (publish(fd, dirfd, leaf, c->sb, f->path, report, &t->held) ||
+		      fd_id(fd, &f->new_ino, &f->new_gen)))
 		goto fail_errno;
+	f->recreated = fresh;
 	close(fd);
 	fd = -1;
 	if (dirfd >= 0)
@@ -1325,6 +1544,7 @@ static int migrate_file(struct dk *dk, struct scan_ctx *c, int mntfd, struct fc_
 		name, fresh ? "re-created with" : "wrote", H(pages), H(clean), H(bytes), H(f->size));
 	t->written++;
 	t->recreated += fresh;
+	f->done = true;
 	free(buf);
 	return 0;
 fail_errno:
@@ -1362,6 +1582,9 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	} else if (sb->ndirs) {
 		ret = dk_fail(dk, "%s: %s", mnt, strerror(errno));
 	}
+	for (i = 0; i < sb->ndirs; i++)
+		if (make_folder(mntfd, sb, &sb->dirs[i], report))
+			ret = -1;
 	for (i = 0; i < sb->nfiles; i++) {
 		t->files++;
 		if (migrate_file(dk, &c, mntfd, &sb->files[i], report, t))
@@ -1374,6 +1597,13 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	}
 	if (replay_gone_names(dk, &c.l, sb, mntfd, report, t))
 		ret = -1;
+	/* Names last: a link may go into a folder a rename or an unlink above changed. */
+	for (i = 0; i < sb->nfiles; i++)
+		if (sb->files[i].done && replay_links(mntfd, sb, &sb->files[i], report, t)) {
+			sb->files[i].done = false;
+			t->failed++;
+			ret = -1;
+		}
 	if (syncfs(mntfd))
 		ret = dk_fail(dk, "%s: syncfs: %s", mnt, strerror(errno));
 	else if (ret)

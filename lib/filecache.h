@@ -35,6 +35,13 @@ struct fc_file {
 	char name_err[128];		/* why path is "" though a dentry was cached */
 	struct fc_folio *folios;	/* the dirty ones, by index (all, once migrating) */
 	size_t nfolios;
+	char (*links)[FC_PATH_MAX];	/* its other names in memory (nlink > 1), as path */
+	unsigned int nlinks;
+	/* After fc_migrate(): */
+	bool done;			/* its data and names are on disk as in memory */
+	bool recreated;			/* the journal never had it: a new inode holds it, */
+	uint64_t new_ino;		/* this one, */
+	uint32_t new_gen;		/* of this generation */
 };
 
 struct fc_sb {
@@ -69,6 +76,8 @@ struct fc_sb *fc_find_sb(struct fc_scan *scan, const unsigned char uuid[16],
 int fc_mount_uuid(const char *dir, unsigned char uuid[16], char *err, size_t errlen);
 /* A UUID's canonical text (36 characters and a NUL); returns out. */
 const char *fc_uuid_str(const unsigned char uuid[16], char out[37]);
+/* A UUID's text (32 hex digits, dashes anywhere) into uuid: 0, or -1. */
+int fc_uuid_parse(const char *s, unsigned char uuid[16]);
 
 /* The file system on a block device, its type and UUID as libblkid reads them. */
 int fc_dev_fs(const char *dev, char *type, size_t tlen, unsigned char uuid[16], char *err,
@@ -87,7 +96,7 @@ int fc_parent_beneath(int mntfd, const char *path, const char **leaf);
 
 struct fc_totals {
 	unsigned int files, written, recreated, failed;
-	unsigned int moved, truncated, unlinked;	/* namespace operations replayed */
+	unsigned int moved, truncated, unlinked, linked;	/* namespace operations replayed */
 	unsigned int held;		/* files moved aside for a rename, not yet back */
 	uint64_t pages, bytes;
 };
@@ -101,7 +110,11 @@ struct fc_totals {
  * kernel's memory proves of the namespace is replayed too: a file on disk
  * under another name than its name in memory is moved there (rename), one
  * longer on disk is cut to its size (truncate), one unlinked in memory but
- * still named on disk loses its names (unlink of an open file). One line
+ * still named on disk loses its names (unlink of an open file), a name in
+ * memory that the disk lacks is linked to its file (hard link), and a file
+ * must end with as many names on disk as it had in memory. A re-created
+ * file's new inode is left in its fc_file (recreated, new_ino, new_gen):
+ * that is the file a restored process gets back (see fileident.h). One line
  * per file goes to report. Returns 0, or -1 if any file could not be
  * written or replayed completely (the others still are).
  */

@@ -39,6 +39,59 @@ int fi_add_migrated(struct fi_migrated *m, const char *mount, char *why, size_t 
 }
 
 /*
+ * The record is orthros-fcm's, written in this OS a moment ago, but read
+ * like any input: a line that does not parse refuses the whole record
+ * (a process is refused rather than handed a file on a guess).
+ */
+int fi_add_replaced(struct fi_migrated *m, const char *file, char *why, size_t len)
+{
+	FILE *f = fopen(file, "re");
+	char line[256], uuid[64], end;
+	unsigned long long was_ino, ino;
+	unsigned int was_gen, gen, n = 0;
+	struct fi_replaced *r, one;
+	size_t taken = m->nrep;
+	int ret = 0;
+
+	if (!f)
+		return errf(why, len, "%s: %s", file, strerror(errno));
+	while (!ret && fgets(line, sizeof(line), f)) {
+		n++;
+		if (sscanf(line, "%63s %llu %u %llu %u%c", uuid, &was_ino, &was_gen, &ino, &gen,
+			   &end) != 6 || end != '\n' || fc_uuid_parse(uuid, one.uuid) ||
+		    strchr(strstr(line, uuid) + strlen(uuid), '-')) {
+			ret = errf(why, len, "%s: line %u is not \"UUID INODE GENERATION INODE GENERATION\"",
+				   file, n);
+			break;
+		}
+		one.was_ino = was_ino;
+		one.was_gen = was_gen;
+		one.ino = ino;
+		one.gen = gen;
+		r = realloc(m->rep, (m->nrep + 1) * sizeof(*r));
+		if (!r) {
+			ret = errf(why, len, "out of memory");
+			break;
+		}
+		m->rep = r;
+		m->rep[m->nrep++] = one;
+	}
+	if (!ret && ferror(f))
+		ret = errf(why, len, "%s: %s", file, strerror(errno));
+	if (ret)
+		m->nrep = taken;
+	fclose(f);
+	return ret;
+}
+
+void fi_migrated_free(struct fi_migrated *m)
+{
+	free(m->rep);
+	m->rep = NULL;
+	m->nrep = 0;
+}
+
+/*
  * The UUID of the file system on block device DEV (filecache.c reads it
  * with libblkid); false when DEV is no block device (tmpfs, proc, ...) or
  * its file system has none. The last few answers are kept: a process's files sit
@@ -112,6 +165,13 @@ int fi_look(const char *path, const struct fi_migrated *m, struct fi_here *h, ch
 		h->generation = (uint32_t)gen;
 	}
 	close(fd);
+	for (i = 0; h->migrated && h->has_uuid && i < m->nrep; i++)
+		if (!memcmp(m->rep[i].uuid, h->fs_uuid, 16) && m->rep[i].ino == h->ino &&
+		    m->rep[i].gen == h->generation) {
+			h->replaces = true;
+			h->was_ino = m->rep[i].was_ino;
+			h->was_gen = m->rep[i].was_gen;
+		}
 	return 0;
 }
 
@@ -163,7 +223,8 @@ const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *w
 	if (!h->has_uuid || memcmp(f->fs_uuid, h->fs_uuid, 16))
 		return differs("on another file system here (UUID %s)",
 			       h->has_uuid ? fc_uuid_str(h->fs_uuid, text) : "none");
-	if (h->ino != f->ino || h->generation != f->generation)
+	if ((h->ino != f->ino || h->generation != f->generation) &&
+	    !(h->replaces && h->was_ino == f->ino && h->was_gen == f->generation))
 		return differs("another file here (inode %llu generation %u, was %llu generation %u)",
 			       (unsigned long long)h->ino, h->generation, (unsigned long long)f->ino,
 			       f->generation);

@@ -9,7 +9,9 @@
  *
  *   - on a disk this OS took over from the dead one (its file cache written
  *     back by orthros-fcm): the same file system (UUID), inode number and
- *     generation, and the size the dead kernel had;
+ *     generation, and the size the dead kernel had; or, for a file the
+ *     journal never committed, the inode orthros-fcm re-created it as
+ *     from the dead kernel's memory (its record, fi_add_replaced());
  *   - anywhere else (the survivor's own root disk, made from the image the
  *     dead OS's was made from): the same file system, inode and generation,
  *     and for a regular file the same ctime and size, i.e. neither copy
@@ -44,16 +46,37 @@ struct fi_here {
 	unsigned char fs_uuid[16];	/* of its file system, if has_uuid */
 	bool has_uuid;
 	bool migrated;			/* on a disk taken over from the dead OS */
+	bool replaces;			/* re-created by orthros-fcm for this dead inode: */
+	uint64_t was_ino;
+	uint32_t was_gen;
+};
+
+/*
+ * orthros-fcm's record of the files it re-created, one line each: the file
+ * system's UUID, the dead kernel's inode (number, generation), and the
+ * inode that now holds the file on disk.
+ */
+#define FI_REPLACED_FMT "%s %llu %u %llu %u\n"
+
+struct fi_replaced {
+	unsigned char uuid[16];
+	uint64_t was_ino, ino;
+	uint32_t was_gen, gen;
 };
 
 /* The disks taken over from the dead OS, by a mount point of each. */
 struct fi_migrated {
 	dev_t dev[8];
 	unsigned int n;
+	struct fi_replaced *rep;	/* what orthros-fcm re-created on them */
+	size_t nrep;
 };
 
 /* Add MOUNT's file system to m; -1 with why set if it cannot be. */
 int fi_add_migrated(struct fi_migrated *m, const char *mount, char *why, size_t len);
+/* Add orthros-fcm's record FILE (FI_REPLACED_FMT lines) to m; -1 with why set. */
+int fi_add_replaced(struct fi_migrated *m, const char *file, char *why, size_t len);
+void fi_migrated_free(struct fi_migrated *m);
 
 /*
  * Look at PATH in this OS, resolved from / with no symbolic or magic links

@@ -7,6 +7,7 @@
  * that could not be restored was once restored on its own.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +129,70 @@ TEST(fi_only_stateless_devices_are_handed_back)
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "1:5 here, was 1:3"));
 	h.rdev_minor = 3;
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+}
+
+/*
+ * A file the journal never committed is re-created by orthros-fcm as a new
+ * inode: it stands for the dead one only as orthros-fcm's record says.
+ * (Before the record, pmwork was refused: "another file here".)
+ */
+TEST(fi_a_file_fcm_recreated_stands_for_the_dead_one)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	h.ino = 77;
+	h.generation = 9;
+	h.migrated = true;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
+	h.replaces = true;
+	h.was_ino = 1234;
+	h.was_gen = 0x5eed;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	h.size = 4095;				/* re-created, but not the dead size */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "4095 bytes here"));
+	h.size = 4096;
+	h.was_gen = 0x5eee;			/* the record names another generation */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file here"));
+}
+
+TEST(fi_add_replaced_reads_the_fcm_record_and_refuses_garbage)
+{
+	char path[] = "/tmp/orthros-rep-XXXXXX", why[256];
+	struct fi_migrated m = { .n = 0 };
+	FILE *f;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+	fprintf(f, FI_REPLACED_FMT, "6f72746f-0000-4000-8000-000000000001", 14ULL, 3735928559u,
+		15ULL, 7u);
+	fclose(f);
+	CHECK(fi_add_replaced(&m, path, why, sizeof(why)) == 0 && m.nrep == 1);
+	CHECK(!memcmp(m.rep[0].uuid, uuid_root, 16) && m.rep[0].was_ino == 14 &&
+	      m.rep[0].was_gen == 3735928559u && m.rep[0].ino == 15 && m.rep[0].gen == 7);
+	/* A line cut short, a sign, a bad UUID, or no end of line refuses the record. */
+	const char *bad[] = { "6f72746f-0000-4000-8000-000000000001 14 1 15\n",
+			      "6f72746f-0000-4000-8000-000000000001 14 1 15 -2\n",
+			      "6f72746f-0000-4000-8000-00000000000 14 1 15 2\n",
+			      "6f72746f-0000-4000-8000-000000000001 14 1 15 2" };
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fopen(path, "w");
+		CHECK(f && fputs(bad[i], f) >= 0 && !fclose(f));
+		CHECK(fi_add_replaced(&m, path, why, sizeof(why)) == -1 && strstr(why, "line 1"));
+	}
+	CHECK(m.nrep == 1);
+	/* A good line before a bad one is not taken either. */
+	f = fopen(path, "w");
+	CHECK(f && fprintf(f, FI_REPLACED_FMT, "6f72746f-0000-4000-8000-000000000001", 20ULL, 1u,
+			   21ULL, 2u) > 0 && fputs("garbage\n", f) >= 0 && !fclose(f));
+	CHECK(fi_add_replaced(&m, path, why, sizeof(why)) == -1 && strstr(why, "line 2"));
+	CHECK(m.nrep == 1);
+	unlink(path);
+	CHECK(fi_add_replaced(&m, path, why, sizeof(why)) == -1 && strstr(why, path));
+	fi_migrated_free(&m);
+	CHECK(m.nrep == 0 && !m.rep);
 }
 
 TEST(fi_look_sees_the_file_and_follows_no_link)

@@ -12,6 +12,7 @@
 
 #include "../../lib/deadkernel.h"
 #include "../../lib/filecache.h"
+#include "../../lib/fileident.h"
 
 static void usage(FILE *f)
 {
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 		"                  kernel's /sys/kernel/btf/vmlinux, if it is the same build)\n"
 		"  --symbols FILE  its kallsyms or System.map (default /proc/kallsyms, same rule)\n"
 		"  --json FILE     also write the totals and timings as JSON\n"
+		"  --replaced FILE write the files re-created, one line each: UUID, the dead\n"
+		"                  kernel's inode and generation, the new inode and\n"
+		"                  generation (for orthros-pm --replaced)\n"
 		"  --list          list the dead kernel's ext4 file systems and dirty files only\n"
 		"  -h, --help      this text\n"
 		"\n"
@@ -43,6 +47,35 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One array's files re-created, for orthros-pm: the new inode stands for the dead one. */
+static int write_recreated(FILE *f, const char *uuid, const struct fc_file *files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (files[i].done && files[i].recreated &&
+		    fprintf(f, FI_REPLACED_FMT, uuid, (unsigned long long)files[i].ino,
+			    files[i].generation, (unsigned long long)files[i].new_ino,
+			    files[i].new_gen) < 0)
+			return -1;
+	return 0;
+}
+
+/* The files and folders re-created (orthros-pm --replaced). */
+static int write_replaced(const char *file, const struct fc_sb *sb)
+{
+	FILE *f = fopen(file, "we");
+	char uuid[37];
+	int ret;
+
+	if (!f)
+		return -1;
+	fc_uuid_str(sb->uuid, uuid);
+	ret = write_recreated(f, uuid, sb->files, sb->nfiles) ||
+	      write_recreated(f, uuid, sb->dirs, sb->ndirs);
+	return fclose(f) || ret ? -1 : 0;
 }
 
 static void list(const struct fc_scan *scan)
@@ -76,12 +109,13 @@ int main(int argc, char **argv)
 		{ "btf", required_argument, NULL, 'b' },
 		{ "symbols", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "replaced", required_argument, NULL, 'R' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dk_sources src = { NULL, NULL, NULL };
-	const char *json = NULL, *mnt;
+	const char *json = NULL, *replaced = NULL, *mnt;
 	struct fc_sb *sb = NULL;
 	struct fc_totals t;
 	struct fc_scan scan;
@@ -99,6 +133,7 @@ int main(int argc, char **argv)
 		case 'b': src.btf = optarg; break;
 		case 's': src.symbols = optarg; break;
 		case 'j': json = optarg; break;
+		case 'R': replaced = optarg; break;
 		case 'l': only_list = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -150,18 +185,24 @@ int main(int argc, char **argv)
 	t2 = now_ms();
 	if (ret)
 		fprintf(stderr, "orthros-fcm: %s\n", dk_error(dk));
-	printf("fcm: %u files: %u written (%u re-created), %u not; %llu pages, %llu bytes; replayed %u renames, %u truncates, %u unlinks; scan %.0f ms, write %.0f ms\n",
+	printf("fcm: %u files: %u written (%u re-created), %u not; %llu pages, %llu bytes; replayed %u renames, %u truncates, %u unlinks, %u links; scan %.0f ms, write %.0f ms\n",
 	       t.files, t.written, t.recreated, t.failed, (unsigned long long)t.pages,
-	       (unsigned long long)t.bytes, t.moved, t.truncated, t.unlinked, t1 - t0, t2 - t1);
+	       (unsigned long long)t.bytes, t.moved, t.truncated, t.unlinked, t.linked, t1 - t0,
+	       t2 - t1);
+	if (replaced && write_replaced(replaced, sb)) {
+		fprintf(stderr, "orthros-fcm: %s: cannot write\n", replaced);
+		ret = 2;
+	}
 	if (json) {
 		FILE *f = fopen(json, "w");
 
 		if (!f || fprintf(f, "{\"files\": %u, \"written\": %u, \"recreated\": %u, \"failed\": %u, "
 				  "\"pages\": %llu, \"bytes\": %llu, \"moved\": %u, \"truncated\": %u, "
-				  "\"unlinked\": %u, \"scan_ms\": %.1f, \"write_ms\": %.1f}\n",
+				  "\"unlinked\": %u, \"linked\": %u, \"scan_ms\": %.1f, \"write_ms\": %.1f}\n",
 				  t.files, t.written, t.recreated, t.failed,
 				  (unsigned long long)t.pages, (unsigned long long)t.bytes,
-				  t.moved, t.truncated, t.unlinked, t1 - t0, t2 - t1) < 0 || fclose(f)) {
+				  t.moved, t.truncated, t.unlinked, t.linked, t1 - t0, t2 - t1) < 0 ||
+		    fclose(f)) {
 			fprintf(stderr, "orthros-fcm: %s: cannot write\n", json);
 			ret = 2;
 		}

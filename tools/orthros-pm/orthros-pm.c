@@ -53,6 +53,9 @@ static void usage(FILE *f)
 		"                  if its inode and generation are; elsewhere (another copy\n"
 		"                  of a root image) only if neither copy changed. Repeat it\n"
 		"                  for each such disk.\n"
+		"  --replaced FILE   orthros-fcm's record (--replaced) of the files of such\n"
+		"                  a disk it re-created, the journal never having had them:\n"
+		"                  each new inode stands for the dead one. Repeatable.\n"
 		"  --json FILE     also write the figures as JSON\n"
 		"  -h, --help      this text\n"
 		"\n"
@@ -380,6 +383,7 @@ int main(int argc, char **argv)
 		{ "images", required_argument, NULL, 'i' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "migrated", required_argument, NULL, 'm' },
+		{ "replaced", required_argument, NULL, 'R' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "no-restore", no_argument, NULL, 'n' },
 		{ "restore-only", no_argument, NULL, 'r' },
@@ -408,6 +412,13 @@ int main(int argc, char **argv)
 		case 'm':
 			if (fi_add_migrated(&migrated, optarg, err, sizeof(err))) {
 				fprintf(stderr, "orthros-pm: --migrated %s\n", err);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (fi_add_replaced(&migrated, optarg, err, sizeof(err))) {
+				fprintf(stderr, "orthros-pm: --replaced %s\n", err);
+				fi_migrated_free(&migrated);
 				return 2;
 			}
 			break;
@@ -478,6 +489,7 @@ out:
 			fprintf(stderr, "orthros-pm: %s: cannot write\n", json);
 	}
 	dp_set_free(&set);
+	fi_migrated_free(&migrated);
 	if (dk)
 		dk_close(dk);
 	return rc;

@@ -514,6 +514,14 @@ static enum tl_status ph_network(struct failover *f, struct strbuf *d)
 	return st;
 }
 
+/* orthros-fcm's output file of this failover for disk a: "json" or "replaced". */
+static char *fcm_file(const struct failover *f, const struct adopted *a, const char *kind,
+		      char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/failover-%u-fcm-%s.%s", f->o->log_dir, f->ev->nth, a->block, kind);
+	return buf;
+}
+
 static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 {
 	enum tl_status st = TL_SKIPPED;
@@ -521,23 +529,23 @@ static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 
 	for (i = 0; i < f->ndev; i++) {
 		struct adopted *a = &f->dev[i];
-		char json[PATH_MAX];
-		char *argv[] = { "orthros-fcm", "--json", json, a->mount, NULL };
+		char json[PATH_MAX], replaced[PATH_MAX];
+		char *argv[] = { "orthros-fcm", "--json", json, "--replaced", replaced, a->mount,
+				 NULL };
 		int r;
 
 		if (!a->mount[0])
 			continue;
-		snprintf(json, sizeof(json), "%s/failover-%u-fcm-%s.json", f->o->log_dir, f->ev->nth,
-			 a->block);
-		unlink(json);
+		unlink(fcm_file(f, a, "json", json, sizeof(json)));
+		unlink(fcm_file(f, a, "replaced", replaced, sizeof(replaced)));
 		r = run_tool(f, argv, NULL);
 		a->cache_ok = !r;
-		sb_add(d, "%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written), %.0f renames, %.0f truncates, %.0f unlinks replayed%s; ",
+		sb_add(d, "%s: %.0f files, %.0f pages, %.0f bytes written (%.0f re-created, %.0f not written), %.0f renames, %.0f truncates, %.0f unlinks, %.0f links replayed%s; ",
 				a->mount, json_num(json, "files"), json_num(json, "pages"),
 				json_num(json, "bytes"), json_num(json, "recreated"),
 				json_num(json, "failed"), json_num(json, "moved"),
 				json_num(json, "truncated"), json_num(json, "unlinked"),
-				r ? " FAILED" : "");
+				json_num(json, "linked"), r ? " FAILED" : "");
 		st = r ? TL_FAILED : st == TL_FAILED ? st : TL_OK;
 	}
 	sb_chop(d, "; ");
@@ -548,9 +556,12 @@ static enum tl_status ph_filecache(struct failover *f, struct strbuf *d)
 
 static enum tl_status ph_processes(struct failover *f, struct strbuf *d)
 {
-	char json[PATH_MAX];
-	/* Each disk taken over is named: its files are the dead OS's own. */
-	char *argv[6 + 2 * ORTHROS_MAX_DEVICES + 1] = { "orthros-pm", "--no-restore", "--images",
+	char json[PATH_MAX], replaced[ORTHROS_MAX_DEVICES][PATH_MAX];
+	/*
+	 * Each disk taken over is named (its files are the dead OS's own), with
+	 * what orthros-fcm re-created on it.
+	 */
+	char *argv[6 + 4 * ORTHROS_MAX_DEVICES + 1] = { "orthros-pm", "--no-restore", "--images",
 						(char *)f->o->images, "--json", json };
 	char left[TL_TEXT_LEN];
 	unsigned int i, n = 6;
@@ -566,6 +577,8 @@ static enum tl_status ph_processes(struct failover *f, struct strbuf *d)
 		}
 		argv[n++] = "--migrated";
 		argv[n++] = f->dev[i].mount;
+		argv[n++] = "--replaced";
+		argv[n++] = fcm_file(f, &f->dev[i], "replaced", replaced[i], sizeof(replaced[i]));
 	}
 	if (!f->dk) {
 		sb_add(d, "not migrated: no view of the dead memory: %s", f->dk_err);
