@@ -11,7 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tree=${1:-$here/../build/kernel/linux}
 die() { printf 'regen-patches: error: %s\n' "$*" >&2; exit 1; }
-g() { git -C "$tree" "$@"; }
+# core.abbrev pinned: the blob ids in the patches read the same on every machine.
+g() { git -C "$tree" -c core.abbrev=7 "$@"; }
 
 g rev-parse -q --verify orthros-base >/dev/null || die "$tree has no orthros-base tag (run make kernel)"
 g diff --quiet HEAD && g diff --cached --quiet || die "uncommitted changes in $tree: commit them first"

@@ -57,7 +57,7 @@ struct dp_layout {
 	uint32_t f_path, f_inode, f_flags, f_pos;
 	uint32_t i_mode, i_size, i_ino, i_nlink, i_pipe, vfsmnt_sb, sb_magic;
 	uint32_t i_generation, i_ctime_sec, i_ctime_nsec, i_rdev, i_sb, sb_uuid, d_inode;
-	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pb_page, pb_offset, pb_len, pb_size;
+	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pi_owner, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
 	int64_t pidtype_pgid, pidtype_sid;
@@ -194,6 +194,7 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct super_block", "s_magic", &l->sb_magic },
 		{ "struct pipe_inode_info", "head", &l->pi_head },
 		{ "struct pipe_inode_info", "tail", &l->pi_tail },
+		{ "struct pipe_inode_info", "mutex.owner", &l->pi_owner },
 		{ "struct pipe_inode_info", "ring_size", &l->pi_ring },
 		{ "struct pipe_inode_info", "bufs", &l->pi_bufs },
 		{ "struct pipe_buffer", "page", &l->pb_page },
@@ -232,7 +233,9 @@ static int layout(struct dk *dk, struct dp_layout *l)
 	       dk_enum(dk, "ORTHROS_INFLIGHT_NONE", &l->if_kinds[DP_INFLIGHT_NONE]) ||
 	       dk_enum(dk, "ORTHROS_INFLIGHT_FILE_WRITE", &l->if_kinds[DP_INFLIGHT_FILE_WRITE]) ||
 	       dk_enum(dk, "ORTHROS_INFLIGHT_TCP_SEND", &l->if_kinds[DP_INFLIGHT_TCP_SEND]) ||
-	       dk_enum(dk, "ORTHROS_INFLIGHT_TCP_RECV", &l->if_kinds[DP_INFLIGHT_TCP_RECV]) ? -1 : 0;
+	       dk_enum(dk, "ORTHROS_INFLIGHT_TCP_RECV", &l->if_kinds[DP_INFLIGHT_TCP_RECV]) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_PIPE_WRITE", &l->if_kinds[DP_INFLIGHT_PIPE_WRITE]) ||
+	       dk_enum(dk, "ORTHROS_INFLIGHT_PIPE_READ", &l->if_kinds[DP_INFLIGHT_PIPE_READ]) ? -1 : 0;
 }
 
 struct ctx {
@@ -491,12 +494,13 @@ static int add_thread(struct dk *dk, uint64_t node, void *arg)
 
 #define PIPEFS_MAGIC	0x50495045
 #define PIPE_MAX_BUFS	1024		/* pipe-max-size is 1 MiB: 256 pages */
+#define MUTEX_FLAGS	0x07ULL		/* struct mutex's owner: flags below the task */
 
 /* An anonymous pipe's unread bytes, in order, from its ring of buffers. */
 static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct dp_file *f)
 {
 	const struct dp_layout *l = &c->l;
-	uint64_t sb, pipe, bufs;
+	uint64_t sb, pipe, bufs, owner;
 	uint32_t magic, head, tail, ring, i;
 
 	if (rd64(c, mnt + l->vfsmnt_sb, &sb) || rd32(c, sb + l->sb_magic, &magic))
@@ -505,10 +509,16 @@ static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct
 		return "a named pipe (FIFO)";
 	if (rd64(c, inode + l->i_pipe, &pipe) || rd32(c, pipe + l->pi_head, &head) ||
 	    rd32(c, pipe + l->pi_tail, &tail) || rd32(c, pipe + l->pi_ring, &ring) ||
-	    rd64(c, pipe + l->pi_bufs, &bufs))
+	    rd64(c, pipe + l->pi_bufs, &bufs) || rd64(c, pipe + l->pi_owner, &owner))
 		return "pipe unreadable";
 	if (!ring || ring > PIPE_MAX_BUFS || ring & (ring - 1) || head - tail > ring)
 		return "a corrupt pipe";
+	/*
+	 * Its mutex held (the owner's task, flags in the low bits): a read or
+	 * write was moving bytes, its ring and its record maybe half updated.
+	 */
+	if (owner & ~MUTEX_FLAGS)
+		return "its lock was held at the crash: a read or write of it half done";
 	f->pipe_size = ring * PAGE_SIZE;
 	f->pipe_data = malloc((uint64_t)(head - tail) * PAGE_SIZE + 1);
 	if (!f->pipe_data)

@@ -39,12 +39,13 @@ struct dp_regs {
  */
 enum dp_inflight_kind {
 	DP_INFLIGHT_NONE, DP_INFLIGHT_FILE_WRITE, DP_INFLIGHT_TCP_SEND, DP_INFLIGHT_TCP_RECV,
+	DP_INFLIGHT_PIPE_WRITE, DP_INFLIGHT_PIPE_READ,
 	DP_INFLIGHT_UNKNOWN,		/* a kind this reader does not know */
 };
 
 struct dp_inflight {
 	enum dp_inflight_kind kind;
-	uint64_t obj;			/* struct file or struct sock, dead kernel */
+	uint64_t obj;			/* struct file (a file or a pipe) or struct sock */
 	uint64_t start, size, count, done;
 };
 

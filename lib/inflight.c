@@ -36,12 +36,18 @@ static const struct call {
 	{ 19, DP_INFLIGHT_TCP_RECV, false, false },	/* readv */
 	{ 45, DP_INFLIGHT_TCP_RECV, true, false },	/* recvfrom */
 	{ 47, DP_INFLIGHT_TCP_RECV, false, false },	/* recvmsg */
+	{ 1, DP_INFLIGHT_PIPE_WRITE, true, false },	/* write */
+	{ 20, DP_INFLIGHT_PIPE_WRITE, false, false },	/* writev */
+	{ 0, DP_INFLIGHT_PIPE_READ, true, false },	/* read */
+	{ 19, DP_INFLIGHT_PIPE_READ, false, false },	/* readv */
 };
 
 static const char *const kind_name[] = {
 	[DP_INFLIGHT_FILE_WRITE] = "a file write",
 	[DP_INFLIGHT_TCP_SEND] = "a TCP send",
 	[DP_INFLIGHT_TCP_RECV] = "a TCP receive",
+	[DP_INFLIGHT_PIPE_WRITE] = "a pipe write",
+	[DP_INFLIGHT_PIPE_READ] = "a pipe read",
 };
 
 static int refuse(char *err, size_t errlen, const struct dp_thread *th, const char *why)
@@ -102,6 +108,20 @@ static uint64_t tcp_done(const struct dp_inflight *in, const struct dp_file *f)
 	return (uint32_t)(now - (uint32_t)in->start);
 }
 
+/*
+ * Bytes a pipe write put in the pipe, or a read took out of it; UINT64_MAX
+ * if the record does not fit. The count alone: a pipe keeps no running
+ * total to check it against, but the record is only ever read of a pipe
+ * whose lock nobody held (deadproc refuses the others), where the count
+ * and the ring agree.
+ */
+static uint64_t pipe_done(const struct dp_inflight *in, const struct dp_file *f)
+{
+	if (f->kind != DP_PIPE || in->start || in->size)
+		return UINT64_MAX;
+	return in->done;
+}
+
 int dp_inflight_resolve(struct dp_proc *p, struct dp_thread *th, char *err, size_t errlen)
 {
 	const struct dp_inflight *in = &th->inflight;
@@ -130,11 +150,17 @@ int dp_inflight_resolve(struct dp_proc *p, struct dp_thread *th, char *err, size
 	f = fd_file(p, r->di);
 	if (!f)
 		return refuse(err, errlen, th, "its fd is not open");
-	if (in->kind == DP_INFLIGHT_FILE_WRITE && f->addr != in->obj)
+	if ((in->kind == DP_INFLIGHT_FILE_WRITE || in->kind == DP_INFLIGHT_PIPE_WRITE ||
+	     in->kind == DP_INFLIGHT_PIPE_READ) && f->addr != in->obj)
 		return refuse(err, errlen, th, "its record names another file than its fd's");
 	if (c->count_in_dx && in->count > r->dx)
 		return refuse(err, errlen, th, "its record counts more bytes than it asked for");
-	done = in->kind == DP_INFLIGHT_FILE_WRITE ? file_done(in, f) : tcp_done(in, f);
+	if (in->kind == DP_INFLIGHT_FILE_WRITE)
+		done = file_done(in, f);
+	else if (in->kind == DP_INFLIGHT_PIPE_WRITE || in->kind == DP_INFLIGHT_PIPE_READ)
+		done = pipe_done(in, f);
+	else
+		done = tcp_done(in, f);
 	if (done == UINT64_MAX)
 		return refuse(err, errlen, th, "its record does not fit its file or socket");
 	if (done > in->count)

@@ -7,9 +7,9 @@
  * signal with SA_RESTART would have it, unless the dead kernel had already
  * made part of the call's effect, which running it again would make twice
  * or lose: bytes written into a file's page cache (an O_APPEND write
- * appends them again), bytes queued on a TCP connection (sent twice), bytes
- * taken out of a TCP connection into the program's buffer (the new call
- * never sees them). For those the Orthros kernel keeps a record of where
+ * appends them again), bytes queued on a TCP connection or a pipe (sent
+ * twice), bytes taken out of a TCP connection or a pipe into the program's
+ * buffer (the new call never sees them). For those the Orthros kernel keeps a record of where
  * the call began (include/linux/orthros_inflight.h); from it and the state
  * of the file or socket in the dead memory, the part done is the call's
  * result, as a short read or write, and the thread resumes after the call.

@@ -11,12 +11,13 @@
  *	panic() once process PID (its main thread) sleeps inside a system
  *	call, within 10 s: a crash while it is blocked, never while it runs
  *	user code (the "syscall" timing, without a race)
- *   echo panic-written PID [TID] >/proc/orthros_crash
+ *   echo panic-written PID [TID [PTID]] >/proc/orthros_crash
  *	panic() once a write of process PID to an O_APPEND file has put its
  *	bytes in the page cache, before the call returns (on
  *	generic_perform_write()'s return); with TID, only while thread TID
- *	sleeps inside a TCP send that has queued part of its data: two system
- *	calls caught half done
+ *	sleeps inside a TCP send that has queued part of its data, and with
+ *	PTID, while thread PTID sleeps inside a pipe write that has put part
+ *	of its data in the pipe: two or three system calls caught half done
  *   echo dotname PATH >/proc/orthros_crash
  *	rename PATH's dentry to ".." in memory only (its inline name), as
  *	corrupt memory would: the recovery must refuse that name, not follow it
@@ -39,6 +40,7 @@
 #include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/pid.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/smp.h>
@@ -63,7 +65,7 @@ static struct kprobe write_probe = {
 
 static bool write_probed;
 
-static pid_t written_victim, written_sender;
+static pid_t written_victim, written_sender, written_piper;
 
 /*
  * If thread nr sleeps in a TCP send that queued part of its data: its
@@ -96,21 +98,48 @@ static struct sock *sending_half(pid_t nr)
 	return sk;
 }
 
+/*
+ * Whether thread nr sleeps in a pipe write that has put part of its data
+ * in the pipe, waiting for room, with the pipe's lock free (its reader
+ * reads seldom, so the write stays half done while the panic prints).
+ */
+static bool pipe_writing_half(pid_t nr)
+{
+	const struct orthros_inflight *r;
+	struct pipe_inode_info *pipe;
+	struct task_struct *t;
+	bool half = false;
+
+	rcu_read_lock();
+	t = pid_task(find_vpid(nr), PIDTYPE_PID);
+	if (t && (READ_ONCE(t->__state) & TASK_INTERRUPTIBLE)) {
+		r = &t->orthros_inflight;
+		if (READ_ONCE(r->kind) == ORTHROS_INFLIGHT_PIPE_WRITE && READ_ONCE(r->done)) {
+			pipe = ((const struct file *)r->obj)->private_data;
+			half = !mutex_is_locked(&pipe->mutex);
+		}
+	}
+	rcu_read_unlock();
+	return half;
+}
+
 static int written_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	const struct file *f = current->orthros_inflight.obj;
-	pid_t sender = READ_ONCE(written_sender);
+	pid_t sender = READ_ONCE(written_sender), piper = READ_ONCE(written_piper);
 
 	if (current->tgid != READ_ONCE(written_victim) || (long)regs_return_value(regs) <= 0 ||
 	    current->orthros_inflight.kind != ORTHROS_INFLIGHT_FILE_WRITE ||
 	    !(f->f_flags & O_APPEND))
 		return 0;
+	if (piper && !pipe_writing_half(piper))
+		return 0;
 	if (sender && !sending_half(sender))
 		return 0;
 	/* The socket stays locked: a send half done stays so. */
-	panic("orthros_crash: panic after an O_APPEND write by %s (pid %d) put %ld bytes in the page cache%s",
+	panic("orthros_crash: panic after an O_APPEND write by %s (pid %d) put %ld bytes in the page cache%s%s",
 	      current->comm, current->pid, (long)regs_return_value(regs),
-	      sender ? ", a TCP send half done" : "");
+	      sender ? ", a TCP send half done" : "", piper ? ", a pipe write half done" : "");
 }
 
 static struct kretprobe written_probe = {
@@ -216,9 +245,10 @@ static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, 
 		return panic_when_blocked(pid);
 	}
 	if (!strncmp(buf, "panic-written ", 14)) {
-		int pid, tid = 0;
+		int pid, tid = 0, ptid = 0;
 
-		if (sscanf(buf + 14, "%d %d", &pid, &tid) < 1 || pid <= 0 || tid < 0)
+		if (sscanf(buf + 14, "%d %d %d", &pid, &tid, &ptid) < 1 || pid <= 0 || tid < 0 ||
+		    ptid < 0)
 			return -EINVAL;
 		if (!written_probed) {
 			ret = register_kretprobe(&written_probe);
@@ -227,6 +257,7 @@ static ssize_t crash_write(struct file *f, const char __user *ubuf, size_t len, 
 			written_probed = true;
 		}
 		WRITE_ONCE(written_sender, tid);
+		WRITE_ONCE(written_piper, ptid);
 		WRITE_ONCE(written_victim, pid);
 		return len;
 	}

@@ -228,3 +228,73 @@ TEST(inflight_a_record_that_does_not_fit_refuses)
 					    4096, 4096 };
 	refused(&th, "position");
 }
+
+/* fd 3 made a pipe's end (the record names the struct file). */
+static void make_pipe(void)
+{
+	files[0] = (struct dp_file){ .addr = FILE_ADDR, .kind = DP_PIPE, .flags = 01 };
+}
+
+TEST(inflight_a_pipe_write_returns_what_it_put_in_the_pipe)
+{
+	struct dp_thread th;
+
+	/* write(3, buf, 1 MiB) to a full pipe: 64 KiB in it, waiting for room. */
+	setup(&th, 1, 3, 1 << 20);
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 0, 0, 1 << 20,
+					    65536 };
+	CHECK(resolve(&th) == 0);
+	CHECK(th.syscall == DP_SYSCALL_COMPLETED);
+	CHECK(th.regs.ax == 65536 && th.regs.ip == IP);
+	CHECK(files[0].pos == 0);		/* a pipe has no position */
+	/* Nothing in the pipe yet: run it again. */
+	setup(&th, 1, 3, 1 << 20);
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 0, 0, 1 << 20, 0 };
+	CHECK(resolve(&th) == 0);
+	CHECK(th.syscall == DP_SYSCALL_RESTART && th.regs.ip == IP - 2);
+}
+
+TEST(inflight_a_pipe_read_returns_what_it_took)
+{
+	struct dp_thread th;
+
+	/* readv(3, iov, 2) took 4096 bytes into the program, then the kernel died. */
+	setup(&th, 19, 3, 2);
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_READ, FILE_ADDR, 0, 0, 8192, 4096 };
+	CHECK(resolve(&th) == 0);
+	CHECK(th.syscall == DP_SYSCALL_COMPLETED && th.regs.ax == 4096);
+}
+
+TEST(inflight_a_pipe_record_that_does_not_fit_refuses)
+{
+	struct dp_thread th;
+
+	setup(&th, 1, 3, 4096);		/* a pipe record on a regular file */
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 0, 0, 4096, 4096 };
+	refused(&th, "does not fit");
+	setup(&th, 1, 3, 4096);		/* another pipe than its fd's */
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR + 8, 0, 0, 4096,
+					    4096 };
+	refused(&th, "another file");
+	setup(&th, 1, 3, 4096);		/* a position or size: not a pipe's record */
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 4096, 0, 4096,
+					    4096 };
+	refused(&th, "does not fit");
+	setup(&th, 0, 3, 4096);		/* a pipe write record in read() */
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 0, 0, 4096, 4096 };
+	refused(&th, "a pipe write");
+	setup(&th, 275, 3, 4096);	/* splice: no result this reader can give */
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_READ, FILE_ADDR, 0, 0, 4096, 4096 };
+	refused(&th, "a pipe read");
+	setup(&th, 1, 3, 4096);		/* more done than asked */
+	make_pipe();
+	th.inflight = (struct dp_inflight){ DP_INFLIGHT_PIPE_WRITE, FILE_ADDR, 0, 0, 4096, 8192 };
+	refused(&th, "more done");
+}

@@ -3,12 +3,17 @@
  * inflight: a workload whose system calls are caught half done by a crash
  * (syscall-inflight): one thread appends records to a file with O_APPEND,
  * the main thread echoes pmpeer's TCP stream with its own, sending through a
- * small send buffer so that a send sleeps with part of its data queued.
- * After a restore in another kernel it goes on, and it checks itself: the
- * file holds every record once, in order (its size after each append, its
- * bytes every few); every byte from the peer is the peer's stream (pmpeer
- * checks the bytes sent back). One write(2) per status line on stdout.
+ * small send buffer so that a send sleeps with part of its data queued,
+ * and a thread writes a stream into a pipe in 1 MiB writes that another
+ * thread reads 64 KiB at a time, ten times a second, so that a pipe write
+ * sleeps with part of its data in the pipe. After a restore in another
+ * kernel it goes on, and it checks itself: the file holds every record
+ * once, in order (its size after each append, its bytes every few); every
+ * byte from the peer is the peer's stream (pmpeer checks the bytes sent
+ * back); every byte out of the pipe is the stream's next. One write(2) per
+ * status line on stdout.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,6 +37,10 @@
 #define CHECK_EVERY	16u		/* records between checks of the whole file */
 #define NET_BUF		(256u << 10)
 #define SNDBUF		4096		/* the kernel's least: a send sleeps often */
+#define PIPE_WRITE	(1u << 20)	/* one pipe write: 16 times the pipe */
+#define PIPE_READ	(64u << 10)	/* one pipe read, every PIPE_PAUSE_US */
+#define PIPE_PAUSE_US	100000
+#define PIPE_SALT	0x5a
 
 static const char usage[] =
 "usage: inflight DIR\n"
@@ -39,12 +48,15 @@ static const char usage[] =
 "DIR/append.dat (8 MiB, then truncated, gen+1), checking the file's size after\n"
 "each append and its every byte every 16; serves pmpeer on TCP port 7000:\n"
 "read()s its stream, checks it, send()s as many bytes of its own through a\n"
-"4 KiB send buffer. Lines: \"inflight: start pid=P\", about once a second\n"
-"\"inflight: alive appended=A gen=G tcp_in=I tcp_out=O\", \"inflight: FAIL WHAT\"\n"
+"4 KiB send buffer; writes a pattern into a pipe 1 MiB a call and reads it\n"
+"back 64 KiB ten times a second, checking it. Lines: \"inflight: start pid=P\",\n"
+"\"inflight: pipe writer tid=T\", about once a second \"inflight: alive\n"
+"appended=A gen=G tcp_in=I tcp_out=O piped=B\", \"inflight: FAIL WHAT\"\n"
 "(exit 1), at the peer's end of stream \"inflight: stop ...\" (exit 0).\n";
 
 static const char *dir;
-static atomic_uint_fast64_t appended, gen, tcp_in, tcp_out;
+static atomic_uint_fast64_t appended, gen, tcp_in, tcp_out, piped;
+static int pipefd[2];
 
 static void __attribute__((format(printf, 2, 3))) say(int bad, const char *fmt, ...)
 {
@@ -141,14 +153,62 @@ static void *appender(void *unused)
 	return NULL;
 }
 
+/* The pipe's writer: a stream of PIPE_WRITE-byte writes, short ones and all. */
+static void *pipe_writer(void *unused)
+{
+	static uint8_t buf[PIPE_WRITE];
+	uint64_t out = 0;
+
+	(void)unused;
+	say(0, "pipe writer tid=%d", (int)gettid());
+	for (;;) {
+		size_t off = 0;
+
+		pmnet_fill(buf, sizeof(buf), out, PIPE_SALT);
+		while (off < sizeof(buf)) {
+			ssize_t n = write(pipefd[1], buf + off, sizeof(buf) - off);
+
+			if (n <= 0)
+				say(1, "pipe: write: %s", n ? strerror(errno) : "0 bytes");
+			off += n;
+		}
+		out += sizeof(buf);
+	}
+	return NULL;
+}
+
+/* The pipe's reader: every byte must be the stream's next, none twice. */
+static void *pipe_reader(void *unused)
+{
+	static uint8_t buf[PIPE_READ];
+
+	(void)unused;
+	for (;;) {
+		uint64_t in = atomic_load(&piped);
+		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+		size_t k;
+
+		if (n <= 0)
+			say(1, "pipe: read: %s at byte %" PRIu64, n ? strerror(errno) : "end of file", in);
+		k = pmnet_check(buf, n, in, PIPE_SALT);
+		if (k < (size_t)n)
+			say(1, "pipe: byte %" PRIu64 " is %#x, expected %#x", in + k, buf[k],
+			    pmnet_pat(in + k, PIPE_SALT));
+		atomic_store(&piped, in + n);
+		usleep(PIPE_PAUSE_US);
+	}
+	return NULL;
+}
+
 static void *reporter(void *unused)
 {
 	(void)unused;
 	for (;;) {
 		sleep(1);
 		say(0, "alive appended=%" PRIu64 " gen=%" PRIu64 " tcp_in=%" PRIu64
-		    " tcp_out=%" PRIu64, atomic_load(&appended), atomic_load(&gen),
-		    atomic_load(&tcp_in), atomic_load(&tcp_out));
+		    " tcp_out=%" PRIu64 " piped=%" PRIu64, atomic_load(&appended),
+		    atomic_load(&gen), atomic_load(&tcp_in), atomic_load(&tcp_out),
+		    atomic_load(&piped));
 	}
 	return NULL;
 }
@@ -197,7 +257,7 @@ static void serve(void)
 
 int main(int argc, char **argv)
 {
-	pthread_t a, r;
+	pthread_t a, r, pw, pr;
 
 	if (argc == 2 && !strcmp(argv[1], "--help"))
 		return fputs(usage, stdout) < 0;
@@ -209,7 +269,11 @@ int main(int argc, char **argv)
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		say(1, "%s: %s", dir, strerror(errno));
 	say(0, "start pid=%d", (int)getpid());
-	if (pthread_create(&a, NULL, appender, NULL) || pthread_create(&r, NULL, reporter, NULL))
+	if (pipe(pipefd))
+		say(1, "pipe: %s", strerror(errno));
+	if (pthread_create(&a, NULL, appender, NULL) || pthread_create(&r, NULL, reporter, NULL) ||
+	    pthread_create(&pw, NULL, pipe_writer, NULL) ||
+	    pthread_create(&pr, NULL, pipe_reader, NULL))
 		say(1, "pthread_create failed");
 	serve();
 	return 0;

@@ -6,8 +6,8 @@
  * its memory. A thread that was inside a system call is resumed at the
  * call's start, so the call runs again, unless the call had already made
  * an effect the program must not see twice: bytes appended to a file, or
- * queued on a TCP connection, or taken out of one into the program's
- * buffer. For those calls the kernel notes where the call began, and the
+ * queued on a TCP connection or a pipe, or taken out of one into the
+ * program's buffer. For those calls the kernel notes where the call began, and the
  * recovery gives the thread the part done as the call's result (as a short
  * read or write) instead of running the call again.
  *
@@ -27,6 +27,8 @@ enum orthros_inflight_kind {
 	ORTHROS_INFLIGHT_FILE_WRITE,	/* generic_perform_write() */
 	ORTHROS_INFLIGHT_TCP_SEND,	/* tcp_sendmsg_locked() */
 	ORTHROS_INFLIGHT_TCP_RECV,	/* tcp_recvmsg_locked(), not MSG_PEEK */
+	ORTHROS_INFLIGHT_PIPE_WRITE,	/* pipe_write() */
+	ORTHROS_INFLIGHT_PIPE_READ,	/* pipe_read() */
 };
 
 struct orthros_inflight {
@@ -35,7 +37,7 @@ struct orthros_inflight {
 	u64 start;		/* file position; TCP write_seq or copied_seq */
 	u64 size;		/* the file's size when the write began */
 	u64 count;		/* bytes asked for */
-	u64 done;		/* file: bytes written into the page cache */
+	u64 done;		/* bytes into the page cache, or into or out of a pipe */
 };
 
 #ifdef CONFIG_ORTHROS
