@@ -1167,6 +1167,35 @@ struct gone_ctx {
 	int depth, ret;
 };
 
+/*
+ * Whether the dead kernel had inode number ino cached as another inode
+ * than (ino, gen): the one the disk names was freed and its number reused.
+ */
+static bool reused_in_memory(const struct fc_sb *sb, uint32_t ino, uint32_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < sb->nfiles; i++)
+		if (sb->files[i].ino == ino && sb->files[i].generation != gen)
+			return true;
+	for (i = 0; i < sb->ndirs; i++)
+		if (sb->dirs[i].ino == ino && sb->dirs[i].generation != gen)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the dead kernel had freed the disk's inode (ino, gen): its bit
+ * clear in the dead inode bitmap, or its number taken by a newer inode.
+ * 1 freed, 0 in use, -1 cannot tell (why).
+ */
+static int freed_in_memory(struct gone_ctx *g, uint32_t ino, uint32_t gen, const char **why)
+{
+	int fr = dead_inode_free(g->dk, g->l, g->sb->addr, ino, why);
+
+	return fr == 0 && reused_in_memory(g->sb, ino, gen) ? 1 : fr;
+}
+
 /* The inode (number, generation) of the directory dirfd is. */
 static int dir_id(int dirfd, uint32_t *ino, uint32_t *gen)
 {
@@ -1211,7 +1240,7 @@ static int remove_freed_tree(struct gone_ctx *g, int dirfd, const char *leaf, in
 		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			ret = -1;
 		else if (alive_in_memory(g->sb, ino, gen) ||
-			 dead_inode_free(g->dk, g->l, g->sb->addr, ino, &why) != 1 ||
+			 freed_in_memory(g, ino, gen, &why) != 1 ||
 			 (S_ISDIR(st.st_mode) && depth >= SEARCH_DEPTH)) {
 			errno = ENOTEMPTY;
 			ret = -1;
@@ -1255,7 +1284,7 @@ static void replay_gone(struct gone_ctx *g, uint64_t d)
 		close(dirfd);
 		return;		/* another folder now, nothing there, or a live file */
 	}
-	fr = dead_inode_free(g->dk, l, g->sb->addr, ino, &why);
+	fr = freed_in_memory(g, ino, gen, &why);
 	if (fr == 1 && !(S_ISDIR(st.st_mode) ? remove_freed_tree(g, dirfd, leaf, 0) :
 			 unlinkat(dirfd, leaf, 0))) {
 		fprintf(g->report, "fcm: %s: removed, as in memory (inode %u freed there)\n", path, ino);
