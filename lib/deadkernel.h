@@ -149,6 +149,12 @@ int dk_hlist_walk(struct dk *dk, uint64_t head, dk_node_fn fn, void *arg);
  */
 typedef int (*dk_xa_fn)(struct dk *dk, uint64_t index, uint64_t entry, void *arg);
 int dk_xa_walk(struct dk *dk, uint64_t xa, unsigned int marks, dk_xa_fn fn, void *arg);
+/*
+ * The entry at index of the xarray at xa, looked up from the root down
+ * (one node per level, not a walk): *entry 0 if there is none (or a retry
+ * or zero entry); a sibling slot gives its multi-index entry. 0, or -1.
+ */
+int dk_xa_load(struct dk *dk, uint64_t xa, uint64_t index, uint64_t *entry);
 static inline bool dk_xa_is_value(uint64_t entry)
 {
 	return entry & 1;

@@ -272,16 +272,75 @@ static int xa_node_walk(struct dk *dk, struct xa_walk *w, uint64_t node, uint64_
 	return 0;
 }
 
+static int xa_layout_ok(struct dk *dk)
+{
+	const struct dk_layout *l = dk_layout(dk);
+
+	if (l->xa_chunk == 0 || l->xa_chunk & (l->xa_chunk - 1) ||
+	    xa_node_bytes(l) > XA_NODE_BYTES || l->xn_shift >= XA_NODE_BYTES ||
+	    l->xn_offset >= XA_NODE_BYTES || l->xn_parent + 8 > XA_NODE_BYTES)
+		return dk_fail(dk, "xarray layout unusable (%u slots)", l->xa_chunk);
+	return 0;
+}
+
+int dk_xa_load(struct dk *dk, uint64_t xa, uint64_t index, uint64_t *entry)
+{
+	const struct dk_layout *l = dk_layout(dk);
+	unsigned int bits, shift, want = 0, slot = 0, depth;
+	unsigned char buf[XA_NODE_BYTES];
+	uint64_t e, node, up, parent = 0;
+
+	*entry = 0;
+	if (xa_layout_ok(dk))
+		return -1;
+	if (dk_read_u64(dk, xa + l->xa_head, &e))
+		return dk_fail(dk, "xarray 0x%llx unreadable: %s", H(xa), dk_error(dk));
+	bits = __builtin_ctz(l->xa_chunk);
+	for (depth = 0; is_node(e); depth++) {
+		node = e - 2;
+		if (depth > XA_MAX_DEPTH)
+			return dk_fail(dk, "xarray 0x%llx: deeper than any xarray", H(xa));
+		if (dk_read(dk, node, buf, xa_node_bytes(l)))
+			return dk_fail(dk, "xarray 0x%llx: node 0x%llx unreadable: %s", H(xa), H(node),
+				       dk_error(dk));
+		shift = buf[l->xn_shift];
+		memcpy(&up, buf + l->xn_parent, 8);
+		if (shift % bits || shift >= 64 || (parent && shift != want) || up != parent ||
+		    (parent && buf[l->xn_offset] != slot))
+			return dk_fail(dk, "xarray 0x%llx: node 0x%llx: shift %u, parent 0x%llx offset %u do not fit where it hangs",
+				       H(xa), H(node), shift, H(up), buf[l->xn_offset]);
+		if (!parent && shift + bits < 64 && index >> (shift + bits))
+			return 0;	/* beyond what the tree holds */
+		slot = (index >> shift) & (l->xa_chunk - 1);
+		memcpy(&e, buf + l->xn_slots + slot * 8, 8);
+		if (is_internal(e) && !is_node(e) && (e >> 2) < l->xa_chunk)
+			memcpy(&e, buf + l->xn_slots + (e >> 2) * 8, 8);	/* a sibling */
+		if (is_node(e) && !shift)
+			return dk_fail(dk, "xarray 0x%llx: node 0x%llx: node pointer in a leaf slot %u",
+				       H(xa), H(node), slot);
+		parent = node;
+		want = shift - bits;
+	}
+	if (is_internal(e)) {
+		/* At the root: only a node may be there; in a node: retry or zero. */
+		if (!parent)
+			return dk_fail(dk, "xarray 0x%llx: internal entry 0x%llx at the root", H(xa), H(e));
+		return 0;
+	}
+	if (!parent && index)
+		return 0;		/* a lone entry is index 0's */
+	*entry = e;
+	return 0;
+}
+
 int dk_xa_walk(struct dk *dk, uint64_t xa, unsigned int marks, dk_xa_fn fn, void *arg)
 {
 	const struct dk_layout *l = dk_layout(dk);
 	struct xa_walk w = { xa, marks, 0, fn, arg };
 	uint64_t head;
 
-	if (l->xa_chunk == 0 || l->xa_chunk & (l->xa_chunk - 1) ||
-	    xa_node_bytes(l) > XA_NODE_BYTES || l->xn_shift >= XA_NODE_BYTES ||
-	    l->xn_offset >= XA_NODE_BYTES || l->xn_parent + 8 > XA_NODE_BYTES)
-		return dk_fail(dk, "xarray layout unusable (%u slots)", l->xa_chunk);
+	if (xa_layout_ok(dk))
+		return -1;
 	if (dk_read_u64(dk, xa + l->xa_head, &head))
 		return dk_fail(dk, "xarray 0x%llx unreadable: %s", H(xa), dk_error(dk));
 	if (!head)

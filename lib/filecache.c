@@ -345,6 +345,7 @@ void fc_scan_free(struct fc_scan *scan)
 		}
 		free(scan->sbs[i].files);
 		free(scan->sbs[i].dirs);
+		free(scan->sbs[i].inodes);
 	}
 	free(scan->sbs);
 	memset(scan, 0, sizeof(*scan));
@@ -744,13 +745,59 @@ static bool named_on_disk(int mntfd, const struct fc_file *f)
 	return false;
 }
 
+static int by_ino(const void *a, const void *b)
+{
+	const struct fc_inode *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* sb->inodes: its cached files and folders sorted by number, for the lookups below. */
+static int index_inodes(struct fc_sb *sb)
+{
+	size_t i, n = 0;
+
+	free(sb->inodes);
+	sb->inodes = malloc((sb->nfiles + sb->ndirs + 1) * sizeof(*sb->inodes));
+	if (!sb->inodes)
+		return -1;
+	for (i = 0; i < sb->nfiles; i++)
+		sb->inodes[n++] = (struct fc_inode){ sb->files[i].ino, sb->files[i].generation,
+						     sb->files[i].nlink != 0 };
+	for (i = 0; i < sb->ndirs; i++)
+		sb->inodes[n++] = (struct fc_inode){ sb->dirs[i].ino, sb->dirs[i].generation,
+						     false };
+	qsort(sb->inodes, n, sizeof(*sb->inodes), by_ino);
+	sb->ninodes = n;
+	return 0;
+}
+
+/* The first of sb's cached inodes numbered ino, or NULL. */
+static const struct fc_inode *first_inode(const struct fc_sb *sb, uint64_t ino)
+{
+	size_t lo = 0, hi = sb->ninodes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sb->inodes[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sb->ninodes && sb->inodes[lo].ino == ino ? &sb->inodes[lo] : NULL;
+}
+
+#define each_inode(sb, ino, e) \
+	for (e = first_inode(sb, ino); e && e < (sb)->inodes + (sb)->ninodes && e->ino == (ino); e++)
+
 /* Whether the dead kernel had (ino, gen) as a live file: a name of its own in memory. */
 static bool alive_in_memory(const struct fc_sb *sb, uint64_t ino, uint32_t gen)
 {
-	size_t i;
+	const struct fc_inode *e;
 
-	for (i = 0; i < sb->nfiles; i++)
-		if (sb->files[i].ino == ino && sb->files[i].generation == gen && sb->files[i].nlink)
+	each_inode(sb, ino, e)
+		if (e->generation == gen && e->live_file)
 			return true;
 	return false;
 }
@@ -1069,22 +1116,6 @@ static int replay_unlink(int mntfd, const struct fc_file *f, FILE *report, struc
 #define DENTRY_MAX	(1u << 22)	/* dentries one walk visits */
 #define DENTRY_DEPTH	256
 
-struct find_page {
-	uint64_t index, page;
-};
-
-static int page_at(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
-{
-	struct find_page *fp = arg;
-
-	(void)dk;
-	if (index < fp->index)
-		return 0;
-	if (index == fp->index && !dk_xa_is_value(entry))
-		fp->page = entry;
-	return 1;		/* in index order: nothing further can match */
-}
-
 /*
  * Whether the dead kernel had inode ino of super block sb free, from its
  * own inode bitmap, as cached in the block device's page cache (where
@@ -1094,10 +1125,9 @@ static int page_at(struct dk *dk, uint64_t index, uint64_t entry, void *arg)
 static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb, uint64_t ino,
 			   const char **why)
 {
-	uint64_t sbi, descs, bh, data, bdev, bdi, mapping, ipg, dpb, bsize, group, bit, blk, i;
+	uint64_t sbi, descs, bh, data, bdev, bdi, mapping, ipg, dpb, bsize, group, bit, blk, i, page;
 	uint32_t ngroups, lo, hi = 0;
 	uint16_t dsz;
-	struct find_page fp = { 0 };
 	uint8_t byte;
 
 	*why = "the file system's geometry is unreadable";
@@ -1124,18 +1154,17 @@ static int dead_inode_free(struct dk *dk, const struct fc_layout *l, uint64_t sb
 	    (dsz >= 64 && read_u32(dk, data + (group % dpb) * dsz + l->gd_ibitmap_hi, &hi)))
 		return -1;
 	blk = (uint64_t)hi << 32 | lo;
-	fp.index = blk * bsize / PAGE_SIZE;
 	*why = "the block device's page cache is unreadable";
 	if (dk_read_u64(dk, sb + l->sb_bdev, &bdev) || dk_read_u64(dk, bdev + l->bd_inode, &bdi) ||
 	    dk_read_u64(dk, bdi + l->i_mapping, &mapping) ||
-	    dk_xa_walk(dk, mapping + l->as_pages, 0, page_at, &fp) < 0)
+	    dk_xa_load(dk, mapping + l->as_pages, blk * bsize / PAGE_SIZE, &page))
 		return -1;
 	/*
 	 * ext4 reads a bitmap through a buffer_head over that page and marks
 	 * the buffer, not the page, up to date: find the buffer of the block.
 	 */
 	*why = "its inode bitmap is not cached";
-	if (!fp.page || dk_read_u64(dk, fp.page + l->pg_private, &bh))
+	if (!page || dk_xa_is_value(page) || dk_read_u64(dk, page + l->pg_private, &bh))
 		return -1;
 	for (i = 0; i < PAGE_SIZE / bsize && dk_kernel_addr(bh); i++) {
 		uint64_t nr, state;
@@ -1173,13 +1202,10 @@ struct gone_ctx {
  */
 static bool reused_in_memory(const struct fc_sb *sb, uint32_t ino, uint32_t gen)
 {
-	size_t i;
+	const struct fc_inode *e;
 
-	for (i = 0; i < sb->nfiles; i++)
-		if (sb->files[i].ino == ino && sb->files[i].generation != gen)
-			return true;
-	for (i = 0; i < sb->ndirs; i++)
-		if (sb->dirs[i].ino == ino && sb->dirs[i].generation != gen)
+	each_inode(sb, ino, e)
+		if (e->generation != gen)
 			return true;
 	return false;
 }
@@ -1599,6 +1625,8 @@ int fc_migrate(struct dk *dk, struct fc_sb *sb, const char *mnt, FILE *report,
 	memset(t, 0, sizeof(*t));
 	if (fc_layout(dk, &c.l))
 		return -1;
+	if (index_inodes(sb))
+		return dk_fail(dk, "out of memory");
 	mntfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mntfd < 0)
 		return dk_fail(dk, "%s: %s", mnt, strerror(errno));

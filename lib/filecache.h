@@ -44,6 +44,13 @@ struct fc_file {
 	uint32_t new_gen;		/* of this generation */
 };
 
+/* A cached inode, for lookups by number while migrating. */
+struct fc_inode {
+	uint64_t ino;
+	uint32_t generation;
+	bool live_file;			/* a regular file with a name (nlink > 0) */
+};
+
 struct fc_sb {
 	uint64_t addr;
 	char id[32];			/* s_id, e.g. "vdc" */
@@ -52,6 +59,8 @@ struct fc_sb {
 	size_t nfiles;
 	struct fc_file *dirs;		/* every folder it had cached, with a name */
 	size_t ndirs;
+	struct fc_inode *inodes;	/* files and folders by inode number (fc_migrate) */
+	size_t ninodes;
 };
 
 struct fc_scan {

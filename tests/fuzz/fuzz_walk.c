@@ -3,13 +3,16 @@
  * The dead-memory walkers on memory the input fills: the synthetic core of
  * synth.h (physical 0 at the direct map; the input is the memory from
  * SYN_DATA on), and each walker starts at its own place in it: a list, an
- * hlist, an rb-tree, an xarray, a maple tree, a dentry chain and a string.
+ * hlist, an rb-tree, an xarray (walked and looked up), a maple tree, a
+ * dentry chain and a string.
  * Pointers into the data are DMAP + SYN_DATA + offset. Every walk must end
  * in a result or an error: no crash, no hang (libFuzzer's time-out), no
  * read outside what the core holds.
  */
 #include "fuzz.h"
 #include "synth.h"
+
+#include <string.h>
 
 #include "../../lib/deadfs.h"
 
@@ -48,6 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	n = 0, dk_rb_walk(dk, d + 0x020, 16, 8, count, &n);
 	n = 0, dk_xa_walk(dk, d + 0x030, 7, count_xa, &n);
 	n = 0, dk_xa_walk(dk, d + 0x030, 0, count_xa, &n);
+	{
+		uint64_t index = 0, e;
+
+		memcpy(&index, data, len < 8 ? len : 8);	/* any index, the input's first word */
+		dk_xa_load(dk, d + 0x030, index, &e);
+		dk_xa_load(dk, d + 0x030, index & 0xfff, &e);
+	}
 	n = 0, dk_mt_walk(dk, d + 0x040, count_mt, &n);
 	dk_dentry_path(dk, &fs, 0, d + 0x060, buf, sizeof(buf));
 	dk_dentry_path(dk, &fs, d + 0x080, d + 0x060, buf, sizeof(buf));

@@ -342,7 +342,7 @@ static void xa_mark(struct img *m, uint64_t node, unsigned int mark, unsigned in
 
 TEST(dk_walks_xarrays_with_marks)
 {
-	uint64_t xa, root, c1, c2, e1 = DM(0x500000), e2 = DM(0x500040), e3 = DM(0x500080);
+	uint64_t xa, root, c1, c2, e1 = DM(0x500000), e2 = DM(0x500040), e3 = DM(0x500080), e;
 	struct xa_seen s = { 0 };
 	struct img m;
 	struct dk *dk;
@@ -374,6 +374,14 @@ TEST(dk_walks_xarrays_with_marks)
 	CHECK(s.n == 1 && s.index[0] == 70);
 	s.n = 0;
 	CHECK(dk_xa_walk(dk, DM(xa), 1 << 1, visit_xa, &s) == 0 && s.n == 0);
+	/* One index, looked up from the root down. */
+	CHECK(dk_xa_load(dk, DM(xa), 3, &e) == 0 && e == e1);
+	CHECK(dk_xa_load(dk, DM(xa), 5, &e) == 0 && dk_xa_is_value(e));
+	CHECK(dk_xa_load(dk, DM(xa), 9, &e) == 0 && e == e2);		/* its sibling slot */
+	CHECK(dk_xa_load(dk, DM(xa), 70, &e) == 0 && e == e3);
+	CHECK(dk_xa_load(dk, DM(xa), 71, &e) == 0 && e == 0);
+	CHECK(dk_xa_load(dk, DM(xa), 200, &e) == 0 && e == 0);	/* no node there */
+	CHECK(dk_xa_load(dk, DM(xa), 1ULL << 40, &e) == 0 && e == 0);	/* beyond the tree */
 	dk_close(dk);
 
 	/* A lone entry lives in the root itself. */
@@ -382,13 +390,15 @@ TEST(dk_walks_xarrays_with_marks)
 	s.n = 0;
 	CHECK(dk_xa_walk(dk, DM(xa), 1 << 0, visit_xa, &s) == 0);
 	CHECK(s.n == 1 && s.index[0] == 0 && s.entry[0] == e1);
+	CHECK(dk_xa_load(dk, DM(xa), 0, &e) == 0 && e == e1);
+	CHECK(dk_xa_load(dk, DM(xa), 1, &e) == 0 && e == 0);
 	dk_close(dk);
 	img_free(&m);
 }
 
 TEST(dk_rejects_corrupt_xarrays)
 {
-	uint64_t xa, root, c1;
+	uint64_t xa, root, c1, e;
 	struct xa_seen s = { 0 };
 	struct img m;
 	struct dk *dk;
@@ -404,6 +414,7 @@ TEST(dk_rejects_corrupt_xarrays)
 	P(&m, c1)[1] = DM(0x600000);		/* wrong parent */
 	dk = img_open(&m);
 	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "parent");
+	CHECK_ERR(dk_xa_load(dk, DM(xa), 1, &e), "parent");
 	dk_close(dk);
 	P(&m, c1)[1] = DM(root);
 
@@ -416,6 +427,7 @@ TEST(dk_rejects_corrupt_xarrays)
 	xa_set(&m, root, 2, DM(root) + 2);	/* a cycle back to the root */
 	dk = img_open(&m);
 	CHECK_ERR(dk_xa_walk(dk, DM(xa), 0, visit_xa, &s), "expected 0");
+	CHECK_ERR(dk_xa_load(dk, DM(xa), 2 << 6, &e), "do not fit");
 	dk_close(dk);
 	xa_set(&m, root, 2, 0);
 
