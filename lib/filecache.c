@@ -536,8 +536,10 @@ static int made_folder(int dirfd, const char *name, const char *path, size_t ple
 	struct fc_file *d = NULL;
 	size_t i;
 
-	for (i = 0; fd >= 0 && mk->sb && i < mk->sb->ndirs; i++)
-		if (!strncmp(mk->sb->dirs[i].path, path, plen) && !mk->sb->dirs[i].path[plen])
+	/* The live folder of that name (a removed one may have left its name). */
+	for (i = 0; fd >= 0 && mk->sb && mk->report && i < mk->sb->ndirs; i++)
+		if (mk->sb->dirs[i].nlink && !strncmp(mk->sb->dirs[i].path, path, plen) &&
+		    !mk->sb->dirs[i].path[plen])
 			d = &mk->sb->dirs[i];
 	if (fd < 0)
 		return -1;
@@ -1017,7 +1019,6 @@ static int replay_dir_rename(int mntfd, const char *mnt, const struct fc_file *d
 	return ret;
 }
 
-/* Folders by depth, shallow first: a parent moves before what it holds. */
 /*
  * A live folder of the dead kernel that the disk lacks (mkdir never
  * committed), even an empty one: made, with its owner and mode. Another
@@ -1053,6 +1054,7 @@ static int make_folder(int mntfd, struct fc_sb *sb, struct fc_file *d, FILE *rep
 	return fd < 0 ? -1 : 0;
 }
 
+/* Folders by depth, shallow first: a parent moves before what it holds. */
 static int by_depth(const void *a, const void *b)
 {
 	const char *p = ((const struct fc_file *)a)->path, *q = ((const struct fc_file *)b)->path;
