@@ -13,6 +13,10 @@
  * same reader on an empty input first, so it finds every member where the
  * harness will. It asks only for members that reader's layout holds.
  *
+ * The proc seed also serves one check the unit tests cannot make without
+ * a whole dead process: a pipe whose lock was held at the crash costs its
+ * process (lib/deadproc.c). It fails the program, and so the fuzz smoke.
+ *
  * usage: seeds proc|filecache|net DIR   (writes DIR/seed; other names: nothing)
  */
 #include "synth.h"
@@ -131,6 +135,7 @@ static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
 }
 
 static uint64_t sockfile;
+static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
 
 /* An open file of inode (on super block sb) at dentry under mount mnt. */
 static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
@@ -192,7 +197,7 @@ static void seed_proc(void)
 	uint64_t sb = obj(4096), root_ino = obj(4096), root, reg_ino = obj(4096), reg;
 	uint64_t file, pipe_ino = obj(4096), pipe = obj(4096), pipefile;
 	uint64_t bufs = obj(4096), pgd = obj(4096), mount = obj(4096), mnt;
-	uint64_t sock_ino = obj(4096);
+	uint64_t sock_ino = obj(4096), psb = obj(4096), pmount = obj(4096);
 	uint64_t regs = stack + DK_THREAD_SIZE - 168;	/* struct pt_regs */
 
 	put(sym("orthros_protected"), &prot, sizeof(prot));
@@ -258,10 +263,17 @@ static void seed_proc(void)
 	put64(fdt + off("struct fdtable", "close_on_exec"), cloexec);
 	file = file_at(mnt, reg, reg_ino, sb);
 	put64(file + off("struct file", "f_pos"), 10);
-	pipefile = file_at(mnt, dentry("pipe:[1]", 0, pipe_ino), pipe_ino, sb);
+	/* The pipe's own super block and mount: pipefs, as an anonymous pipe's. */
+	put32(psb + off("struct super_block", "s_magic"), 0x50495045);
+	put64(pmount + off("struct mount", "mnt_parent"), pmount);
+	put64(pmount + off("struct mount", "mnt") + off("struct vfsmount", "mnt_sb"), psb);
+	pipefile = file_at(pmount + off("struct mount", "mnt"), dentry("pipe:[1]", 0, pipe_ino),
+			   pipe_ino, psb);
 	put64(fds, file);
 	put64(fds + 8, pipefile);
 	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
+	seed_task = t;
+	seed_pipe = pipe;
 	put32(pipe + off("struct pipe_inode_info", "head"), 1);
 	put32(pipe + off("struct pipe_inode_info", "ring_size"), 1);
 	put64(pipe + off("struct pipe_inode_info", "bufs"), bufs);
@@ -270,6 +282,39 @@ static void seed_proc(void)
 	put64(fds + 16, sockfile);
 
 	put64(mm + off("struct mm_struct", "pgd"), pgd);
+}
+
+/*
+ * The seed's pipe with its lock free, then held by the seed's own task
+ * (the owner word: the task, flags in the low bits): the process must be
+ * refused for it the second time only. The lock is left free.
+ */
+static int check_pipe_lock(void)
+{
+	uint64_t owner = seed_pipe + off("struct pipe_inode_info", "mutex.owner");
+	struct dp_set set;
+	int held;
+
+	for (held = 0; held < 2; held++) {
+		bool refused;
+
+		put64(owner, held ? seed_task | 1 : 0);
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set)) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		refused = set.nprocs == 1 && strstr(set.procs[0].problems, "its lock was held");
+		dp_set_free(&set);
+		if (refused != held) {
+			fprintf(stderr, "seeds: a pipe whose lock was %s %s its process\n",
+				held ? "held" : "free", held ? "did not refuse" : "refused");
+			return -1;
+		}
+	}
+	put64(owner, 0);
+	return 0;
 }
 
 static void seed_filecache(void)
@@ -364,6 +409,8 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
+		if (check_pipe_lock())
+			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;
 
