@@ -42,14 +42,6 @@ static const struct call {
 	{ 19, DP_INFLIGHT_PIPE_READ, false, false },	/* readv */
 };
 
-static const char *const kind_name[] = {
-	[DP_INFLIGHT_FILE_WRITE] = "a file write",
-	[DP_INFLIGHT_TCP_SEND] = "a TCP send",
-	[DP_INFLIGHT_TCP_RECV] = "a TCP receive",
-	[DP_INFLIGHT_PIPE_WRITE] = "a pipe write",
-	[DP_INFLIGHT_PIPE_READ] = "a pipe read",
-};
-
 static int refuse(char *err, size_t errlen, const struct dp_thread *th, const char *why)
 {
 	snprintf(err, errlen, "thread %d: in system call %llu, %s: cannot tell its result",
@@ -122,6 +114,23 @@ static uint64_t pipe_done(const struct dp_inflight *in, const struct dp_file *f)
 	return in->done;
 }
 
+/*
+ * Each kind of record: what it is called, whether it names the fd's
+ * struct file (a socket's names its struct sock), and how much of the
+ * call it says was done (UINT64_MAX: the record does not fit).
+ */
+static const struct kind {
+	const char *name;
+	bool names_file;
+	uint64_t (*done)(const struct dp_inflight *in, const struct dp_file *f);
+} kinds[] = {
+	[DP_INFLIGHT_FILE_WRITE] = { "a file write", true, file_done },
+	[DP_INFLIGHT_TCP_SEND] = { "a TCP send", false, tcp_done },
+	[DP_INFLIGHT_TCP_RECV] = { "a TCP receive", false, tcp_done },
+	[DP_INFLIGHT_PIPE_WRITE] = { "a pipe write", true, pipe_done },
+	[DP_INFLIGHT_PIPE_READ] = { "a pipe read", true, pipe_done },
+};
+
 int dp_inflight_resolve(struct dp_proc *p, struct dp_thread *th, char *err, size_t errlen)
 {
 	const struct dp_inflight *in = &th->inflight;
@@ -146,21 +155,15 @@ int dp_inflight_resolve(struct dp_proc *p, struct dp_thread *th, char *err, size
 		if (calls[i].nr == r->orig_ax && calls[i].kind == in->kind)
 			c = &calls[i];
 	if (!c)
-		return refuse(err, errlen, th, kind_name[in->kind]);
+		return refuse(err, errlen, th, kinds[in->kind].name);
 	f = fd_file(p, r->di);
 	if (!f)
 		return refuse(err, errlen, th, "its fd is not open");
-	if ((in->kind == DP_INFLIGHT_FILE_WRITE || in->kind == DP_INFLIGHT_PIPE_WRITE ||
-	     in->kind == DP_INFLIGHT_PIPE_READ) && f->addr != in->obj)
+	if (kinds[in->kind].names_file && f->addr != in->obj)
 		return refuse(err, errlen, th, "its record names another file than its fd's");
 	if (c->count_in_dx && in->count > r->dx)
 		return refuse(err, errlen, th, "its record counts more bytes than it asked for");
-	if (in->kind == DP_INFLIGHT_FILE_WRITE)
-		done = file_done(in, f);
-	else if (in->kind == DP_INFLIGHT_PIPE_WRITE || in->kind == DP_INFLIGHT_PIPE_READ)
-		done = pipe_done(in, f);
-	else
-		done = tcp_done(in, f);
+	done = kinds[in->kind].done(in, f);
 	if (done == UINT64_MAX)
 		return refuse(err, errlen, th, "its record does not fit its file or socket");
 	if (done > in->count)
