@@ -479,7 +479,7 @@ static uint32_t pipe_file(struct writer *w, const struct dp_file *f)
 	return id;
 }
 
-/* An established connection's state and queues: tcp-stream-<ino>.img. */
+/* A connection's state and queues (established or closing): tcp-stream-<ino>.img. */
 static int tcp_stream(struct writer *w, const struct dp_file *f)
 {
 	const struct dp_tcp *t = f->inet->tcp;
@@ -551,6 +551,8 @@ static uint32_t inet_file(struct writer *w, const struct dp_file *f)
 	pb_msg(&isk, 14, &opts);
 	if (in->family == AF_INET6_)
 		pb_uint(&isk, 15, in->v6only);
+	if (in->shutdown)	/* sk_shutdown: READ 1, WRITE 2, BOTH 3, as the kernel's bits */
+		pb_uint(&isk, 19, in->shutdown);
 	pb_uint(&fe, 1, FD_TYPE_INETSK);
 	pb_uint(&fe, 2, id);
 	pb_msg(&fe, 4, &isk);

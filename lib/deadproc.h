@@ -95,7 +95,10 @@ struct dp_creds {
  */
 enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_EPOLL, DP_SHMEM, DP_OTHER };
 
-/* An established TCP connection: sequence numbers, windows, queued data. */
+/*
+ * A TCP connection, established or closing: sequence numbers (FINs counted
+ * in them), windows, queued data (FINs not counted), as CRIU's libsoccr.
+ */
 struct dp_tcp {
 	uint32_t inq_seq, inq_len;	/* rcv_nxt; bytes received, not yet read */
 	uint32_t outq_seq, outq_len;	/* write_seq; bytes not yet acknowledged */
@@ -117,7 +120,8 @@ struct dp_inet {
 	uint16_t src_port, dst_port;	/* host order */
 	uint32_t backlog, rcvbuf, sndbuf;
 	bool reuseaddr;
-	struct dp_tcp *tcp;		/* ESTABLISHED TCP only */
+	uint32_t shutdown;		/* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2, as CRIU's sk_shutdown */
+	struct dp_tcp *tcp;		/* a TCP connection (dst_port set) only */
 };
 
 /* A file an epoll instance watches, by the fd it was added with. */

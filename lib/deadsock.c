@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libdeadproc: IPv4 and IPv6 TCP and UDP sockets of a dead kernel (an IPv6
- * socket may carry IPv4 peers, v4-mapped). An established
- * TCP connection is read with its sequence numbers, windows, options and
- * the bytes still queued both ways (received but not read; written but not
- * acknowledged), so it can be re-created with TCP_REPAIR and go on with
- * the peer none the wiser.
+ * socket may carry IPv4 peers, v4-mapped). A TCP connection, established or
+ * closing (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING, or ended
+ * after both FINs while its process still holds it), is read with its
+ * sequence numbers, windows, options and the bytes still queued both ways
+ * (received but not read; written but not acknowledged), so it can be
+ * re-created with TCP_REPAIR and go on with the peer none the wiser.
+ *
+ * The FINs are counted the way CRIU's libsoccr counts them, since its
+ * restore re-creates them: inq_seq and outq_seq are rcv_nxt and write_seq
+ * with the FINs in them, the queue lengths are data bytes only.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -15,9 +20,22 @@
 
 #define AF_INET_	2
 #define AF_INET6_	10
+/* TCP states, as numbered in include/net/tcp_states.h. */
 #define TCP_ESTABLISHED_ 1
+#define TCP_FIN_WAIT1_	4
+#define TCP_FIN_WAIT2_	5
 #define TCP_CLOSE_	7
+#define TCP_CLOSE_WAIT_	8
+#define TCP_LAST_ACK_	9
 #define TCP_LISTEN_	10
+#define TCP_CLOSING_	11
+#define S(st)		(1u << (st))
+/* Our FIN is in write_seq; the peer's FIN is in rcv_nxt. */
+#define FIN_OUT		(S(TCP_FIN_WAIT1_) | S(TCP_FIN_WAIT2_) | S(TCP_CLOSING_) | \
+			 S(TCP_LAST_ACK_) | S(TCP_CLOSE_))
+#define FIN_IN		(S(TCP_CLOSE_WAIT_) | S(TCP_LAST_ACK_) | S(TCP_CLOSING_) | S(TCP_CLOSE_))
+#define CONNECTION	(S(TCP_ESTABLISHED_) | FIN_OUT | FIN_IN)
+#define SOCK_DONE_	1	/* enum sock_flags: the peer's FIN came */
 #define MAX_QUEUE	(64u << 20)	/* bytes queued on one socket, at most */
 #define MAX_LONG	0x7fffffffffffffffULL	/* MAX_SCHEDULE_TIMEOUT: no time-out */
 #define TCP_NAGLE_OFF	1
@@ -32,6 +50,7 @@ struct bits {
 
 struct sk_layout {
 	uint32_t file_priv, sock_sk, sk_family, sk_state, sk_daddr, sk_saddr, sk_dport, sk_num;
+	uint32_t sk_sport, sk_flags, sk_err, sk_shutdown;
 	uint32_t sk_v6_daddr, sk_v6_saddr;
 	struct bits sk_v6only;
 	uint32_t sk_type, sk_protocol, sk_rcvbuf, sk_sndbuf, sk_rcvtimeo, sk_sndtimeo;
@@ -58,6 +77,10 @@ static int layout(struct dk *dk, struct sk_layout *l)
 		{ "struct sock", "__sk_common.skc_rcv_saddr", &l->sk_saddr },
 		{ "struct sock", "__sk_common.skc_dport", &l->sk_dport },
 		{ "struct sock", "__sk_common.skc_num", &l->sk_num },
+		{ "struct inet_sock", "inet_sport", &l->sk_sport },
+		{ "struct sock", "sk_flags", &l->sk_flags },
+		{ "struct sock", "sk_err", &l->sk_err },
+		{ "struct sock", "sk_shutdown", &l->sk_shutdown },
 		{ "struct sock", "__sk_common.skc_v6_daddr", &l->sk_v6_daddr },
 		{ "struct sock", "__sk_common.skc_v6_rcv_saddr", &l->sk_v6_saddr },
 		{ "struct sock", "sk_type", &l->sk_type },
@@ -257,9 +280,17 @@ static int rb_skb(struct dk *dk, uint64_t node, void *arg)
 	return skb_bytes(dk, g, node - g->l->skb_rbnode);
 }
 
-static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t sk, struct dp_tcp *t)
+/* n less the FIN's sequence number, if the FIN is in the n (a FIN read or acknowledged is not). */
+static uint32_t less_fin(uint32_t n, bool fin)
+{
+	return fin && n ? n - 1 : n;
+}
+
+static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t sk, uint8_t state,
+			    struct dp_tcp *t)
 {
 	uint32_t copied, snd_una, snd_nxt, tsoffset, v;
+	bool fin_out = S(state) & FIN_OUT, fin_in = S(state) & FIN_IN;
 	struct gather g = { .l = l };
 	uint64_t mstamp;
 
@@ -277,6 +308,12 @@ static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t s
 	t->unsq_len = t->outq_seq - snd_nxt;
 	if (t->inq_len > MAX_QUEUE || t->outq_len > MAX_QUEUE || t->unsq_len > t->outq_len)
 		return "TCP sequence numbers out of range";
+	/* An ended connection has its FIN acknowledged: nothing left to send. */
+	if (state == TCP_CLOSE_ && t->outq_len)
+		return "an ended TCP connection with data not acknowledged";
+	t->inq_len = less_fin(t->inq_len, fin_in);
+	t->outq_len = less_fin(t->outq_len, fin_out);
+	t->unsq_len = less_fin(t->unsq_len, fin_out);
 	/* The kernel's TCP clock is in ms since boot, plus the connection's offset. */
 	t->timestamp = (uint32_t)(mstamp / 1000) + tsoffset;
 	if (rdbits(dk, sk, l->tp_tstamp_ok, &v))
@@ -296,14 +333,14 @@ static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t s
 	t->outq = calloc(1, t->outq_len + 1);
 	if (!t->inq || !t->outq)
 		return "out of memory";
-	/* Received, not read: [copied_seq, rcv_nxt) from the receive queue. */
-	g.from = copied, g.to = t->inq_seq, g.buf = t->inq;
+	/* Received, not read: [copied_seq, rcv_nxt) from the receive queue, less a FIN. */
+	g.from = copied, g.to = copied + t->inq_len, g.buf = t->inq;
 	if (dk_list_walk(dk, sk + l->sk_rq, list_skb, &g))
 		return g.why ? g.why : "receive queue unreadable";
 	if (g.covered != t->inq_len)
 		return "received data missing from the receive queue";
-	/* Not acknowledged: sent ones in the retransmit tree, then unsent. */
-	g.from = snd_una, g.to = t->outq_seq, g.buf = t->outq, g.covered = 0;
+	/* Not acknowledged: sent ones in the retransmit tree, then unsent, less a FIN. */
+	g.from = snd_una, g.to = snd_una + t->outq_len, g.buf = t->outq, g.covered = 0;
 	if (dk_rb_walk(dk, sk + l->sk_rtx, l->rb_left, l->rb_right, rb_skb, &g) ||
 	    dk_list_walk(dk, sk + l->sk_wq, list_skb, &g))
 		return g.why ? g.why : "send queues unreadable";
@@ -316,10 +353,11 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 {
 	static struct sk_layout l;
 	static struct dk *cached;
-	uint64_t sock, sk, rcvtimeo, sndtimeo;
-	uint16_t family, type, proto, dport, num;
+	uint64_t sock, sk, rcvtimeo, sndtimeo, flags;
+	uint16_t family, type, proto, dport, num, sport;
 	uint32_t reuse, v6only = 0;
-	uint8_t state;
+	uint8_t state, shutdown;
+	int32_t err;
 
 	if (cached != dk) {
 		if (layout(dk, &l))
@@ -342,6 +380,8 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 	in->v6only = v6only;
 	if (rd32(dk, sk + l.sk_daddr, &in->dst_addr) || rd32(dk, sk + l.sk_saddr, &in->src_addr) ||
 	    rd(dk, sk + l.sk_dport, &dport, 2) || rd(dk, sk + l.sk_num, &num, 2) ||
+	    rd(dk, sk + l.sk_sport, &sport, 2) || dk_read_u64(dk, sk + l.sk_flags, &flags) ||
+	    rd(dk, sk + l.sk_err, &err, 4) || rd(dk, sk + l.sk_shutdown, &shutdown, 1) ||
 	    rd32(dk, sk + l.sk_rcvbuf, &in->rcvbuf) || rd32(dk, sk + l.sk_sndbuf, &in->sndbuf) ||
 	    dk_read_u64(dk, sk + l.sk_rcvtimeo, &rcvtimeo) ||
 	    dk_read_u64(dk, sk + l.sk_sndtimeo, &sndtimeo) ||
@@ -349,24 +389,44 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 		return "socket unreadable";
 	if (rcvtimeo != MAX_LONG || sndtimeo != MAX_LONG)
 		return "a socket with a send or receive time-out";
+	/* No system call sets it on a new socket: one the process has not read yet would be lost. */
+	if (err)
+		return "a socket with an error its process has not read yet";
 	in->type = type;
 	in->proto = proto;
 	in->state = state;
 	in->src_port = num;
 	in->dst_port = ntohs(dport);
 	in->reuseaddr = reuse;
+	in->shutdown = shutdown & 3;
 	if (proto == 17)	/* UDP: bound, perhaps connected */
 		return state == TCP_CLOSE_ || state == TCP_ESTABLISHED_ ? NULL : "a UDP socket in a strange state";
 	if (proto != 6)
 		return "a socket of a protocol other than TCP and UDP";
-	if (state == TCP_LISTEN_ || state == TCP_CLOSE_)
+	if (state == TCP_LISTEN_)
 		return NULL;
-	if (state != TCP_ESTABLISHED_)
-		return "a TCP connection that is neither listening nor established";
+	/*
+	 * Closed: an ended connection (the peer's FIN came, SOCK_DONE, so a
+	 * read says end of file) keeps its queue and is re-created through its
+	 * FINs; any other (never connected, or reset and the error read: a
+	 * read says ENOTCONN) is a new socket, not connected, as CRIU dumps it.
+	 */
+	if (state == TCP_CLOSE_ && (!in->dst_port || !(flags & (1ULL << SOCK_DONE_)))) {
+		in->dst_port = 0;
+		in->dst_addr = 0;
+		memset(in->dst6, 0, sizeof(in->dst6));
+		return NULL;
+	}
+	if (!(S(state) & CONNECTION))
+		return "a TCP connection being opened, or in a state the kernel does not keep on a file";
+	/* The port a connection's end leaves behind (skc_num) when it closes; inet_sport stays. */
+	in->src_port = ntohs(sport);
+	if (!in->dst_port || !in->src_port)
+		return "a TCP connection without its ports";
 	in->tcp = calloc(1, sizeof(*in->tcp));
 	if (!in->tcp)
 		return "out of memory";
-	return read_tcp(dk, &l, sk, in->tcp);
+	return read_tcp(dk, &l, sk, state, in->tcp);
 }
 
 void dp_inet_free(struct dp_inet *in)

@@ -21,6 +21,7 @@
  */
 #include "synth.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,7 @@ static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
 
 static uint64_t sockfile;
 static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
+static uint64_t seed_sk;		/* and its socket's struct sock */
 
 /* An open file of inode (on super block sb) at dentry under mount mnt. */
 static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
@@ -150,8 +152,8 @@ static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t 
 }
 
 /*
- * The socket of seed_proc's fd 2: an established TCP connection with 16
- * bytes received and not read. Its reader asks for its layout when it
+ * The socket of seed_proc's fd 2: an established TCP connection (port 7000
+ * to 40000) with 16 bytes received and not read. Its reader asks for its layout when it
  * first meets a socket, so this part is written after the process reader
  * has read seed_proc's skeleton once.
  */
@@ -160,9 +162,13 @@ static void seed_socket(void)
 	const char *S = "struct sock", *TP = "struct tcp_sock", *B = "struct sk_buff";
 	uint64_t sock = obj(64), sk = obj(8192), skb = obj(4096), head = obj(4096);
 	uint64_t forever = 0x7fffffffffffffffULL;
-	uint16_t inet = 2, stream = 1, tcp = 6;
+	uint16_t inet = 2, stream = 1, tcp = 6, dport = htons(40000), sport = htons(7000);
 	uint8_t established = 1;
 
+	seed_sk = sk;
+	put(sk + off(S, "__sk_common.skc_dport"), &dport, 2);
+	put(sk + off(S, "__sk_common.skc_num"), &(uint16_t){ 7000 }, 2);
+	put(sk + off("struct inet_sock", "inet_sport"), &sport, 2);
 	put64(sockfile + off("struct file", "private_data"), sock);
 	put64(sock + off("struct socket", "sk"), sk);
 	put(sk + off(S, "__sk_common.skc_family"), &inet, 2);
@@ -317,6 +323,96 @@ static int check_pipe_lock(void)
 	return 0;
 }
 
+/*
+ * The seed's connection in each state a file keeps, the FINs as libsoccr
+ * counts them (in the sequence numbers, not in the queue lengths): what
+ * the reader must make of it. The receive queue holds 16 bytes from 1000.
+ */
+static int check_tcp_states(void)
+{
+	static const struct {
+		const char *what;
+		uint8_t state, done, shutdown;
+		int32_t err;
+		uint32_t rcv_nxt, copied, write_seq, snd_una, snd_nxt;
+		const char *refused;	/* a part of the reason, or NULL: carried */
+		bool tcp;
+		uint32_t inq, outq, unsq, dport;
+	} c[] = {
+		{ "established", 1, 0, 0, 0, 1016, 1000, 5000, 5000, 5000, NULL, true, 16, 0, 0, 40000 },
+		{ "CLOSE_WAIT", 8, 1, 1, 0, 1017, 1000, 5000, 5000, 5000, NULL, true, 16, 0, 0, 40000 },
+		{ "CLOSE_WAIT, the FIN read", 8, 1, 1, 0, 1017, 1017, 5000, 5000, 5000, NULL, true, 0, 0, 0,
+		  40000 },
+		{ "LAST_ACK", 9, 1, 3, 0, 1017, 1000, 5001, 5000, 5001, NULL, true, 16, 0, 0, 40000 },
+		{ "FIN_WAIT1, the FIN not sent", 4, 0, 2, 0, 1016, 1000, 5001, 5000, 5000, NULL, true, 16, 0,
+		  0, 40000 },
+		{ "FIN_WAIT2", 5, 0, 2, 0, 1016, 1000, 5001, 5001, 5001, NULL, true, 16, 0, 0, 40000 },
+		{ "ended, data unread", 7, 1, 3, 0, 1017, 1000, 5001, 5001, 5001, NULL, true, 16, 0, 0, 40000 },
+		{ "closed, never ended", 7, 0, 3, 0, 1016, 1000, 5000, 5000, 5000, NULL, false, 0, 0, 0, 0 },
+		{ "ended, data unacknowledged", 7, 1, 3, 0, 1017, 1000, 5002, 5000, 5002, "not acknowledged",
+		  false, 0, 0, 0, 0 },
+		{ "SYN_SENT", 2, 0, 0, 0, 1016, 1000, 5000, 5000, 5000, "being opened", false, 0, 0, 0, 0 },
+		{ "an error not read", 1, 0, 0, 104, 1016, 1000, 5000, 5000, 5000, "not read yet", false, 0, 0,
+		  0, 0 },
+		{ "FIN_WAIT1, sequence past the queue", 4, 0, 2, 0, 1016, 1000, 5001, 4000, 5000,
+		  "missing from the send queues", false, 0, 0, 0, 0 },
+	};
+	const char *S = "struct sock", *TP = "struct tcp_sock";
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct dp_inet *in;
+		struct dp_set set;
+		const char *bad = NULL, *sock;
+
+		put(seed_sk + off(S, "__sk_common.skc_state"), &c[i].state, 1);
+		put64(seed_sk + off(S, "sk_flags"), c[i].done ? 2 : 0);	/* SOCK_DONE */
+		put(seed_sk + off(S, "sk_shutdown"), &c[i].shutdown, 1);
+		put(seed_sk + off(S, "sk_err"), &c[i].err, 4);
+		put32(seed_sk + off(TP, "rcv_nxt"), c[i].rcv_nxt);
+		put32(seed_sk + off(TP, "copied_seq"), c[i].copied);
+		put32(seed_sk + off(TP, "write_seq"), c[i].write_seq);
+		put32(seed_sk + off(TP, "snd_una"), c[i].snd_una);
+		put32(seed_sk + off(TP, "snd_nxt"), c[i].snd_nxt);
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set) || set.nprocs != 1 || set.procs[0].nfiles < 3) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		/* (The seed's pipe has a problem of its own: only the socket's count here.) */
+		in = set.procs[0].files[2].inet;
+		sock = strstr(set.procs[0].problems, "socket (");
+		if (c[i].refused)
+			bad = sock && strstr(sock, c[i].refused) ? NULL : "not refused";
+		else if (sock)
+			bad = sock;
+		else if (!in || !!in->tcp != c[i].tcp || in->dst_port != c[i].dport ||
+			 in->src_port != 7000 || in->shutdown != c[i].shutdown)
+			bad = "read wrong";
+		else if (in->tcp && (in->tcp->inq_len != c[i].inq || in->tcp->outq_len != c[i].outq ||
+				     in->tcp->unsq_len != c[i].unsq || in->tcp->inq_seq != c[i].rcv_nxt ||
+				     in->tcp->outq_seq != c[i].write_seq ||
+				     memcmp(in->tcp->inq, "sixteen bytes...", c[i].inq)))
+			bad = "queues or sequence numbers wrong";
+		if (bad)
+			fprintf(stderr, "seeds: a TCP connection %s: %s\n", c[i].what, bad);
+		dp_set_free(&set);
+		if (bad)
+			return -1;
+	}
+	put(seed_sk + off(S, "__sk_common.skc_state"), &c[0].state, 1);
+	put64(seed_sk + off(S, "sk_flags"), 0);
+	put(seed_sk + off(S, "sk_shutdown"), &c[0].shutdown, 1);
+	put(seed_sk + off(S, "sk_err"), &c[0].err, 4);
+	put32(seed_sk + off(TP, "rcv_nxt"), c[0].rcv_nxt);
+	put32(seed_sk + off(TP, "copied_seq"), c[0].copied);
+	put32(seed_sk + off(TP, "write_seq"), c[0].write_seq);
+	put32(seed_sk + off(TP, "snd_una"), c[0].snd_una);
+	put32(seed_sk + off(TP, "snd_nxt"), c[0].snd_nxt);
+	return 0;
+}
+
 static void seed_filecache(void)
 {
 	const char *I = "struct inode";
@@ -409,7 +505,7 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock())
+		if (check_pipe_lock() || check_tcp_states())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;

@@ -52,6 +52,7 @@ static const struct { const char *type; uint32_t size; } sized[] = {
  * address (a tcp_sock is a sock): their own members start further on.
  */
 static const struct { const char *type; uint32_t base; } extended[] = {
+	{ "struct inet_sock", 1536 },
 	{ "struct tcp_sock", 2048 },
 };
 

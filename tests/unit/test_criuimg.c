@@ -571,7 +571,7 @@ TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
 	rmtree(dir);
 }
 
-TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6)
+TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6_and_the_shutdown)
 {
 	/* 127.0.0.1:8080 listening; [fe80::1]:22 to [2001:db8::2]:50000, v6only. */
 	struct dp_inet in4 = { .family = 2, .type = 1, .proto = 6, .state = 10,
@@ -579,7 +579,7 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6)
 	struct dp_inet in6 = { .family = 10, .type = 2, .proto = 17, .state = 1,
 			       .src6 = { 0x000080fe, 0, 0, 0x01000000 },
 			       .dst6 = { 0xb80d0120, 0, 0, 0x02000000 }, .v6only = true,
-			       .src_port = 22, .dst_port = 50000 };
+			       .src_port = 22, .dst_port = 50000, .shutdown = 1 };
 	struct dp_file f[3] = {
 		{ .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 },
 		{ .addr = 0xffff888002000000, .kind = DP_INET, .flags = 2, .ino = 10,
@@ -612,6 +612,7 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6)
 	CHECK(pb_count(isk4, 11) == 1 && pb_un(isk4, 11, 0) == 0x0100007f);
 	CHECK(pb_count(isk4, 12) == 1 && pb_un(isk4, 12, 0) == 0);
 	CHECK(pb_count(isk4, 15) == 0);				/* no v6only */
+	CHECK(pb_count(isk4, 19) == 0);				/* not shut down */
 
 	CHECK(pb_u(isk6, 3) == 10 && pb_u(isk6, 4) == 2 && pb_u(isk6, 5) == 17);
 	CHECK(pb_u(isk6, 7) == 22 && pb_u(isk6, 8) == 50000);
@@ -621,6 +622,7 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6)
 	CHECK(pb_un(isk6, 12, 0) == 0xb80d0120 && pb_un(isk6, 12, 1) == 0 &&
 	      pb_un(isk6, 12, 2) == 0 && pb_un(isk6, 12, 3) == 0x02000000);
 	CHECK(pb_count(isk6, 15) == 1 && pb_u(isk6, 15) == 1);	/* v6only */
+	CHECK(pb_count(isk6, 19) == 1 && pb_u(isk6, 19) == 1);	/* shut down for reading */
 	img_drop(&files);
 	img_drop(&fdinfo);
 	rmtree(dir);
