@@ -78,7 +78,7 @@ static int layout(struct dk *dk, struct sk_layout *l)
 		{ "struct sock", "__sk_common.skc_dport", &l->sk_dport },
 		{ "struct sock", "__sk_common.skc_num", &l->sk_num },
 		{ "struct inet_sock", "inet_sport", &l->sk_sport },
-		{ "struct sock", "sk_flags", &l->sk_flags },
+		{ "struct sock", "__sk_common.skc_flags", &l->sk_flags },
 		{ "struct sock", "sk_err", &l->sk_err },
 		{ "struct sock", "sk_shutdown", &l->sk_shutdown },
 		{ "struct sock", "__sk_common.skc_v6_daddr", &l->sk_v6_daddr },

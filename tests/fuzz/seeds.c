@@ -366,7 +366,7 @@ static int check_tcp_states(void)
 		const char *bad = NULL, *sock;
 
 		put(seed_sk + off(S, "__sk_common.skc_state"), &c[i].state, 1);
-		put64(seed_sk + off(S, "sk_flags"), c[i].done ? 2 : 0);	/* SOCK_DONE */
+		put64(seed_sk + off(S, "__sk_common.skc_flags"), c[i].done ? 2 : 0);	/* SOCK_DONE */
 		put(seed_sk + off(S, "sk_shutdown"), &c[i].shutdown, 1);
 		put(seed_sk + off(S, "sk_err"), &c[i].err, 4);
 		put32(seed_sk + off(TP, "rcv_nxt"), c[i].rcv_nxt);
@@ -402,7 +402,7 @@ static int check_tcp_states(void)
 			return -1;
 	}
 	put(seed_sk + off(S, "__sk_common.skc_state"), &c[0].state, 1);
-	put64(seed_sk + off(S, "sk_flags"), 0);
+	put64(seed_sk + off(S, "__sk_common.skc_flags"), 0);
 	put(seed_sk + off(S, "sk_shutdown"), &c[0].shutdown, 1);
 	put(seed_sk + off(S, "sk_err"), &c[0].err, 4);
 	put32(seed_sk + off(TP, "rcv_nxt"), c[0].rcv_nxt);
