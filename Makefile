@@ -27,6 +27,7 @@ PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
 INFLIGHT := $(BUILD)/bin/inflight
 TCPCLOSE := $(BUILD)/bin/tcpclose
+FORKSTATE := $(BUILD)/bin/forkstate
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -111,7 +112,10 @@ $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 $(TCPCLOSE): tests/workloads/tcpclose.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
-workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE)
+$(FORKSTATE): tests/workloads/forkstate.c | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $<
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -125,16 +129,16 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \

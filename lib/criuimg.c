@@ -36,6 +36,7 @@
 #define FD_TYPE_INETSK	4
 #define FD_TYPE_EVENTPOLL 7
 #define TASK_ALIVE	1
+#define TASK_DEAD	2	/* a zombie */
 #define PE_PRESENT	(1u << 2)
 #define FD_CLOEXEC_FLAG	1
 #define SS_DISABLE	2
@@ -876,6 +877,30 @@ static bool written(const struct dp_set *set, int pid)
 	return false;
 }
 
+/* A zombie: its place in the tree and a core with its exit status, as CRIU dumps one. */
+static int write_zombie(struct writer *w, const struct dp_set *set, const struct dp_proc *p)
+{
+	struct pbuf ps = { 0 }, core = { 0 }, tc = { 0 };
+	char name[64];
+
+	pb_uint(&ps, 1, p->pid);
+	pb_uint(&ps, 2, written(set, p->ppid) ? p->ppid : 0);
+	pb_uint(&ps, 3, p->pgid);
+	pb_uint(&ps, 4, p->sid);
+	pb_uint(&ps, 5, p->pid);
+	entry(&w->pstree, &ps);
+	pb_uint(&core, 1, MARCH_X86_64);
+	pb_uint(&tc, 1, TASK_DEAD);
+	pb_uint(&tc, 2, p->exit_status);
+	pb_uint(&tc, 3, p->personality);
+	pb_uint(&tc, 4, 0);			/* flags */
+	pb_uint(&tc, 5, 0);			/* blk_sigset */
+	pb_str(&tc, 6, p->comm);
+	pb_msg(&core, 3, &tc);
+	snprintf(name, sizeof(name), "core-%d.img", p->pid);
+	return single(w, name, MAGIC_CORE, &core);
+}
+
 static int write_proc(struct writer *w, const struct dp_set *set, const struct dp_proc *p,
 		      uint32_t id)
 {
@@ -885,6 +910,8 @@ static int write_proc(struct writer *w, const struct dp_set *set, const struct d
 	unsigned int i;
 	int ret = -1;
 
+	if (p->zombie)
+		return write_zombie(w, set, p);
 	if (p->exe < 0)
 		return errf(w->err, w->errlen, "process %d: no executable", p->pid);
 	file_ids = calloc(p->nfiles + 1, sizeof(*file_ids));

@@ -42,6 +42,7 @@ struct dp_layout {
 	uint32_t t_if_kind, t_if_obj, t_if_start, t_if_size, t_if_count, t_if_done;
 	int64_t if_kinds[DP_INFLIGHT_UNKNOWN];	/* the kernel's value of each kind */
 	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
+	uint32_t t_exit_code, sig_flags, sig_group_exit_code;
 	uint32_t t_pending_list, sq_info, ksiginfo_size;
 	uint32_t sp_signal;
 	uint32_t sh_action, ka_size, sa_handler, sa_flags, sa_restorer, sa_mask;
@@ -60,6 +61,7 @@ struct dp_layout {
 	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pi_owner, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
+	uint64_t vdso_data, vdso_size;	/* the kernel's own vDSO image (vdso_image_64) */
 	int64_t pidtype_pgid, pidtype_sid;
 	/* epoll instances; the kernel's files behind shared anonymous memory */
 	uint32_t f_op, f_private, ep_rbr, epi_rbn, epi_fd, epi_file, epi_events, epi_data;
@@ -69,6 +71,7 @@ struct dp_layout {
 
 static int layout(struct dk *dk, struct dp_layout *l)
 {
+	uint32_t vi_data, vi_size;
 	const struct dk_field f[] = {
 		{ "struct task_struct", "tasks", &l->t_tasks },
 		{ "struct task_struct", "pid", &l->t_pid },
@@ -117,6 +120,9 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct signal_struct", "pids", &l->sig_pids },
 		{ "struct signal_struct", "shared_pending.signal", &l->sig_shared_pending },
 		{ "struct signal_struct", "rlim", &l->sig_rlim },
+		{ "struct signal_struct", "flags", &l->sig_flags },
+		{ "struct signal_struct", "group_exit_code", &l->sig_group_exit_code },
+		{ "struct task_struct", "exit_code", &l->t_exit_code },
 		{ "struct signal_struct", "shared_pending.list", &l->sig_shared_list },
 		{ "struct task_struct", "pending.list", &l->t_pending_list },
 		{ "struct sigqueue", "info", &l->sq_info },
@@ -204,6 +210,8 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct fpstate", "xfeatures", &l->fps_xfeatures },
 		{ "struct fpstate", "regs", &l->fps_regs },
 		{ "struct page", "mapping", &l->pg_mapping },
+		{ "struct vdso_image", "data", &vi_data },
+		{ "struct vdso_image", "size", &vi_size },
 		{ "struct file", "f_op", &l->f_op },
 		{ "struct file", "private_data", &l->f_private },
 		{ "struct eventpoll", "rbr", &l->ep_rbr },
@@ -217,10 +225,12 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "i_mapping", &l->i_mapping },
 		{ "struct address_space", "i_pages", &l->as_pages },
 	};
-	uint64_t shm_mnt;
+	uint64_t shm_mnt, vdso;
 
 	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_symbol(dk, "eventpoll_fops", &l->eventpoll_fops) ||
-	    dk_symbol(dk, "shm_mnt", &shm_mnt) || dk_read_u64(dk, shm_mnt, &l->shm_mnt))
+	    dk_symbol(dk, "shm_mnt", &shm_mnt) || dk_read_u64(dk, shm_mnt, &l->shm_mnt) ||
+	    dk_symbol(dk, "vdso_image_64", &vdso) || dk_read_u64(dk, vdso + vi_data, &l->vdso_data) ||
+	    dk_read_u64(dk, vdso + vi_size, &l->vdso_size))
 		return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
@@ -330,6 +340,17 @@ static int add_child(struct dk *dk, uint64_t node, void *arg)
 	if (rd64(c, t + c->l.t_leader, &leader))
 		return dk_fail(dk, "task 0x%llx unreadable: %s", H(t), dk_error(dk));
 	return add_task(c, leader);
+}
+
+/*
+ * A child is on the children list of the thread that forked it, not of
+ * its leader: the leader's list, then every other thread's.
+ */
+static int add_children_of_thread(struct dk *dk, uint64_t node, void *arg)
+{
+	struct ctx *c = arg;
+
+	return dk_list_walk(dk, node - c->l.t_thread_group + c->l.t_children, add_child, c) < 0 ? -1 : 0;
 }
 
 /* ---- One thread ---- */
@@ -937,6 +958,21 @@ static void read_pages(struct ctx *c, uint64_t pgd, struct dp_proc *p)
 				problem(p, "page tables at 0x%llx: %s", H(va), dk_error(c->dk));
 				return;
 			}
+			/*
+			 * A vDSO page never touched is the kernel's own: CRIU
+			 * reads the vDSO it restores over (to compare it with
+			 * the running one's), so the images hold all of it, as
+			 * CRIU's own dump does.
+			 */
+			if (r > 0 && v->vdso) {
+				if (va - v->start >= c->l.vdso_size ||
+				    dk_virt_to_phys(c->dk, c->l.vdso_data + (va - v->start), &pa)) {
+					problem(p, "vDSO page at 0x%llx: not in the kernel's vDSO image",
+						H(va));
+					return;
+				}
+				r = 0;
+			}
 			if (r > 0)
 				continue;	/* never touched (no swap here) */
 			if (v->file >= 0 &&
@@ -1048,6 +1084,49 @@ static void read_creds(struct ctx *c, uint64_t task, struct dp_proc *p)
 	k->ngroups = n;
 }
 
+#define EXIT_ZOMBIE_		0x20
+#define SIGNAL_GROUP_EXIT_	0x4
+
+/*
+ * A process that has exited and is not reaped yet: its exit status is all
+ * there is to carry (CRIU re-creates it as a child that exits so). The
+ * status is what wait() would say: the group's if the group exited.
+ */
+static void read_zombie(struct ctx *c, uint64_t t, uint64_t signal, uint32_t exit_state,
+			struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t next;
+	uint32_t sflags, s;
+	int32_t code, group_code;
+
+	if (exit_state != EXIT_ZOMBIE_) {
+		problem(p, "exiting (state 0x%x)", exit_state);
+		return;
+	}
+	if (rd64(c, t + l->t_thread_group, &next) || rd32(c, t + l->t_exit_code, (uint32_t *)&code) ||
+	    rd32(c, signal + l->sig_flags, &sflags) ||
+	    rd32(c, signal + l->sig_group_exit_code, (uint32_t *)&group_code)) {
+		problem(p, "exit status unreadable");
+		return;
+	}
+	if (next != t + l->t_thread_group) {
+		problem(p, "its main thread has exited and its other threads run on");
+		return;
+	}
+	p->exit_status = s = (uint32_t)(sflags & SIGNAL_GROUP_EXIT_ ? group_code : code);
+	/*
+	 * CRIU 3.17 re-creates a zombie by exit((status >> 8) & 0x7f), or by
+	 * its signal with core dumps off: an exit above 127 or a core dump
+	 * would come back as another status.
+	 */
+	if ((!(s & 0xff) && s >> 8 <= 127) || ((s & 0x7f) && (s & 0x7f) != 0x7f && s == (s & 0x7f)))
+		p->zombie = true;
+	else
+		problem(p, "a zombie whose exit status 0x%x (an exit above 127, or a core dump) CRIU cannot re-create",
+			s);
+}
+
 static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
@@ -1072,7 +1151,7 @@ static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 	p->ppid = ppid;
 	p->comm[15] = 0;
 	if (exit_state) {
-		problem(p, "exiting (state 0x%x)", exit_state);
+		read_zombie(c, t, signal, exit_state, p);
 		return;
 	}
 	if (rd(c, signal + l->sig_rlim, p->rlim, sizeof(p->rlim))) {
@@ -1136,7 +1215,8 @@ int dp_read_protected(struct dk *dk, struct dp_set *set)
 	for (i = 0; i < c.ntasks; i++) {
 		uint64_t t = c.tasks[i];
 
-		if (dk_list_walk(dk, t + c.l.t_children, add_child, &c) < 0)
+		if (dk_list_walk(dk, t + c.l.t_children, add_child, &c) < 0 ||
+		    dk_list_walk(dk, t + c.l.t_thread_group, add_children_of_thread, &c) < 0)
 			goto fail;
 	}
 	set->procs = calloc(c.ntasks ? c.ntasks : 1, sizeof(*set->procs));
@@ -1146,6 +1226,10 @@ int dp_read_protected(struct dk *dk, struct dp_set *set)
 	}
 	for (i = 0; i < c.ntasks; i++)
 		read_proc(&c, c.tasks[i], &set->procs[set->nprocs++]);
+	/* A zombie is its parent's to reap: one whose parent is not carried has nothing to carry. */
+	for (i = 0; i < set->nprocs; i++)
+		if (set->procs[i].zombie && dp_tree_root(set, &set->procs[i]) == &set->procs[i])
+			problem(&set->procs[i], "exited before the crash (a zombie) and its parent is not protected");
 	free(c.tasks);
 	return 0;
 fail:

@@ -208,6 +208,9 @@ struct dp_proc {
 	uint64_t rlim[DP_NRLIMITS][2];	/* cur, max */
 	unsigned char (*shared_siginfo)[DP_SIGINFO_SIZE];	/* queued for the process */
 	unsigned int nshared_siginfo;
+	/* Exited, not reaped: nothing above but pid, ppid, pgid, sid and comm is read. */
+	bool zombie;
+	uint32_t exit_status;		/* as wait() reports it */
 	/* Why it cannot be resumed; empty if it can. */
 	char problems[1024];
 };

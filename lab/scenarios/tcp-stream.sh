@@ -1,5 +1,5 @@
 # tcp-stream
-# A TCP stream through three failovers: inflight echoes the host peer's pattern (1 MB/s each way, every byte checked on both sides) protected in the 1stOS; the NthOS panics at a random moment of the stream, three times (1stOS -> 2ndOS -> 3rdOS -> 4thOS). No wrong, lost or repeated byte, no reconnect: a receive the dead kernel had copied into the program, or a send it had queued, counts as done (tcp-stream-trials: 30 such failovers). Beside it through the first failover, tcpclose holds five connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK (behind a shut window) and CLOSE (data unread): each is in its state after the failover and both ends get every byte to its end of file.
+# A TCP stream through three failovers: inflight echoes the host peer's pattern (1 MB/s each way, every byte checked on both sides) protected in the 1stOS; the NthOS panics at a random moment of the stream, three times (1stOS -> 2ndOS -> 3rdOS -> 4thOS). No wrong, lost or repeated byte, no reconnect: a receive the dead kernel had copied into the program, or a send it had queued, counts as done (tcp-stream-trials: 30 such failovers). Beside it through the first failover, tcpclose holds five connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK (behind a shut window) and CLOSE (data unread): each is in its state after the failover and both ends get every byte to its end of file. And forkstate: children forked by the main thread and by a second thread, and a zombie; after the failover both children beat on with their parent and the zombie is reaped with its status.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=1800
 : "${TCP_STREAM_CRASHES:=3}"
@@ -13,6 +13,7 @@ scenario() {
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 120 "inflight echoes the host peer's 1 MB/s stream, protected in the 1stOS" start_inflight
 	step 120 "tcpclose holds five connections in closing states, protected in the 1stOS" start_tcpclose
+	step 60 "forkstate: children of the main thread and of another, and a zombie, protected" start_forkstate
 	for n in $(seq "$TCP_STREAM_CRASHES"); do
 		step 60 "the $(ordinal "$n") panics at a random moment of the stream" crash_random "$n"
 		step 300 "the $(ordinal $((n + 1))) takes over, re-splits and boots the $(ordinal $((n + 2)))" \
@@ -21,6 +22,8 @@ scenario() {
 			check_stream $((n + 1))
 		[ "$n" != 1 ] || step 120 "the closing connections go on in the 2ndOS, each in its state" \
 			check_tcpclose 2
+		[ "$n" != 1 ] || step 60 "forkstate's children and zombie are its own in the 2ndOS" \
+			check_forkstate 2
 	done
 	step 10 "the peer's figures" stream_figures
 }
@@ -64,6 +67,24 @@ check_tcpclose() { # check_tcpclose N: the NthOS runs tcpclose serve now
 	done
 	guest_on "$side" "cat $TC_LOG"
 	cat "$RUN/tcpclose-peer.log"
+}
+
+FS_LOG=$LAB_USER_MOUNT/forkstate.log
+
+start_forkstate() {
+	guest "cd $LAB_USER_MOUNT && setsid orthrosctl run -- forkstate </dev/null >$FS_LOG 2>&1 &" || return
+	until guest "grep -q 'forkstate: ready' $FS_LOG" 2>/dev/null; do sleep 1; done
+	guest "cat $FS_LOG" | tee /dev/stderr | sed -n 's/.*parent=\([0-9]*\).*/\1/p' >"$RUN/forkstate.gpid"
+	guest "ps -o pid=,ppid=,stat= --ppid $(cat "$RUN/forkstate.gpid")"
+}
+
+check_forkstate() { # check_forkstate N
+	local side
+	side=$(side_of "$1")
+	guest_on "$side" "kill -USR1 $(cat "$RUN/forkstate.gpid")" || return
+	until guest_on "$side" "grep -Eq 'forkstate: (PASS|FAIL)' $FS_LOG" 2>/dev/null; do sleep 1; done
+	guest_on "$side" "cat $FS_LOG"
+	guest_on "$side" "grep -q 'forkstate: PASS' $FS_LOG" || { fail "forkstate found its tree changed"; return 1; }
 }
 
 crash_random() { # crash_random N

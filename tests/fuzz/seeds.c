@@ -324,6 +324,48 @@ static int check_pipe_lock(void)
 }
 
 /*
+ * The seed's process as a zombie with each kind of exit status: one CRIU
+ * can re-create is refused only for having no protected parent to reap it;
+ * a core dump or an exit above 127 is refused for that. Left alive.
+ */
+static int check_zombie(void)
+{
+	static const struct { uint32_t status; const char *why; } c[] = {
+		{ 7 << 8, "its parent is not protected" },
+		{ 9, "its parent is not protected" },
+		{ 0x8b, "cannot re-create" },
+		{ 200 << 8, "cannot re-create" },
+	};
+	const char *T = "struct task_struct";
+	uint32_t zombie = 0x20, alive = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dp_set set;
+		bool ok;
+
+		put32(seed_task + off(T, "exit_state"), zombie);
+		put32(seed_task + off(T, "exit_code"), c[i].status);
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		ok = strstr(set.procs[0].problems, c[i].why) != NULL;
+		if (!ok)
+			fprintf(stderr, "seeds: a zombie of status 0x%x: \"%s\", not \"%s\"\n",
+				c[i].status, set.procs[0].problems, c[i].why);
+		dp_set_free(&set);
+		if (!ok)
+			return -1;
+	}
+	put32(seed_task + off(T, "exit_state"), alive);
+	put32(seed_task + off(T, "exit_code"), alive);
+	return 0;
+}
+
+/*
  * The seed's connection in each state a file keeps, the FINs as libsoccr
  * counts them (in the sequence numbers, not in the queue lengths): what
  * the reader must make of it. The receive queue holds 16 bytes from 1000.
@@ -505,7 +547,7 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock() || check_tcp_states())
+		if (check_pipe_lock() || check_tcp_states() || check_zombie())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;

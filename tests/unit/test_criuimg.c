@@ -865,3 +865,46 @@ TEST(criuimg_writes_shared_anonymous_memory_once_with_its_pages)
 		dk_close(dk);
 	img_free(&m);
 }
+
+/* ---- Process trees ---- */
+
+TEST(criuimg_writes_a_zombie_as_criu_dumps_one)
+{
+	/* A server (100) and its child 101 that exited with status 7, not reaped. */
+	struct dp_file f = { .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p[2] = { ci_proc(100, 1, &th), ci_proc(101, 100, NULL) };
+	struct dp_set set = { .procs = p, .nprocs = 2 };
+	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	struct ciimg pstree, core;
+	struct pbm tc;
+
+	p[0].files = &f;
+	p[0].nfiles = 1;
+	p[1].nthreads = 0;
+	p[1].exe = -1;
+	p[1].pgid = 100;
+	p[1].zombie = true;
+	p[1].exit_status = 7 << 8;
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 2);
+	img_load(&pstree, dir, "pstree.img", 0x50273030);
+	CHECK(pstree.ok && pstree.n == 2);
+	if (pstree.n == 2) {
+		CHECK(pb_u(pstree.e[1], 1) == 101 && pb_u(pstree.e[1], 2) == 100);
+		CHECK(pb_u(pstree.e[1], 3) == 100 && pb_count(pstree.e[1], 5) == 1 &&
+		      pb_u(pstree.e[1], 5) == 101);
+	}
+	img_load(&core, dir, "core-101.img", 0x55053847);
+	CHECK(core.ok && core.n == 1);
+	if (core.n == 1) {
+		tc = pb_sub(core.e[0], 3);
+		CHECK(pb_u(tc, 1) == 2 && pb_u(tc, 2) == 0x700);	/* TASK_DEAD, exit 7 */
+		CHECK(pb_count(core.e[0], 2) == 0 && pb_count(core.e[0], 5) == 0);	/* no thread */
+	}
+	CHECK(!exists(dir, "mm-101.img") && !exists(dir, "ids-101.img") &&
+	      !exists(dir, "fs-101.img"));
+	img_drop(&pstree);
+	img_drop(&core);
+	rmtree(dir);
+}

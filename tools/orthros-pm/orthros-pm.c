@@ -81,6 +81,11 @@ static void show(const struct dp_set *set)
 	for (i = 0; i < set->nprocs; i++) {
 		const struct dp_proc *p = &set->procs[i];
 
+		if (p->zombie) {
+			printf("pm: process %d (%s) parent %d: a zombie, exit status 0x%x\n", p->pid,
+			       p->comm, p->ppid, p->exit_status);
+			continue;
+		}
 		printf("pm: process %d (%s) parent %d: %u threads, %u VMAs, %llu pages, %u fds, cwd %s\n",
 		       p->pid, p->comm, p->ppid, p->nthreads, p->nvmas,
 		       (unsigned long long)p->npages, p->nfds, p->cwd);
@@ -137,6 +142,8 @@ static void check_files(struct dp_set *set, const struct fi_migrated *m)
 	for (i = 0; i < set->nprocs; i++) {
 		struct dp_proc *p = &set->procs[i];
 
+		if (p->zombie)		/* no files, no working directory */
+			continue;
 		for (j = 0; j < p->nfiles; j++)
 			if (p->files[j].kind == DP_REG && fi_check(&p->files[j], m, why, sizeof(why)))
 				dp_problem(p, "%s: %s", p->files[j].path, why);
