@@ -26,8 +26,8 @@ FCWRITER := $(BUILD)/bin/fcwriter
 PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
 INFLIGHT := $(BUILD)/bin/inflight
-TCPCLOSE := $(BUILD)/bin/tcpclose
-FORKSTATE := $(BUILD)/bin/forkstate
+# Self-checking programs that each hold one kind of process state (state-matrix).
+STATE_BINS := $(addprefix $(BUILD)/bin/,tcpclose forkstate timers)
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -108,14 +108,11 @@ $(INFLIGHT): tests/workloads/inflight.c $(wildcard tests/workloads/pm*.h) | $(SE
 $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
-# Both ends: the server in the lab's OS instances, the peer on the host.
-$(TCPCLOSE): tests/workloads/tcpclose.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-$(FORKSTATE): tests/workloads/forkstate.c | $(SETUP)
+# (tcpclose is both ends: its server in the lab's OS instances, its peer on the host.)
+$(STATE_BINS): $(BUILD)/bin/%: tests/workloads/%.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $<
-workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE)
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(STATE_BINS)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -129,16 +126,16 @@ $(ROOTFS): lab/image/build-rootfs.sh lab/image/packages | $(SETUP)
 	lab/image/build-rootfs.sh $(BUILD)/images/rootfs
 rootfs: $(ROOTFS)
 
-$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
+$(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(STATE_BINS) $(KMOD) $(GUEST_FILES) lab/image/build-images.sh $(wildcard lab/image/userdisk/*)
 	@rm -rf $(OPT) && mkdir -p $(OPT)/lab $(OPT)/bin $(OPT)/kernel $(OPT)/kmod
 	cp -p $(GUEST_FILES) $(OPT)/lab/
-	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE) $(OPT)/bin/
+	cp -p $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWORK) $(INFLIGHT) $(STATE_BINS) $(OPT)/bin/
 	cp -p $(KMOD) $(OPT)/kmod/
 	cp -p $(KERNEL) $(BUILD)/kernel/VERSION $(OPT)/kernel/
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(TCPCLOSE) $(FORKSTATE)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(STATE_BINS)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \

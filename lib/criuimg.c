@@ -333,11 +333,15 @@ static void task_core_msg(struct pbuf *m, const struct dp_proc *p)
 	pb_uint(m, 4, 0);			/* flags */
 	pb_uint(m, 5, p->threads[0].blocked);
 	pb_str(m, 6, p->comm);
-	for (i = 1; i <= 3; i++) {		/* real, virt, prof: not running */
-		pb_uint(&it, 1, 0);
-		pb_uint(&it, 2, 0);
-		pb_uint(&it, 3, 0);
-		pb_uint(&it, 4, 0);
+	for (i = 1; i <= 3; i++) {		/* real; virt, prof: not running (deadproc refuses them) */
+		/* In us, the value rounded up: less than 1 us left must not read as disarmed. */
+		uint64_t interval = i == 1 ? p->itimer_real_interval_ns / 1000 : 0;
+		uint64_t value = i == 1 ? (p->itimer_real_ns + 999) / 1000 : 0;
+
+		pb_uint(&it, 1, interval / 1000000);
+		pb_uint(&it, 2, interval % 1000000);
+		pb_uint(&it, 3, value / 1000000);
+		pb_uint(&it, 4, value % 1000000);
 		pb_msg(&timers, i, &it);
 	}
 	pb_msg(m, 7, &timers);

@@ -43,6 +43,8 @@ struct dp_layout {
 	int64_t if_kinds[DP_INFLIGHT_UNKNOWN];	/* the kernel's value of each kind */
 	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
 	uint32_t t_exit_code, sig_flags, sig_group_exit_code;
+	uint32_t sig_real_timer, sig_it_real_incr, sig_it, sig_posix_timers, hrt_expires, hrt_state;
+	uint64_t now_ns;		/* the dead kernel's CLOCK_MONOTONIC at its last tick */
 	uint32_t t_pending_list, sq_info, ksiginfo_size;
 	uint32_t sp_signal;
 	uint32_t sh_action, ka_size, sa_handler, sa_flags, sa_restorer, sa_mask;
@@ -121,6 +123,12 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct signal_struct", "shared_pending.signal", &l->sig_shared_pending },
 		{ "struct signal_struct", "rlim", &l->sig_rlim },
 		{ "struct signal_struct", "flags", &l->sig_flags },
+		{ "struct signal_struct", "real_timer", &l->sig_real_timer },
+		{ "struct signal_struct", "it_real_incr", &l->sig_it_real_incr },
+		{ "struct signal_struct", "it", &l->sig_it },
+		{ "struct signal_struct", "posix_timers", &l->sig_posix_timers },
+		{ "struct hrtimer", "node.expires", &l->hrt_expires },
+		{ "struct hrtimer", "state", &l->hrt_state },
 		{ "struct signal_struct", "group_exit_code", &l->sig_group_exit_code },
 		{ "struct task_struct", "exit_code", &l->t_exit_code },
 		{ "struct signal_struct", "shared_pending.list", &l->sig_shared_list },
@@ -225,12 +233,14 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "i_mapping", &l->i_mapping },
 		{ "struct address_space", "i_pages", &l->as_pages },
 	};
-	uint64_t shm_mnt, vdso;
+	uint64_t shm_mnt, vdso, jiffies_ktime;
 
 	if (dk_offsets(dk, f, DK_NFIELDS(f)) || dk_symbol(dk, "eventpoll_fops", &l->eventpoll_fops) ||
 	    dk_symbol(dk, "shm_mnt", &shm_mnt) || dk_read_u64(dk, shm_mnt, &l->shm_mnt) ||
 	    dk_symbol(dk, "vdso_image_64", &vdso) || dk_read_u64(dk, vdso + vi_data, &l->vdso_data) ||
-	    dk_read_u64(dk, vdso + vi_size, &l->vdso_size))
+	    dk_read_u64(dk, vdso + vi_size, &l->vdso_size) ||
+	    dk_symbol(dk, "last_jiffies_update", &jiffies_ktime) ||
+	    dk_read_u64(dk, jiffies_ktime, &l->now_ns))
 		return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
@@ -1127,6 +1137,51 @@ static void read_zombie(struct ctx *c, uint64_t t, uint64_t signal, uint32_t exi
 			s);
 }
 
+#define HRTIMER_STATE_ENQUEUED_	1
+
+/*
+ * Interval timers. ITIMER_REAL is an hrtimer on CLOCK_MONOTONIC: what is
+ * left of it at the dead kernel's last tick, and its interval; one that
+ * fired and waits for its SIGALRM to be taken to be armed again (the
+ * kernel re-arms it then) is restored armed for one interval. A one-shot
+ * alarm CRIU cannot restore (it takes no interval for disarmed). CPU-time
+ * timers (ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers are not carried
+ * yet: a process with one is refused rather than restored without it.
+ */
+static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t expires, incr, it[4], head, next;
+	uint8_t state;
+
+	if (rd64(c, signal + l->sig_real_timer + l->hrt_expires, &expires) ||
+	    rd(c, signal + l->sig_real_timer + l->hrt_state, &state, 1) ||
+	    rd64(c, signal + l->sig_it_real_incr, &incr) || rd(c, signal + l->sig_it, it, sizeof(it)) ||
+	    rd64(c, signal + l->sig_posix_timers, &next)) {
+		problem(p, "timers unreadable");
+		return;
+	}
+	head = signal + l->sig_posix_timers;
+	if (next != head)
+		problem(p, "POSIX timers (timer_create), not carried");
+	if (it[0] || it[2])
+		problem(p, "an ITIMER_PROF or ITIMER_VIRTUAL timer, not carried");
+	if ((int64_t)incr < 0 || (int64_t)expires < 0) {
+		problem(p, "an interval timer out of range");
+		return;
+	}
+	/* CRIU 3.17 takes a timer with no interval for a disarmed one (decode_itimer()). */
+	if ((state & HRTIMER_STATE_ENQUEUED_) && !incr) {
+		problem(p, "a one-shot alarm (alarm(), or setitimer() without an interval): CRIU would restore it disarmed");
+		return;
+	}
+	p->itimer_real_interval_ns = incr;
+	if (state & HRTIMER_STATE_ENQUEUED_)
+		p->itimer_real_ns = expires > l->now_ns ? expires - l->now_ns : 1000;
+	else
+		p->itimer_real_ns = incr;
+}
+
 static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
@@ -1183,6 +1238,7 @@ static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 	p->threads[0].pending |= shared;
 	if (read_sigqueue(c, signal + l->sig_shared_list, &p->shared_siginfo, &p->nshared_siginfo))
 		problem(p, "queued signals: %s", dk_error(c->dk));
+	read_timers(c, signal, p);
 	read_creds(c, t, p);
 	read_fs(c, t, p);
 	read_files(c, t, p);

@@ -208,6 +208,8 @@ struct dp_proc {
 	uint64_t rlim[DP_NRLIMITS][2];	/* cur, max */
 	unsigned char (*shared_siginfo)[DP_SIGINFO_SIZE];	/* queued for the process */
 	unsigned int nshared_siginfo;
+	/* ITIMER_REAL: ns left (0: not armed) and its interval. */
+	uint64_t itimer_real_ns, itimer_real_interval_ns;
 	/* Exited, not reaped: nothing above but pid, ppid, pgid, sid and comm is read. */
 	bool zombie;
 	uint32_t exit_status;		/* as wait() reports it */

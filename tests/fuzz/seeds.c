@@ -138,6 +138,7 @@ static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
 static uint64_t sockfile;
 static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
 static uint64_t seed_sk;		/* and its socket's struct sock */
+static uint64_t seed_sig;		/* and its signal_struct */
 
 /* An open file of inode (on super block sb) at dentry under mount mnt. */
 static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
@@ -279,6 +280,7 @@ static void seed_proc(void)
 	put64(fds + 8, pipefile);
 	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
 	seed_task = t;
+	seed_sig = sig;
 	seed_pipe = pipe;
 	put32(pipe + off("struct pipe_inode_info", "head"), 1);
 	put32(pipe + off("struct pipe_inode_info", "ring_size"), 1);
@@ -320,6 +322,74 @@ static int check_pipe_lock(void)
 		}
 	}
 	put64(owner, 0);
+	return 0;
+}
+
+/*
+ * The seed's process with each kind of timer: an armed ITIMER_REAL with an
+ * interval is carried with what is left of it at the dead kernel's last
+ * tick; a one-shot alarm, a CPU-time itimer and a POSIX timer are refused
+ * by name. Left with none.
+ */
+static int check_timers(void)
+{
+	static const struct {
+		const char *what;
+		uint64_t expires, incr, prof;
+		uint8_t state;
+		bool posix;
+		const char *refused;
+		uint64_t value;
+	} c[] = {
+		{ "a 50 ms ITIMER_REAL, 20 ms left", 5020000000ULL, 50000000, 0, 1, false, NULL, 20000000 },
+		{ "a fired ITIMER_REAL waiting for its SIGALRM", 4990000000ULL, 50000000, 0, 0, false, NULL,
+		  50000000 },
+		{ "a one-shot alarm", 9000000000ULL, 0, 0, 1, false, "one-shot alarm", 0 },
+		{ "an ITIMER_PROF", 0, 0, 1000000, 0, false, "ITIMER_PROF", 0 },
+		{ "a POSIX timer", 0, 0, 0, 0, true, "POSIX timers", 0 },
+	};
+	const char *SG = "struct signal_struct";
+	uint64_t timer = seed_sig + off(SG, "real_timer"), node = obj(64);
+	unsigned int i;
+
+	put64(sym("last_jiffies_update"), 5000000000ULL);	/* the last tick at 5 s */
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dp_set set;
+		const char *bad = NULL, *why;
+
+		put64(timer + off("struct hrtimer", "node.expires"), c[i].expires);
+		put(timer + off("struct hrtimer", "state"), &c[i].state, 1);
+		put64(seed_sig + off(SG, "it_real_incr"), c[i].incr);
+		put64(seed_sig + off(SG, "it"), c[i].prof);
+		if (c[i].posix)
+			list_one(seed_sig + off(SG, "posix_timers"), node);
+		else
+			list_empty(seed_sig + off(SG, "posix_timers"));
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		why = set.procs[0].problems;
+		if (c[i].refused)
+			bad = strstr(why, c[i].refused) ? NULL : "not refused";
+		else if (strstr(why, "timer") || strstr(why, "alarm"))
+			bad = why;
+		else if (set.procs[0].itimer_real_ns != c[i].value ||
+			 set.procs[0].itimer_real_interval_ns != c[i].incr)
+			bad = "carried wrong";
+		if (bad)
+			fprintf(stderr, "seeds: %s: %s\n", c[i].what, bad);
+		dp_set_free(&set);
+		if (bad)
+			return -1;
+	}
+	put64(timer + off("struct hrtimer", "node.expires"), 0);
+	put(timer + off("struct hrtimer", "state"), &(uint8_t){ 0 }, 1);
+	put64(seed_sig + off(SG, "it_real_incr"), 0);
+	put64(seed_sig + off(SG, "it"), 0);
+	list_empty(seed_sig + off(SG, "posix_timers"));
 	return 0;
 }
 
@@ -547,7 +617,7 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock() || check_tcp_states() || check_zombie())
+		if (check_pipe_lock() || check_tcp_states() || check_zombie() || check_timers())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;

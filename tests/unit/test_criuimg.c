@@ -908,3 +908,39 @@ TEST(criuimg_writes_a_zombie_as_criu_dumps_one)
 	img_drop(&core);
 	rmtree(dir);
 }
+
+TEST(criuimg_writes_itimer_real_in_us_never_rounding_a_timer_left_to_zero)
+{
+	static const struct { uint64_t value, interval, vsec, vusec; } c[] = {
+		{ 1500000001, 50000000, 1, 500001 },	/* rounded up */
+		{ 999999999, 50000000, 1, 0 },		/* to a whole second, not 1000000 us */
+		{ 1, 50000000, 0, 1 },			/* 1 ns left: 1 us, still armed */
+	};
+	unsigned int k;
+
+	for (k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		struct dp_file f = { .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 };
+		struct dp_thread th = ci_thread(100);
+		struct dp_proc p = ci_proc(100, 1, &th);
+		struct dp_set set = { .procs = &p, .nprocs = 1 };
+		char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+		struct ciimg core;
+		struct pbm real;
+
+		p.files = &f;
+		p.nfiles = 1;
+		p.itimer_real_ns = c[k].value;
+		p.itimer_real_interval_ns = c[k].interval;
+		CHECK(mkdtemp(dir) != NULL);
+		CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+		img_load(&core, dir, "core-100.img", 0x55053847);
+		CHECK(core.ok && core.n == 1);
+		if (core.n == 1) {
+			real = pb_sub(pb_sub(pb_sub(core.e[0], 3), 7), 1);	/* tc, timers, real */
+			CHECK(pb_u(real, 1) == 0 && pb_u(real, 2) == 50000);
+			CHECK(pb_u(real, 3) == c[k].vsec && pb_u(real, 4) == c[k].vusec);
+		}
+		img_drop(&core);
+		rmtree(dir);
+	}
+}

@@ -1,0 +1,87 @@
+# state-matrix
+# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate) and prints PASS. Kinds not carried are refused by name (checked by the fuzz seeds and unit tests).
+SCENARIO_TIER=feature
+SCENARIO_TIMEOUT=900
+
+STATE_PROGS="forkstate timers"		# besides tcpclose, which has a host peer
+
+scenario() {
+	step 600 "boot the 1stOS" boot_1stos
+	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
+	step 120 "tcpclose holds five connections in closing states, protected in the 1stOS" start_tcpclose
+	step 60 "forkstate and timers set up their state, protected in the 1stOS" start_state
+	step 60 "the 1stOS panics in a system call" crash_on a panic
+	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
+	step 60 "every phase succeeded" check_failover 1
+	step 120 "the closing connections go on in the 2ndOS, each in its state" check_tcpclose 2
+	step 60 "forkstate and timers find their state as they left it" check_state 2
+}
+
+st_log() { echo "$LAB_USER_MOUNT/$1.log"; }
+
+start_state() {
+	local p
+	for p in $STATE_PROGS; do
+		guest "cd $LAB_USER_MOUNT && setsid orthrosctl run -- $p </dev/null >$(st_log "$p") 2>&1 &" || return
+	done
+	for p in $STATE_PROGS; do
+		until guest "grep -Eq '^$p: (ready|FAIL)' $(st_log "$p")" 2>/dev/null; do sleep 1; done
+		guest "cat $(st_log "$p")" | tee /dev/stderr | grep -q "^$p: ready" || { fail "$p failed before the crash"; return 1; }
+		guest "sed -n 's/.* \(pid\|parent\)=\([0-9]*\).*/\2/p' $(st_log "$p")" >"$RUN/$p.gpid"
+	done
+}
+
+check_state() { # check_state N: the NthOS runs the programs now
+	local side p bad=0
+	side=$(side_of "$1")
+	for p in $STATE_PROGS; do
+		guest_on "$side" "kill -USR1 $(cat "$RUN/$p.gpid")" || return
+	done
+	for p in $STATE_PROGS; do
+		until guest_on "$side" "grep -Eq '^$p: (PASS|FAIL)' $(st_log "$p")" 2>/dev/null; do sleep 1; done
+		guest_on "$side" "cat $(st_log "$p")"
+		guest_on "$side" "grep -q '^$p: PASS' $(st_log "$p")" || { fail "$p found its state changed"; bad=1; }
+	done
+	return "$bad"
+}
+
+TC_LOG=$LAB_USER_MOUNT/tcpclose.log
+
+tc_wait() { # tc_wait SIDE PATTERN: until the server's log has it; FAIL ends the wait
+	until guest_on "$1" "grep -q '$2' $TC_LOG" 2>/dev/null; do
+		guest_on "$1" "grep FAIL $TC_LOG" 2>/dev/null && { fail "tcpclose serve failed"; return 1; }
+		grep FAIL "$RUN/tcpclose-peer.log" && { fail "tcpclose peer failed"; return 1; }
+		sleep 1
+	done
+}
+
+start_tcpclose() {
+	guest "cd $LAB_USER_MOUNT && setsid orthrosctl run -- tcpclose serve 7002 </dev/null >$TC_LOG 2>&1 &" || return
+	tc_wait a listening || return
+	guest "sed -n 's/.*listening pid=\([0-9]*\).*/\1/p' $TC_LOG" >"$RUN/tcpclose.gpid"
+	setsid "$BUILD/bin/tcpclose" peer "127.0.0.1:$(host_port net-svc 7002)" \
+		</dev/null >"$RUN/tcpclose-peer.log" 2>&1 &
+	echo $! >"$RUN/tcpclose-peer.pid"
+	tc_wait a 'serve: ready' || return
+	until grep -q 'peer: ready' "$RUN/tcpclose-peer.log"; do
+		grep FAIL "$RUN/tcpclose-peer.log" && { fail "tcpclose peer failed"; return 1; }
+		sleep 1
+	done
+	guest "cat $TC_LOG"
+}
+
+check_tcpclose() { # check_tcpclose N: the NthOS runs tcpclose serve now
+	local side
+	side=$(side_of "$1")
+	# The server first: it checks every state before the peer moves any.
+	guest_on "$side" "kill -USR1 $(cat "$RUN/tcpclose.gpid")" || return
+	tc_wait "$side" 'state it was left in' || return
+	kill -USR1 "$(cat "$RUN/tcpclose-peer.pid")" || return
+	tc_wait "$side" 'serve: PASS' || return
+	until grep -q 'peer: PASS' "$RUN/tcpclose-peer.log"; do
+		grep FAIL "$RUN/tcpclose-peer.log" && { fail "tcpclose peer failed"; return 1; }
+		sleep 1
+	done
+	guest_on "$side" "cat $TC_LOG"
+	cat "$RUN/tcpclose-peer.log"
+}
