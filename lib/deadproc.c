@@ -15,6 +15,7 @@
 #include "deadfs.h"
 #include "deadproc.h"
 #include "inflight.h"
+#include "deadipc.h"
 #include "deadsock.h"
 
 #define PAGE_SIZE	4096ULL
@@ -42,7 +43,7 @@ struct dp_layout {
 	uint32_t t_if_kind, t_if_obj, t_if_start, t_if_size, t_if_count, t_if_done;
 	int64_t if_kinds[DP_INFLIGHT_UNKNOWN];	/* the kernel's value of each kind */
 	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
-	uint32_t t_exit_code, sig_flags, sig_group_exit_code;
+	uint32_t t_exit_code, sig_flags, sig_group_exit_code, t_sem_undo, ul_list_proc;
 	uint32_t sig_real_timer, sig_it_real_incr, sig_it, sig_posix_timers, hrt_expires, hrt_state;
 	uint64_t now_ns;		/* the dead kernel's CLOCK_MONOTONIC at its last tick */
 	uint32_t t_pending_list, sq_info, ksiginfo_size;
@@ -131,6 +132,8 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct hrtimer", "state", &l->hrt_state },
 		{ "struct signal_struct", "group_exit_code", &l->sig_group_exit_code },
 		{ "struct task_struct", "exit_code", &l->t_exit_code },
+		{ "struct task_struct", "sysvsem.undo_list", &l->t_sem_undo },
+		{ "struct sem_undo_list", "list_proc", &l->ul_list_proc },
 		{ "struct signal_struct", "shared_pending.list", &l->sig_shared_list },
 		{ "struct task_struct", "pending.list", &l->t_pending_list },
 		{ "struct sigqueue", "info", &l->sq_info },
@@ -1185,7 +1188,7 @@ static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
 static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
-	uint64_t parent, signal, sighand, shared = 0;
+	uint64_t parent, signal, sighand, shared = 0, undo, undo_next = 0;
 	uint32_t pid, ppid = 0, flags, exit_state;
 	unsigned int i;
 
@@ -1239,6 +1242,12 @@ static void read_proc(struct ctx *c, uint64_t t, struct dp_proc *p)
 	if (read_sigqueue(c, signal + l->sig_shared_list, &p->shared_siginfo, &p->nshared_siginfo))
 		problem(p, "queued signals: %s", dk_error(c->dk));
 	read_timers(c, signal, p);
+	/* A thread made with CLONE_SYSVSEM gets an undo list, empty until a SEM_UNDO operation. */
+	if (rd64(c, t + l->t_sem_undo, &undo) ||
+	    (undo && rd64(c, undo + l->ul_list_proc, &undo_next)))
+		problem(p, "SysV semaphore undo list unreadable");
+	else if (undo && undo_next != undo + l->ul_list_proc)
+		problem(p, "SysV semaphore adjustments on exit (SEM_UNDO), not carried");
 	read_creds(c, t, p);
 	read_fs(c, t, p);
 	read_files(c, t, p);
@@ -1282,6 +1291,9 @@ int dp_read_protected(struct dk *dk, struct dp_set *set)
 	}
 	for (i = 0; i < c.ntasks; i++)
 		read_proc(&c, c.tasks[i], &set->procs[set->nprocs++]);
+	if (dp_refuse_sysv_users(dk, set))
+		for (i = 0; i < set->nprocs; i++)
+			problem(&set->procs[i], "SysV IPC objects unreadable: %s", dk_error(dk));
 	/* A zombie is its parent's to reap: one whose parent is not carried has nothing to carry. */
 	for (i = 0; i < set->nprocs; i++)
 		if (set->procs[i].zombie && dp_tree_root(set, &set->procs[i]) == &set->procs[i])

@@ -326,6 +326,45 @@ static int check_pipe_lock(void)
 }
 
 /*
+ * A SysV semaphore set whose second semaphore the seed's process changed
+ * last: the process is refused once, naming the set; with no set, not.
+ */
+static int check_sysv(void)
+{
+	const char *SA = "struct sem_array";
+	uint64_t ns = sym("init_ipc_ns"), sma = obj(4096), pid = obj(4096), sem_size = 64;
+	uint64_t head = ns + off("struct ipc_namespace", "ids") + off("struct ipc_ids", "ipcs_idr.idr_rt") + 8;
+	int used;
+
+	put32(sma + off(SA, "sem_nsems"), 2);
+	put64(sma + off(SA, "sems") + sem_size + off("struct sem", "sempid"), pid);
+	put32(pid + off("struct pid", "numbers") + off("struct upid", "nr"), 10000);
+	for (used = 1; used >= 0; used--) {
+		struct dp_set set;
+		const char *why, *first;
+		bool ok;
+
+		put64(head, used ? sma + off(SA, "sem_perm") : 0);	/* xa_head: a lone entry */
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		why = set.procs[0].problems;
+		first = strstr(why, "uses SysV semaphore set");
+		ok = used ? first && !strstr(first + 1, "uses SysV semaphore set") : !first;
+		if (!ok)
+			fprintf(stderr, "seeds: a SysV semaphore set %s: \"%s\"\n",
+				used ? "its process used" : "gone", why);
+		dp_set_free(&set);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * The seed's process with each kind of timer: an armed ITIMER_REAL with an
  * interval is carried with what is left of it at the dead kernel's last
  * tick; a one-shot alarm, a CPU-time itimer and a POSIX timer are refused
@@ -617,7 +656,8 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock() || check_tcp_states() || check_zombie() || check_timers())
+		if (check_pipe_lock() || check_tcp_states() || check_zombie() || check_timers() ||
+		    check_sysv())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;

@@ -46,6 +46,7 @@ static const struct { const char *type; uint32_t size; } sized[] = {
 	{ "struct rb_node", 24 },
 	{ "struct fib_nh", 112 },
 	{ "struct hrtimer", 16 },	/* embedded in signal_struct: its two members inside 32 bytes */
+	{ "struct sem", 64 },
 };
 
 /*
