@@ -34,7 +34,9 @@
 #define FD_TYPE_REG	1
 #define FD_TYPE_PIPE	2
 #define FD_TYPE_INETSK	4
+#define FD_TYPE_EVENTFD	6
 #define FD_TYPE_EVENTPOLL 7
+#define FD_TYPE_SIGNALFD 9
 #define TASK_ALIVE	1
 #define TASK_DEAD	2	/* a zombie */
 #define PE_PRESENT	(1u << 2)
@@ -595,6 +597,27 @@ static uint32_t epoll_file(struct writer *w, const struct dp_file *f)
 }
 
 /*
+ * An eventfd and its counter (file_entry.efd, 8), or a signalfd and its
+ * mask (file_entry.sgfd, 10): the same four fields.
+ */
+static uint32_t anon_file(struct writer *w, const struct dp_file *f)
+{
+	struct pbuf fe = { 0 }, e = { 0 };
+	uint32_t id = w->next_file_id++;
+	bool efd = f->kind == DP_EVENTFD;
+
+	pb_uint(&e, 1, id);
+	pb_uint(&e, 2, f->flags & ~O_CLOEXEC_);
+	fown_msg(&e, 3);
+	pb_uint(&e, 4, f->anon_value);
+	pb_uint(&fe, 1, efd ? FD_TYPE_EVENTFD : FD_TYPE_SIGNALFD);
+	pb_uint(&fe, 2, id);
+	pb_msg(&fe, efd ? 8 : 10, &e);
+	entry(&w->files, &fe);
+	return id;
+}
+
+/*
  * The id of an open file: one file entry however many fds and processes
  * share it (a listening socket shared by a server's processes must stay
  * one socket).
@@ -611,7 +634,8 @@ static uint32_t file_id(struct writer *w, const struct dp_file *f)
 	id = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
 	     f->kind == DP_INET ? inet_file(w, f) :
 	     f->kind == DP_PIPE ? pipe_file(w, f) :
-	     f->kind == DP_EPOLL ? epoll_file(w, f) : 0;
+	     f->kind == DP_EPOLL ? epoll_file(w, f) :
+	     f->kind == DP_EVENTFD || f->kind == DP_SIGNALFD ? anon_file(w, f) : 0;
 	s = id ? realloc(w->seen, (w->nseen + 1) * sizeof(*s)) : NULL;
 	if (!s)
 		return 0;
@@ -623,7 +647,8 @@ static uint32_t file_id(struct writer *w, const struct dp_file *f)
 static uint32_t fd_type(enum dp_file_kind k)
 {
 	return k == DP_INET ? FD_TYPE_INETSK : k == DP_PIPE ? FD_TYPE_PIPE :
-	       k == DP_EPOLL ? FD_TYPE_EVENTPOLL : FD_TYPE_REG;
+	       k == DP_EPOLL ? FD_TYPE_EVENTPOLL : k == DP_EVENTFD ? FD_TYPE_EVENTFD :
+	       k == DP_SIGNALFD ? FD_TYPE_SIGNALFD : FD_TYPE_REG;
 }
 
 static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files_id,

@@ -15,6 +15,7 @@
 #include "deadfs.h"
 #include "deadproc.h"
 #include "inflight.h"
+#include "deadanon.h"
 #include "deadipc.h"
 #include "deadsock.h"
 
@@ -658,8 +659,10 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	struct dp_file *f;
 	uint64_t mnt, dentry, inode, fop;
 	uint32_t nlink = 1;
+	const char *why;
 	uint16_t mode;
 	unsigned int i;
+	int anon;
 
 	for (i = 0; i < p->nfiles; i++)
 		if (p->files[i].addr == file)
@@ -689,29 +692,30 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 		return -1;
 	}
 	if (fop == l->eventpoll_fops) {
-		const char *why;
-
 		f->kind = DP_EPOLL;
 		why = read_epoll(c, file, f);
 		if (why)
 			problem(p, "epoll (inode %llu): %s", H(f->ino), why);
+	} else if ((anon = dp_read_anon(c->dk, file, fop, f, &why)) != 0) {
+		if (anon < 0) {
+			problem(p, "file 0x%llx unreadable: %s", H(file), dk_error(c->dk));
+			return -1;
+		}
+		if (why)
+			problem(p, "%s: %s", f->what, why);
 	} else if (mnt == l->shm_mnt) {
-		const char *why = shmem_kind(c, dentry);
-
+		why = shmem_kind(c, dentry);
 		/* The kernel's own shmem files: shared anonymous memory, memfd, SysV. */
 		f->kind = DP_SHMEM;
 		if (why)
 			problem(p, "%s (inode %llu) cannot be restored", why, H(f->ino));
 	}
 	if (f->kind == DP_PIPE) {
-		const char *why = read_pipe(c, mnt, inode, f);
-
+		why = read_pipe(c, mnt, inode, f);
 		if (why)
 			problem(p, "pipe (inode %llu): %s", H(f->ino), why);
 	}
 	if (f->kind == DP_INET) {
-		const char *why;
-
 		f->inet = calloc(1, sizeof(*f->inet));
 		why = f->inet ? dp_read_inet(c->dk, file, f->inet) : "out of memory";
 		if (why)
@@ -778,7 +782,9 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 		i = file_index(c, p, file);
 		if (i < 0)
 			continue;
-		if (p->files[i].kind == DP_OTHER)
+		if (p->files[i].kind == DP_OTHER && p->files[i].what)
+			problem(p, "fd %u: %s, not carried", fd, p->files[i].what);
+		else if (p->files[i].kind == DP_OTHER)
 			problem(p, "fd %u: a file of mode 0%o cannot be restored", fd,
 				p->files[i].mode);
 		else if (p->files[i].kind == DP_SHMEM)

@@ -93,7 +93,7 @@ struct dp_creds {
  * anonymous pipe, an IPv4/IPv6 socket, an epoll instance, the kernel's
  * file behind shared anonymous memory, or something not carried over.
  */
-enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_EPOLL, DP_SHMEM, DP_OTHER };
+enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_EPOLL, DP_SHMEM, DP_EVENTFD, DP_SIGNALFD, DP_OTHER };
 
 /*
  * A TCP connection, established or closing: sequence numbers (FINs counted
@@ -146,6 +146,8 @@ struct dp_file {
 	int64_t ctime_sec;
 	uint64_t ctime_nsec;
 	unsigned char fs_uuid[16];	/* super_block.s_uuid; zeros: it has none */
+	const char *what;		/* an anonymous inode's kind ("a timerfd"), or NULL */
+	uint64_t anon_value;		/* DP_EVENTFD: its counter; DP_SIGNALFD: its signal mask */
 	struct dp_inet *inet;		/* DP_INET */
 	unsigned char *pipe_data;	/* DP_PIPE: bytes written, not yet read */
 	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */

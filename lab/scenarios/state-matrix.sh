@@ -1,24 +1,27 @@
 # state-matrix
-# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm: kinds not carried). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else.
+# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode: kinds not carried). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
-STATE_PROGS="forkstate timers"		# besides tcpclose, which has a host peer
+STATE_PROGS="forkstate timers fdkinds"		# besides tcpclose, which has a host peer
 # refused KIND: what the failover record must say of it
 REFUSED="sysvsem:uses SysV semaphore set
 posixtimer:POSIX timers (timer_create), not carried
-alarm:a one-shot alarm"
+alarm:a one-shot alarm
+timerfd:a timerfd, not carried
+inotify:an inotify instance, not carried
+efdsem:an eventfd in semaphore mode"
 
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 120 "tcpclose holds five connections in closing states, protected in the 1stOS" start_tcpclose
-	step 60 "forkstate, timers and the refused kinds set up their state, protected in the 1stOS" start_state
+	step 60 "forkstate, timers, fdkinds and the refused kinds set up their state, protected in the 1stOS" start_state
 	step 60 "the 1stOS panics in a system call" crash_on a panic
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 60 "each refused kind refused by name, everything else restored" check_refusals 1
 	step 120 "the closing connections go on in the 2ndOS, each in its state" check_tcpclose 2
-	step 60 "forkstate and timers find their state as they left it" check_state 2
+	step 60 "forkstate, timers and fdkinds find their state as they left it" check_state 2
 }
 
 st_log() { echo "$LAB_USER_MOUNT/$1.log"; }

@@ -139,6 +139,7 @@ static uint64_t sockfile;
 static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
 static uint64_t seed_sk;		/* and its socket's struct sock */
 static uint64_t seed_sig;		/* and its signal_struct */
+static uint64_t seed_file;		/* and its fd 0's struct file */
 
 /* An open file of inode (on super block sb) at dentry under mount mnt. */
 static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
@@ -277,6 +278,7 @@ static void seed_proc(void)
 	pipefile = file_at(pmount + off("struct mount", "mnt"), dentry("pipe:[1]", 0, pipe_ino),
 			   pipe_ino, psb);
 	put64(fds, file);
+	seed_file = file;
 	put64(fds + 8, pipefile);
 	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
 	seed_task = t;
@@ -322,6 +324,61 @@ static int check_pipe_lock(void)
 		}
 	}
 	put64(owner, 0);
+	return 0;
+}
+
+/*
+ * The seed's fd 0 as each anonymous-inode kind: an eventfd is carried with
+ * its counter, one in semaphore mode refused; a timerfd refused by name.
+ */
+static int check_anon(void)
+{
+	static const struct {
+		const char *fops, *refused;
+		uint32_t flags;
+		enum dp_file_kind kind;
+	} c[] = {
+		{ "eventfd_fops", NULL, 0, DP_EVENTFD },
+		{ "eventfd_fops", "semaphore mode", 1, DP_EVENTFD },
+		{ "signalfd_fops", NULL, 0, DP_SIGNALFD },
+		{ "timerfd_fops", "fd 0: a timerfd, not carried", 0, DP_OTHER },
+	};
+	uint64_t efd = obj(4096), sfd = obj(4096), fop = seed_file + off("struct file", "f_op");
+	uint64_t priv = seed_file + off("struct file", "private_data");
+	unsigned int i;
+
+	put64(efd + off("struct eventfd_ctx", "count"), 5);
+	put64(sfd + off("struct signalfd_ctx", "sigmask"), 1ULL << 11);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct dp_set set;
+		const char *why, *bad = NULL;
+
+		put64(fop, sym(c[i].fops));
+		put64(priv, c[i].kind == DP_SIGNALFD ? sfd : efd);
+		put32(efd + off("struct eventfd_ctx", "flags"), c[i].flags);
+		dk_close(dk);
+		dk = syn_open(mem, top);
+		if (dp_read_protected(dk, &set) || set.nprocs != 1 || !set.procs[0].nfiles) {
+			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+			return -1;
+		}
+		why = set.procs[0].problems;
+		if (set.procs[0].files[0].kind != c[i].kind)
+			bad = "the wrong kind";
+		else if (c[i].refused ? !strstr(why, c[i].refused) :
+			 strstr(why, "eventfd") || strstr(why, "signalfd"))
+			bad = why;
+		else if (!c[i].refused &&
+			 set.procs[0].files[0].anon_value != (c[i].kind == DP_EVENTFD ? 5 : 1ULL << 11))
+			bad = "its value read wrong";
+		if (bad)
+			fprintf(stderr, "seeds: fd 0 as %s: %s\n", c[i].fops, bad);
+		dp_set_free(&set);
+		if (bad)
+			return -1;
+	}
+	put64(fop, 0);
+	put64(priv, 0);
 	return 0;
 }
 
@@ -657,7 +714,7 @@ int main(int argc, char **argv)
 			dp_set_free(&set);
 		seed_socket();
 		if (check_pipe_lock() || check_tcp_states() || check_zombie() || check_timers() ||
-		    check_sysv())
+		    check_sysv() || check_anon())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {
 		struct fc_scan scan;

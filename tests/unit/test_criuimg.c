@@ -944,3 +944,41 @@ TEST(criuimg_writes_itimer_real_in_us_never_rounding_a_timer_left_to_zero)
 		rmtree(dir);
 	}
 }
+
+TEST(criuimg_writes_an_eventfd_with_its_counter_and_a_signalfd_with_its_mask)
+{
+	struct dp_file f[3] = {
+		{ .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 },
+		{ .addr = 0xffff888002000100, .kind = DP_EVENTFD, .flags = 02 | 04000, .mode = 0600,
+		  .anon_value = 5 },
+		{ .addr = 0xffff888002000200, .kind = DP_SIGNALFD, .flags = 02 | 02000000,
+		  .mode = 0600, .anon_value = 1ULL << 11 },
+	};
+	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, true } };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	struct dp_set set = { .procs = &p, .nprocs = 1 };
+	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	struct ciimg files, fdinfo;
+	struct pbm efd, sfd;
+
+	p.files = f;
+	p.nfiles = 3;
+	p.fds = fd;
+	p.nfds = 2;
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	img_load(&files, dir, "files.img", MAGIC_FILES);
+	img_load(&fdinfo, dir, "fdinfo-2.img", MAGIC_FDINFO);
+	CHECK(files.ok && fdinfo.ok);
+	CHECK(files_of_type(&files, 6) == 1 && files_of_type(&files, 9) == 1);
+	CHECK(pb_u(fdinfo_of(&fdinfo, 3), 3) == 6 && pb_u(fdinfo_of(&fdinfo, 4), 3) == 9);
+	efd = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 3), 1)), 8);
+	sfd = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 4), 1)), 10);
+	CHECK(pb_u(efd, 2) == (02 | 04000) && pb_u(efd, 4) == 5);
+	CHECK(pb_u(sfd, 2) == 02 && pb_u(sfd, 4) == 1ULL << 11);	/* O_CLOEXEC is the fd's */
+	CHECK(pb_count(efd, 3) == 1 && pb_count(sfd, 3) == 1);		/* fown */
+	img_drop(&files);
+	img_drop(&fdinfo);
+	rmtree(dir);
+}

@@ -8,6 +8,9 @@
  *   sysvsem     a SysV semaphore set it changed last (semop)
  *   posixtimer  an armed POSIX timer (timer_create)
  *   alarm       a one-shot alarm (alarm())
+ *   timerfd     an armed timerfd
+ *   inotify     an inotify instance watching /
+ *   efdsem      an eventfd in semaphore mode
  *
  * Line: "refused: ready pid=P kind=KIND", then it sleeps.
  */
@@ -17,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/sem.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,8 +54,22 @@ int main(int argc, char **argv)
 			die("timer_create");
 	} else if (!strcmp(kind, "alarm")) {
 		alarm(3600);
+	} else if (!strcmp(kind, "timerfd")) {
+		struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+		int fd = timerfd_create(CLOCK_MONOTONIC, 0);
+
+		if (fd < 0 || timerfd_settime(fd, 0, &its, NULL))
+			die("timerfd");
+	} else if (!strcmp(kind, "inotify")) {
+		int fd = inotify_init1(0);
+
+		if (fd < 0 || inotify_add_watch(fd, "/", IN_CREATE) < 0)
+			die("inotify");
+	} else if (!strcmp(kind, "efdsem")) {
+		if (eventfd(1, EFD_SEMAPHORE) < 0)
+			die("eventfd");
 	} else {
-		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm\n");
+		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem\n");
 		return 2;
 	}
 	printf("refused: ready pid=%d kind=%s\n", getpid(), kind);

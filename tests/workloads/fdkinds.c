@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fdkinds: files with no inode of their own, carried across a failover: an
+ * eventfd holding 5, a signalfd for SIGUSR2 with one SIGUSR2 pending (the
+ * signal blocked), and an epoll instance watching both. At SIGUSR1 (after
+ * the failover) it checks: epoll reports both readable; the eventfd reads
+ * 5, then counts again (3 in, 3 out); the signalfd gives the pending
+ * SIGUSR2, then one sent now. Lines: "fdkinds: ready pid=P",
+ * "fdkinds: PASS ..." (exit 0) or "fdkinds: FAIL WHAT" (exit 1).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+static void __attribute__((format(printf, 2, 3), noreturn)) end(int bad, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("fdkinds: %s", bad ? "FAIL " : "PASS ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(bad);
+}
+
+#define fail(...)	end(1, __VA_ARGS__)
+
+static uint64_t efd_read(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		fail("eventfd read: %s", strerror(errno));
+	return v;
+}
+
+static int sfd_read(int fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		fail("signalfd read: %s", strerror(errno));
+	return si.ssi_signo;
+}
+
+int main(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct epoll_event ev[4];
+	uint64_t five = 5, three = 3, v;
+	sigset_t usr2;
+	int efd, sfd, ep, n, i, seen = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigprocmask(SIG_BLOCK, &usr2, NULL))
+		fail("signals: %s", strerror(errno));
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	sfd = signalfd(-1, &usr2, SFD_NONBLOCK);
+	ep = epoll_create1(0);
+	if (efd < 0 || sfd < 0 || ep < 0)
+		fail("eventfd, signalfd, epoll: %s", strerror(errno));
+	ev[0] = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 1 };
+	ev[1] = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 2 };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev[0]) || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev[1]) ||
+	    write(efd, &five, sizeof(five)) != sizeof(five) || kill(getpid(), SIGUSR2))
+		fail("setting up: %s", strerror(errno));
+	printf("fdkinds: ready pid=%d\n", getpid());
+	while (!go)
+		pause();
+	n = epoll_wait(ep, ev, 4, 0);
+	for (i = 0; i < n; i++)
+		seen |= (int)ev[i].data.u32;
+	if (seen != 3)
+		fail("epoll reports %s readable, not both", seen == 1 ? "the eventfd alone" :
+		     seen == 2 ? "the signalfd alone" : "neither");
+	v = efd_read(efd);
+	if (v != 5)
+		fail("the eventfd holds %llu, not 5", (unsigned long long)v);
+	if (write(efd, &three, sizeof(three)) != sizeof(three) || (v = efd_read(efd)) != 3)
+		fail("the eventfd does not count: 3 in, %llu out", (unsigned long long)v);
+	if ((n = sfd_read(sfd)) != SIGUSR2)
+		fail("the signalfd gave signal %d, not the pending SIGUSR2", n);
+	if (kill(getpid(), SIGUSR2) || (n = sfd_read(sfd)) != SIGUSR2)
+		fail("the signalfd does not take a new SIGUSR2 (got %d)", n);
+	end(0, "eventfd held 5 and counts; signalfd gave the pending SIGUSR2 and a new one; epoll saw both");
+}
