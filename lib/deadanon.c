@@ -34,11 +34,20 @@ static const char *read_eventfd(struct dk *dk, const struct anon_layout *l, uint
 	return NULL;
 }
 
-/* A signalfd: the signals it takes. */
+/*
+ * A signalfd: the signals it takes. The kernel keeps the complement (the
+ * signals dequeue_signal() is to leave), as signalfd4() stored it; SIGKILL
+ * and SIGSTOP are never taken.
+ */
 static const char *read_signalfd(struct dk *dk, const struct anon_layout *l, uint64_t ctx,
 				 struct dp_file *f)
 {
-	return dk_read_u64(dk, ctx + l->sfd_sigmask, &f->anon_value) ? "signalfd unreadable" : NULL;
+	uint64_t kept;
+
+	if (dk_read_u64(dk, ctx + l->sfd_sigmask, &kept))
+		return "signalfd unreadable";
+	f->anon_value = ~kept & ~(1ULL << (9 - 1) | 1ULL << (19 - 1));
+	return NULL;
 }
 
 static const struct anon_kind {

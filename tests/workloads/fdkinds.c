@@ -65,7 +65,7 @@ int main(void)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct epoll_event ev[4];
 	uint64_t five = 5, three = 3, v;
-	sigset_t usr2;
+	sigset_t usr2, pend;
 	int efd, sfd, ep, n, i, seen = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -86,6 +86,8 @@ int main(void)
 	printf("fdkinds: ready pid=%d\n", getpid());
 	while (!go)
 		pause();
+	if (sigpending(&pend) || !sigismember(&pend, SIGUSR2))
+		fail("the SIGUSR2 sent before the failover is no longer pending");
 	n = epoll_wait(ep, ev, 4, 0);
 	for (i = 0; i < n; i++)
 		seen |= (int)ev[i].data.u32;
