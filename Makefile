@@ -109,7 +109,7 @@ $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 # (tcpclose is both ends: its server in the lab's OS instances, its peer on the host.)
-$(STATE_BINS): $(BUILD)/bin/%: tests/workloads/%.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
+$(STATE_BINS): $(BUILD)/bin/%: tests/workloads/%.c tests/workloads/state.h $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(STATE_BINS)

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,27 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t go;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static void __attribute__((format(printf, 2, 3), noreturn)) end(int bad, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("fdkinds: %s", bad ? "FAIL " : "PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(bad);
-}
-
-#define fail(...)	end(1, __VA_ARGS__)
+#include "state.h"
 
 static uint64_t efd_read(int fd)
 {
@@ -62,16 +41,15 @@ static int sfd_read(int fd)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct epoll_event ev[4];
 	uint64_t five = 5, three = 3, v;
 	sigset_t usr2, pend;
 	int efd, sfd, ep, n, i, seen = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	state_init("fdkinds");
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
-	if (sigaction(SIGUSR1, &sa, NULL) || sigprocmask(SIG_BLOCK, &usr2, NULL))
+	if (sigprocmask(SIG_BLOCK, &usr2, NULL))
 		fail("signals: %s", strerror(errno));
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	sfd = signalfd(-1, &usr2, SFD_NONBLOCK);
@@ -83,8 +61,8 @@ int main(void)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev[0]) || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev[1]) ||
 	    write(efd, &five, sizeof(five)) != sizeof(five) || kill(getpid(), SIGUSR2))
 		fail("setting up: %s", strerror(errno));
-	printf("fdkinds: ready pid=%d\n", getpid());
-	while (!go)
+	state_say("ready pid=%d", getpid());
+	while (!state_go)
 		pause();
 	if (sigpending(&pend) || !sigismember(&pend, SIGUSR2))
 		fail("the SIGUSR2 sent before the failover is no longer pending");
@@ -103,5 +81,5 @@ int main(void)
 		fail("the signalfd gave signal %d, not the pending SIGUSR2", n);
 	if (kill(getpid(), SIGUSR2) || (n = sfd_read(sfd)) != SIGUSR2)
 		fail("the signalfd does not take a new SIGUSR2 (got %d)", n);
-	end(0, "eventfd held 5 and counts; signalfd gave the pending SIGUSR2 and a new one; epoll saw both");
+	state_end(0, "eventfd held 5 and counts; signalfd gave the pending SIGUSR2 and a new one; epoll saw both");
 }

@@ -24,7 +24,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,32 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "state.h"
+
 #define BEAT_NS		100000000L	/* a child's beat: 100 ms */
 #define ZOMBIE_CODE	7
 #define WAIT_MS		30000		/* for a beat after the failover, at most */
 
-static volatile sig_atomic_t go;
 static pid_t parent;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static void __attribute__((format(printf, 2, 3), noreturn)) end(int bad, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("forkstate: %s", bad ? "FAIL " : "PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(bad);
-}
-
-#define fail(...)	end(1, __VA_ARGS__)
 
 /* A child: beat into fd until killed; only async-signal-safe calls after fork. */
 static void __attribute__((noreturn)) beat(int fd, char letter)
@@ -153,16 +133,14 @@ static void wait_beats(const int *fd, const char *letters)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct forked t = { 0, -1, 0 };
 	pthread_t th;
 	pid_t m, z;
 	int fd[2], st, i;
 	siginfo_t si;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	state_init("forkstate");
 	parent = getpid();
-	sigaction(SIGUSR1, &sa, NULL);
 	m = spawn('M', &fd[0]);
 	if (pthread_create(&th, NULL, fork_from_thread, &t))
 		fail("pthread_create failed");
@@ -180,8 +158,8 @@ int main(void)
 	for (i = 0; i < 2; i++)
 		if (fcntl(fd[i], F_SETFL, O_NONBLOCK))
 			fail("fcntl: %s", strerror(errno));
-	printf("forkstate: ready parent=%d m=%d t=%d z=%d\n", parent, m, t.pid, z);
-	while (!go) {
+	state_say("ready parent=%d m=%d t=%d z=%d", parent, m, t.pid, z);
+	while (!state_go) {
 		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { fd[1], POLLIN, 0 } };
 
 		if (poll(p, 2, 1000) < 0 && errno != EINTR)
@@ -199,6 +177,6 @@ int main(void)
 	kill(t.pid, SIGKILL);
 	if (waitpid(m, &st, 0) != m || waitpid(t.pid, &st, 0) != t.pid)
 		fail("the children could not be reaped");
-	end(0, "children M %d and T %d beat on with their parent, the zombie %d reaped with status %d",
+	state_end(0, "children M %d and T %d beat on with their parent, the zombie %d reaped with status %d",
 	    m, t.pid, z, ZOMBIE_CODE);
 }

@@ -30,7 +30,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 
 #include "pmnet.h"
+#include "state.h"
 
 #define NCONN		5
 #define WAIT_MS		60000	/* any one wait, at most */
@@ -56,44 +56,10 @@ static const char usage[] =
 "Lines: \"tcpclose ROLE: ready ...\", \"tcpclose ROLE: PASS ...\" (exit 0) or\n"
 "\"tcpclose ROLE: FAIL WHAT\" (exit 1).\n";
 
-static const char *role = "?";
-static volatile sig_atomic_t go;
-static const char *const state_name[] = {
+static const char *const tcp_state[] = {
 	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
 	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
 };
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static void __attribute__((format(printf, 2, 3), noreturn)) end(int bad, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("tcpclose %s: %s", role, bad ? "FAIL " : "PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(bad);
-}
-
-#define fail(...)	end(1, __VA_ARGS__)
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("tcpclose %s: ", role);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static int state(int fd)
 {
@@ -107,7 +73,7 @@ static int state(int fd)
 
 static const char *name_of(int st)
 {
-	return st > 0 && st < (int)(sizeof(state_name) / sizeof(state_name[0])) ? state_name[st] : "?";
+	return st > 0 && st < (int)(sizeof(tcp_state) / sizeof(tcp_state[0])) ? tcp_state[st] : "?";
 }
 
 static void wait_state(int fd, char tag, int want)
@@ -231,16 +197,15 @@ static void wait_go(void)
 	sigset_t none;
 
 	sigemptyset(&none);
-	while (!go)
+	while (!state_go)
 		sigsuspend(&none);
 }
 
-static void arm(void)
+/* SIGUSR1 blocked but in sigsuspend: a wait cut short by it would read as a failure. */
+static void block_go(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigset_t usr1;
 
-	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);	/* only sigsuspend takes it */
@@ -258,7 +223,7 @@ static int serve(int port)
 	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, NCONN))
 		fail("listen on %d: %s", port, strerror(errno));
-	say("listening pid=%d port=%d", getpid(), port);
+	state_say("listening pid=%d port=%d", getpid(), port);
 	for (i = 0; i < NCONN; i++)
 		fd[i] = -1;
 	for (i = 0; i < NCONN; i++) {
@@ -289,14 +254,14 @@ static int serve(int port)
 		if (state(fd[i]) != held[i])
 			fail("%c: %s, not %s, before the failover", 'A' + i, name_of(state(fd[i])),
 			     name_of(held[i]));
-	say("ready: CLOSE_WAIT FIN_WAIT2 FIN_WAIT1 LAST_ACK CLOSE held, sent_c=%" PRIu64
+	state_say("ready: CLOSE_WAIT FIN_WAIT2 FIN_WAIT1 LAST_ACK CLOSE held, sent_c=%" PRIu64
 	    " sent_d=%" PRIu64, sent_c, sent_d);
 	wait_go();
 	for (i = 0; i < NCONN; i++)
 		if (state(fd[i]) != held[i])
 			fail("%c: %s after the failover, %s before", 'A' + i, name_of(state(fd[i])),
 			     name_of(held[i]));
-	say("every connection in the state it was left in");
+	state_say("every connection in the state it was left in");
 	expect_stream(fd[4], 'E', E_IN);
 	expect_stream(fd[0], 'A', A_IN);
 	send_pat(fd[0], 'A', A_OUT);
@@ -306,7 +271,7 @@ static int serve(int port)
 	if (counts[0] != sent_c || counts[1] != sent_d)
 		fail("the peer got %" PRIu64 " bytes on C and %" PRIu64 " on D, not %" PRIu64
 		     " and %" PRIu64, counts[0], counts[1], sent_c, sent_d);
-	end(0, "E %d bytes unread at the crash, A %d in and %d out, B %d in, C %" PRIu64
+	state_end(0, "E %d bytes unread at the crash, A %d in and %d out, B %d in, C %" PRIu64
 	    " and D %" PRIu64 " bytes out, each to its end of file", E_IN, A_IN, A_OUT, B_IN, sent_c,
 	    sent_d);
 }
@@ -350,7 +315,7 @@ static int peer(const char *ipport)
 	expect_stream(fd[1], 'B', B_OUT);
 	expect_stream(fd[4], 'E', 0);
 	close(fd[4]);
-	say("ready: A B C D E connected and closing");
+	state_say("ready: A B C D E connected and closing");
 	wait_go();
 	counts[0] = read_to_eof(fd[2], 'C', NULL, 0);
 	counts[1] = read_to_eof(fd[3], 'D', NULL, 0);
@@ -361,18 +326,17 @@ static int peer(const char *ipport)
 	close(fd[1]);
 	expect_stream(fd[0], 'A', A_OUT);
 	close(fd[0]);
-	end(0, "A %d bytes, C %" PRIu64 " and D %" PRIu64 " bytes, each to its end of file", A_OUT,
+	state_end(0, "A %d bytes, C %" PRIu64 " and D %" PRIu64 " bytes, each to its end of file", A_OUT,
 	    counts[0], counts[1]);
 }
 
 int main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 3 || (strcmp(argv[1], "serve") && strcmp(argv[1], "peer"))) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	role = argv[1];
-	arm();
-	return !strcmp(role, "serve") ? serve(atoi(argv[2])) : peer(argv[2]);
+	state_init(!strcmp(argv[1], "serve") ? "tcpclose serve" : "tcpclose peer");
+	block_go();
+	return !strcmp(argv[1], "serve") ? serve(atoi(argv[2])) : peer(argv[2]);
 }

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,34 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "state.h"
+
 #define PERIOD_US	50000
 #define MEASURE_S	2
 #define WANT		(MEASURE_S * 1000000 / PERIOD_US)
 
-static volatile sig_atomic_t ticks, go;
+static volatile sig_atomic_t ticks;
 
 static void on_alarm(int sig)
 {
 	(void)sig;
 	ticks++;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	go = 1;
-}
-
-static void __attribute__((format(printf, 2, 3), noreturn)) end(int bad, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("timers: %s", bad ? "FAIL " : "PASS ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(bad);
 }
 
 /* Sleep s seconds of CLOCK_MONOTONIC whatever signals come. */
@@ -62,32 +45,30 @@ static void sleep_s(int s)
 int main(void)
 {
 	struct sigaction alarm = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
-	struct sigaction usr1 = { .sa_handler = on_usr1 };
 	struct itimerval it = { { 0, PERIOD_US }, { 0, PERIOD_US } };
 	int before, got;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (sigaction(SIGALRM, &alarm, NULL) || sigaction(SIGUSR1, &usr1, NULL) ||
-	    setitimer(ITIMER_REAL, &it, NULL))
-		end(1, "setting up: %s", strerror(errno));
+	state_init("timers");
+	if (sigaction(SIGALRM, &alarm, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+		fail("setting up: %s", strerror(errno));
 	sleep_s(1);
 	if (ticks < WANT / MEASURE_S / 2)
-		end(1, "only %d ticks in the first second", (int)ticks);
-	printf("timers: ready pid=%d ticks=%d\n", getpid(), (int)ticks);
-	while (!go)
+		fail("only %d ticks in the first second", (int)ticks);
+	state_say("ready pid=%d ticks=%d", getpid(), (int)ticks);
+	while (!state_go)
 		pause();
 	if (getitimer(ITIMER_REAL, &it))
-		end(1, "getitimer: %s", strerror(errno));
+		fail("getitimer: %s", strerror(errno));
 	if (it.it_interval.tv_sec || it.it_interval.tv_usec != PERIOD_US)
-		end(1, "the interval is %ld.%06ld s, not 0.%06d", (long)it.it_interval.tv_sec,
+		fail("the interval is %ld.%06ld s, not 0.%06d", (long)it.it_interval.tv_sec,
 		    (long)it.it_interval.tv_usec, PERIOD_US);
 	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		end(1, "the timer is disarmed");
+		fail("the timer is disarmed");
 	before = ticks;
 	sleep_s(MEASURE_S);
 	got = ticks - before;
 	if (got < WANT * 3 / 4 || got > WANT * 5 / 4)
-		end(1, "%d ticks in %d s, not about %d", got, MEASURE_S, WANT);
-	end(0, "ITIMER_REAL every %d ms: armed, and %d ticks in %d s (%d in all)", PERIOD_US / 1000,
+		fail("%d ticks in %d s, not about %d", got, MEASURE_S, WANT);
+	state_end(0, "ITIMER_REAL every %d ms: armed, and %d ticks in %d s (%d in all)", PERIOD_US / 1000,
 	    got, MEASURE_S, (int)ticks);
 }
