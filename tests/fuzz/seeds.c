@@ -295,6 +295,23 @@ static void seed_proc(void)
 }
 
 /*
+ * The seed, changed in place, read again from the start: 0 with set
+ * holding its one process, or -1, said why.
+ */
+static int reread(struct dp_set *set)
+{
+	dk_close(dk);
+	dk = syn_open(mem, top);
+	if (dp_read_protected(dk, set))
+		return fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk)), -1;
+	if (set->nprocs == 1)
+		return 0;
+	fprintf(stderr, "seeds: the proc seed reads as %u processes\n", set->nprocs);
+	dp_set_free(set);
+	return -1;
+}
+
+/*
  * The seed's pipe with its lock free, then held by the seed's own task
  * (the owner word: the task, flags in the low bits): the process must be
  * refused for it the second time only. The lock is left free.
@@ -309,12 +326,8 @@ static int check_pipe_lock(void)
 		bool refused;
 
 		put64(owner, held ? seed_task | 1 : 0);
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set)) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		refused = set.nprocs == 1 && strstr(set.procs[0].problems, "its lock was held");
 		dp_set_free(&set);
 		if (refused != held) {
@@ -356,14 +369,10 @@ static int check_anon(void)
 		put64(fop, sym(c[i].fops));
 		put64(priv, c[i].kind == DP_SIGNALFD ? sfd : efd);
 		put32(efd + off("struct eventfd_ctx", "flags"), c[i].flags);
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set) || set.nprocs != 1 || !set.procs[0].nfiles) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		why = set.procs[0].problems;
-		if (set.procs[0].files[0].kind != c[i].kind)
+		if (!set.procs[0].nfiles || set.procs[0].files[0].kind != c[i].kind)
 			bad = "the wrong kind";
 		else if (c[i].refused ? !strstr(why, c[i].refused) :
 			 strstr(why, "eventfd") || strstr(why, "signalfd"))
@@ -402,12 +411,8 @@ static int check_sysv(void)
 		bool ok;
 
 		put64(head, used ? sma + off(SA, "sem_perm") : 0);	/* xa_head: a lone entry */
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		why = set.procs[0].problems;
 		first = strstr(why, "uses SysV semaphore set");
 		ok = used ? first && !strstr(first + 1, "uses SysV semaphore set") : !first;
@@ -461,12 +466,8 @@ static int check_timers(void)
 			list_one(seed_sig + off(SG, "posix_timers"), node);
 		else
 			list_empty(seed_sig + off(SG, "posix_timers"));
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		why = set.procs[0].problems;
 		if (c[i].refused)
 			bad = strstr(why, c[i].refused) ? NULL : "not refused";
@@ -512,12 +513,8 @@ static int check_zombie(void)
 
 		put32(seed_task + off(T, "exit_state"), zombie);
 		put32(seed_task + off(T, "exit_code"), c[i].status);
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set) || set.nprocs != 1) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		ok = strstr(set.procs[0].problems, c[i].why) != NULL;
 		if (!ok)
 			fprintf(stderr, "seeds: a zombie of status 0x%x: \"%s\", not \"%s\"\n",
@@ -582,14 +579,10 @@ static int check_tcp_states(void)
 		put32(seed_sk + off(TP, "write_seq"), c[i].write_seq);
 		put32(seed_sk + off(TP, "snd_una"), c[i].snd_una);
 		put32(seed_sk + off(TP, "snd_nxt"), c[i].snd_nxt);
-		dk_close(dk);
-		dk = syn_open(mem, top);
-		if (dp_read_protected(dk, &set) || set.nprocs != 1 || set.procs[0].nfiles < 3) {
-			fprintf(stderr, "seeds: the proc seed is unreadable: %s\n", dk_error(dk));
+		if (reread(&set))
 			return -1;
-		}
 		/* (The seed's pipe has a problem of its own: only the socket's count here.) */
-		in = set.procs[0].files[2].inet;
+		in = set.procs[0].nfiles >= 3 ? set.procs[0].files[2].inet : NULL;
 		sock = strstr(set.procs[0].problems, "socket (");
 		if (c[i].refused)
 			bad = sock && strstr(sock, c[i].refused) ? NULL : "not refused";
