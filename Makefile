@@ -38,7 +38,7 @@ LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 PART_CHECK := kernel/src/kernel/orthros/partition_check.c
 LIB_LPAR := lib/partition.c $(PART_CHECK) lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c lib/inflight.c \
-	lib/deadsock.c lib/deadipc.c lib/deadanon.c lib/deadnet.c \
+	lib/deadsock.c lib/deadipc.c lib/deadanon.c lib/deadnet.c lib/tcpreset.c \
 	lib/pbuf.c lib/criuimg.c lib/strbuf.c lib/errf.c
 # The record of a failover: written by orthrosd, shown by orthrosctl.
 LIB_TL := lib/timeline.c

@@ -103,6 +103,7 @@ struct dp_tcp {
 	uint32_t inq_seq, inq_len;	/* rcv_nxt; bytes received, not yet read */
 	uint32_t outq_seq, outq_len;	/* write_seq; bytes not yet acknowledged */
 	uint32_t unsq_len;		/* of those, not yet sent */
+	uint32_t snd_nxt;		/* the next sequence number to send (a reset's) */
 	unsigned char *inq, *outq;
 	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;
 	uint32_t opt_mask, snd_wscale, rcv_wscale, mss_clamp, timestamp;

@@ -306,6 +306,7 @@ static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t s
 	t->inq_len = t->inq_seq - copied;
 	t->outq_len = t->outq_seq - snd_una;
 	t->unsq_len = t->outq_seq - snd_nxt;
+	t->snd_nxt = snd_nxt;
 	if (t->inq_len > MAX_QUEUE || t->outq_len > MAX_QUEUE || t->unsq_len > t->outq_len)
 		return "TCP sequence numbers out of range";
 	/* An ended connection has its FIN acknowledged: nothing left to send. */

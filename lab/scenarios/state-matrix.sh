@@ -1,5 +1,5 @@
 # state-matrix
-# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode: kinds not carried). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else.
+# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode: kinds not carried; and one of them holding a TCP connection a host client waits on). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else; the client of the refused process's connection is reset at the failover, not left waiting.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
@@ -10,16 +10,19 @@ posixtimer:POSIX timers (timer_create), not carried
 alarm:a one-shot alarm
 timerfd:a timerfd, not carried
 inotify:an inotify instance, not carried
-efdsem:an eventfd in semaphore mode"
+efdsem:an eventfd in semaphore mode
+tcpheld:POSIX timers (timer_create), not carried"
 
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 120 "tcpclose holds five connections in closing states, protected in the 1stOS" start_tcpclose
 	step 60 "forkstate, timers, fdkinds and the refused kinds set up their state, protected in the 1stOS" start_state
+	step 30 "a host client connects to the refused tcpheld and waits for an answer" start_held_client
 	step 60 "the 1stOS panics in a system call" crash_on a panic
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 60 "each refused kind refused by name, everything else restored" check_refusals 1
+	step 30 "the client of the connection not carried is reset, not left waiting" check_held_client
 	step 120 "the closing connections go on in the 2ndOS, each in its state" check_tcpclose 2
 	step 60 "forkstate, timers and fdkinds find their state as they left it" check_state 2
 }
@@ -61,6 +64,24 @@ check_refusals() { # check_refusals DEAD-N
 		log "ok: refused $k ($pid): $why"
 	done <<<"$REFUSED"
 	check_survivor "$1"
+}
+
+# Its own process holds the client's connection to the guest's port 80:
+# the client's read ends (closed.TIME in the log) when the connection does.
+start_held_client() {
+	setsid bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; cat <&3 >/dev/null; echo "closed $(date +%s)"' \
+		held "$(host_port net-svc 80)" </dev/null >"$RUN/held-client.log" 2>&1 &
+	echo $! >"$RUN/held-client.pid"
+	until guest "grep -q '^refused: accepted' $(st_log refused-tcpheld)" 2>/dev/null; do sleep 1; done
+	grep closed "$RUN/held-client.log" && { fail "the client's connection ended before the crash"; return 1; }
+	log "the client is connected and waits"
+}
+
+check_held_client() {
+	grep -q "its TCP connection port 80 -> [0-9]* reset" "$RUN/failover-1.log" ||
+		{ fail "orthros-pm reset no connection of the refused tcpheld"; return 1; }
+	until grep -q closed "$RUN/held-client.log"; do sleep 1; done
+	log "ok: the client's connection ended at $(cut -d' ' -f2 "$RUN/held-client.log"), the failover's record written at $(stat -c %Y "$RUN/failover-1.timeline")"
 }
 
 check_state() { # check_state N: the NthOS runs the programs now

@@ -11,10 +11,14 @@
  *   timerfd     an armed timerfd
  *   inotify     an inotify instance watching /
  *   efdsem      an eventfd in semaphore mode
+ *   tcpheld     a POSIX timer, and a TCP connection accepted on port 80
+ *               ("refused: accepted" once it is): its peer must be reset
  *
  * Line: "refused: ready pid=P kind=KIND", then it sleeps.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/sem.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,8 +73,26 @@ int main(int argc, char **argv)
 	} else if (!strcmp(kind, "efdsem")) {
 		if (eventfd(1, EFD_SEMAPHORE) < 0)
 			die("eventfd");
+	} else if (!strcmp(kind, "tcpheld")) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+		struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+		int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0), c;
+		timer_t t;
+
+		if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &its, NULL) || ls < 0 ||
+		    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+			die("timer, listen on 80");
+		printf("refused: ready pid=%d kind=%s\n", getpid(), kind);
+		c = accept(ls, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		printf("refused: accepted\n");
+		for (;;)
+			pause();
 	} else {
-		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem\n");
+		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem|tcpheld\n");
 		return 2;
 	}
 	printf("refused: ready pid=%d kind=%s\n", getpid(), kind);

@@ -22,6 +22,7 @@
 #include "../../lib/deadkernel.h"
 #include "../../lib/deadproc.h"
 #include "../../lib/fileident.h"
+#include "../../lib/tcpreset.h"
 
 static void usage(FILE *f)
 {
@@ -35,8 +36,9 @@ static void usage(FILE *f)
 		"over completely, or whose open files here are not the very files it had, is\n"
 		"reported and not resumed, with the rest of its process tree. Each process\n"
 		"tree is restored on its own (images in DIR/PID, PID its root's), so one that\n"
-		"fails does not hold back the others. Run it after orthros-fcm, so no process reads stale\n"
-		"file data.\n"
+		"fails does not hold back the others. The TCP connections of a process not\n"
+		"resumed are reset, so that their peers do not wait on them. Run it after\n"
+		"orthros-fcm, so no process reads stale file data.\n"
 		"\n"
 		"  --vmcore FILE   the dead kernel's memory, an ELF core (default /proc/vmcore)\n"
 		"  --btf FILE      BTF of the dead kernel's build (default: this kernel's, if\n"
@@ -46,6 +48,7 @@ static void usage(FILE *f)
 		"                  (default /var/lib/orthros/pm)\n"
 		"  --list          only show what was read; write and restore nothing\n"
 		"  --no-restore    write the images but do not run criu\n"
+		"  --no-reset      do not reset the connections of processes not resumed\n"
 		"  --restore-only  restore the images an earlier --no-restore wrote in DIR;\n"
 		"                  the dead kernel is not read\n"
 		"  --migrated MOUNT  a disk taken over from the dead OS, its file cache\n"
@@ -152,6 +155,58 @@ static void check_files(struct dp_set *set, const struct fi_migrated *m)
 	}
 }
 
+static bool holds(const struct dp_proc *p, uint64_t file)
+{
+	unsigned int j;
+
+	for (j = 0; j < p->nfiles; j++)
+		if (p->files[j].addr == file)
+			return true;
+	return false;
+}
+
+/* Whether a process to be resumed (or, before index end, one not) holds file. */
+static bool held_by(const struct dp_set *set, unsigned int end, bool resumed, uint64_t file)
+{
+	unsigned int i;
+
+	for (i = 0; i < end; i++)
+		if (!set->procs[i].problems[0] == resumed && holds(&set->procs[i], file))
+			return true;
+	return false;
+}
+
+/*
+ * Reset each TCP connection of the processes that will not be resumed
+ * (lib/tcpreset.c), once, unless a resumed process has the same socket.
+ * How many were reset.
+ */
+static unsigned int reset_left_behind(const struct dp_set *set)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < set->nprocs; i++) {
+		const struct dp_proc *p = &set->procs[i];
+
+		for (j = 0; p->problems[0] && j < p->nfiles; j++) {
+			const struct dp_file *f = &p->files[j];
+
+			if (!f->inet || !f->inet->tcp || held_by(set, set->nprocs, true, f->addr) ||
+			    held_by(set, i, false, f->addr))
+				continue;
+			if (tr_send(f->inet)) {
+				fprintf(stderr, "orthros-pm: process %d: TCP port %u -> %u: no reset: %s\n",
+					p->pid, f->inet->src_port, f->inet->dst_port, strerror(errno));
+				continue;
+			}
+			printf("pm: process %d (%s) not resumed: its TCP connection port %u -> %u reset\n",
+			       p->pid, p->comm, f->inet->src_port, f->inet->dst_port);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Remove the images (and CRIU's log) an earlier run left in dir. */
 static void empty_dir(const char *dir)
 {
@@ -249,7 +304,7 @@ static void json_not_restored(FILE *f, const struct dp_set *set)
 }
 
 struct totals {
-	unsigned int trees, procs, restored, failed_trees;
+	unsigned int trees, procs, restored, failed_trees, reset;
 	uint64_t pages;
 };
 
@@ -393,13 +448,14 @@ int main(int argc, char **argv)
 		{ "replaced", required_argument, NULL, 'R' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "no-restore", no_argument, NULL, 'n' },
+		{ "no-reset", no_argument, NULL, 'N' },
 		{ "restore-only", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dk_sources src = { NULL, NULL, NULL };
 	const char *dir = "/var/lib/orthros/pm", *json = NULL;
-	bool only_list = false, no_restore = false, only_restore = false;
+	bool only_list = false, no_restore = false, only_restore = false, no_reset = false;
 	double t0, t1, t2, t3;
 	struct dp_set set = { .procs = NULL };
 	struct totals t = { 0 };
@@ -431,6 +487,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l': only_list = true; break;
 		case 'n': no_restore = true; break;
+		case 'N': no_reset = true; break;
 		case 'r': only_restore = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -468,6 +525,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = write_trees(dk, &set, dir, &t);
+	if (!no_reset)
+		t.reset = reset_left_behind(&set);
 	t2 = now_ms();
 	printf("pm: images of %u processes in %u trees, %llu pages, in %s (%.0f ms)\n", t.procs,
 	       t.trees, (unsigned long long)t.pages, dir, t2 - t1);
@@ -486,10 +545,10 @@ out:
 		FILE *f = fopen(json, "w");
 
 		if (!f || fprintf(f, "{\"processes\": %u, \"not_restorable\": %u, \"trees\": %u, "
-				  "\"restored\": %u, \"failed_trees\": %u, \"pages\": %llu, "
+				  "\"restored\": %u, \"failed_trees\": %u, \"reset\": %u, \"pages\": %llu, "
 				  "\"read_ms\": %.1f, \"write_ms\": %.1f, \"criu_ms\": %.1f, \"ok\": %s, "
 				  "\"not_restored\": \"",
-				  set.nprocs, bad, t.trees, t.restored, t.failed_trees,
+				  set.nprocs, bad, t.trees, t.restored, t.failed_trees, t.reset,
 				  (unsigned long long)t.pages, t1 - t0, t2 - t1, t3 - t2,
 				  rc ? "false" : "true") < 0 ||
 		    (json_not_restored(f, &set), fprintf(f, "\"}\n") < 0) || fclose(f))
