@@ -42,6 +42,14 @@ LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c 
 	lib/pbuf.c lib/criuimg.c lib/strbuf.c lib/errf.c
 # The record of a failover: written by orthrosd, shown by orthrosctl.
 LIB_TL := lib/timeline.c
+# CRIU's image schema: CRIU 3.17's images/*.proto (lib/criu-proto, with
+# their license), compiled by protobuf-c into a library libcriuimg builds
+# its messages with. opts.proto imports Debian's descriptor.proto.
+PROTO_DIR := lib/criu-proto
+PROTOS := $(notdir $(wildcard $(PROTO_DIR)/*.proto))
+PROTO_OUT := $(BUILD)/criu-proto
+PROTO_LIB := $(PROTO_OUT)/libcriu-proto.a
+CRIUIMG_LIBS := $(PROTO_LIB) -lprotobuf-c
 
 KERNEL_INPUTS := kernel/build.sh $(wildcard kernel/config/*.config) \
 	kernel/patches/series $(wildcard kernel/patches/*.patch) \
@@ -74,6 +82,14 @@ $(KERNEL): $(KERNEL_INPUTS) | $(SETUP)
 	kernel/build.sh $(BUILD)
 kernel: $(KERNEL)
 
+$(PROTO_LIB): $(wildcard $(PROTO_DIR)/*.proto) | $(SETUP)
+	@rm -rf $(PROTO_OUT) && mkdir -p $(PROTO_OUT)
+	protoc-c --proto_path=$(PROTO_DIR) --proto_path=/usr/include --c_out=$(PROTO_OUT) \
+		$(PROTOS) google/protobuf/descriptor.proto
+	cd $(PROTO_OUT) && for f in *.pb-c.c google/protobuf/*.pb-c.c; do \
+		$(CC) -O2 -g -I. -c "$$f" -o "$${f%.c}.o" || exit 1; done && \
+		ar rcs $(notdir $@) *.pb-c.o google/protobuf/*.pb-c.o
+
 # Host and guest C programs.
 $(LABCTL): lab/labctl.c lab/labproto.c lab/labproto.h | $(SETUP)
 	@mkdir -p $(@D)
@@ -82,16 +98,16 @@ $(CTL): $(wildcard tools/orthrosctl/*.[ch]) $(LIB_LPAR) $(LIB_TL) $(LIB_HDRS) | 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 # The daemon runs the failover: the dead-kernel libraries, the partition, the timeline.
-$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_CHECK) lib/runtool.c $(LIB_TL) $(LIB_HDRS) | $(SETUP)
+$(DAEMON): $(wildcard tools/orthrosd/*.[ch]) $(LIB_DEAD) lib/partition.c $(PART_CHECK) lib/runtool.c $(LIB_TL) $(LIB_HDRS) $(PROTO_LIB) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
-$(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) | $(SETUP)
+	$(CC) $(CFLAGS) -I$(PROTO_OUT) -o $@ $(filter %.c,$^) $(CRIUIMG_LIBS) $(LDLIBS)
+$(FCM): $(wildcard tools/orthros-fcm/*.[ch]) $(LIB_DEAD) $(LIB_HDRS) $(PROTO_LIB) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(CFLAGS) -I$(PROTO_OUT) -o $@ $(filter %.c,$^) $(CRIUIMG_LIBS) $(LDLIBS)
 # orthros-pm checks a restored file's identity (lib/fileident.c).
-$(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) lib/fileident.c $(LIB_HDRS) | $(SETUP)
+$(PM): $(wildcard tools/orthros-pm/*.[ch]) $(LIB_DEAD) lib/fileident.c $(LIB_HDRS) $(PROTO_LIB) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(CFLAGS) -I$(PROTO_OUT) -o $@ $(filter %.c,$^) $(CRIUIMG_LIBS) $(LDLIBS)
 tools: $(LABCTL) $(CTL) $(DAEMON) $(FCM) $(PM)
 
 # Test workloads that run in the lab's OS instances (and check themselves).
@@ -141,9 +157,9 @@ lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \
 	$(PART_CHECK)
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h tests/workloads/*.h) tests/workloads/pmwork.c \
-	lab/labproto.h $(LIB_HDRS) | $(SETUP)
+	lab/labproto.h $(LIB_HDRS) $(PROTO_LIB) | $(SETUP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/workloads -o $@ $(UNIT_SRCS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/workloads -I$(PROTO_OUT) -o $@ $(UNIT_SRCS) $(CRIUIMG_LIBS) $(LDLIBS)
 unit: $(UNIT)
 	$(UNIT)
 

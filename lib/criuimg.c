@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libcriuimg: CRIU images from a dead kernel's processes. Field numbers
- * follow CRIU 3.17's .proto files (images/); see criuimg.h.
+ * libcriuimg: CRIU images from a dead kernel's processes, built as CRIU's
+ * own messages (lib/criu-proto: the .proto files of CRIU 3.17's images/,
+ * compiled by protobuf-c) and framed as CRIU frames them; see criuimg.h.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -11,10 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core.pb-c.h"
+#include "fdinfo.pb-c.h"
+#include "fs.pb-c.h"
+#include "inventory.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pipe-data.pb-c.h"
+#include "pstree.pb-c.h"
+#include "tcp-stream.pb-c.h"
+
 #include "criuimg.h"
 #include "errf.h"
 #include "pbuf.h"
 
+/* Image magics (criu/include/magic.h): not part of the .proto files. */
 #define IMG_COMMON_MAGIC	0x54564319u
 #define MAGIC_INVENTORY		0x58313116u
 #define MAGIC_PSTREE		0x50273030u
@@ -30,13 +42,6 @@
 #define TCPI_OPT_WSCALE		4	/* tcp_stream_entry.opt_mask */
 
 #define IMAGES_V1_1	2
-#define MARCH_X86_64	1
-#define FD_TYPE_REG	1
-#define FD_TYPE_PIPE	2
-#define FD_TYPE_INETSK	4
-#define FD_TYPE_EVENTFD	6
-#define FD_TYPE_EVENTPOLL 7
-#define FD_TYPE_SIGNALFD 9
 #define TASK_ALIVE	1
 #define TASK_DEAD	2	/* a zombie */
 #define PE_PRESENT	(1u << 2)
@@ -69,6 +74,10 @@
 #define XSTATE_FP	1ULL
 #define XSTATE_SSE	2ULL
 
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+/* Set a proto2 optional scalar: its value and its presence. */
+#define OPT(m, f, v)	((m).f = (v), (m).has_##f = 1)
+
 struct writer {
 	struct dk *dk;
 	const char *dir;
@@ -85,23 +94,55 @@ struct writer {
 		uint32_t id;
 	} *seen;
 	unsigned int nseen;
+	void **scratch;			/* the entry being built's arrays */
+	unsigned int nscratch;
+	bool oom;			/* an allocation failed: nothing is written */
 };
 
 /* ---- Image files ---- */
 
-static int put_u32(struct pbuf *b, uint32_t v)
+/*
+ * Zeroed room for n elements of a message being built, freed once it is
+ * packed; NULL (and the whole write fails) if memory ran out.
+ */
+static void *scratch(struct writer *w, size_t n, size_t size)
 {
-	pb_raw(b, &v, 4);
-	return 0;
+	void **list, *p;
+
+	if (w->oom)
+		return NULL;
+	p = calloc(n ? n : 1, size);
+	list = p ? realloc(w->scratch, (w->nscratch + 1) * sizeof(*list)) : NULL;
+	if (!list) {
+		free(p);
+		w->oom = true;
+		return NULL;
+	}
+	w->scratch = list;
+	list[w->nscratch++] = p;
+	return p;
 }
 
-static void entry(struct pbuf *img, struct pbuf *msg)
+static void scratch_free(struct writer *w)
 {
-	put_u32(img, msg->len);
-	pb_raw(img, msg->data, msg->len);
-	if (msg->oom)
+	while (w->nscratch)
+		free(w->scratch[--w->nscratch]);
+	free(w->scratch);
+	w->scratch = NULL;
+}
+
+/* An entry of an image: its size as 32 bits, then the packed message. */
+static void entry(struct writer *w, struct pbuf *img, const void *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	uint32_t len = n;
+	unsigned char *d;
+
+	pb_raw(img, &len, 4);
+	d = pb_grow(img, n);
+	if (d && protobuf_c_message_pack(msg, d) != n)
 		img->oom = true;
-	pb_free(msg);
+	scratch_free(w);
 }
 
 static int write_file(struct writer *w, const char *name, const void *data, size_t len)
@@ -135,14 +176,17 @@ static int write_file(struct writer *w, const char *name, const void *data, size
 static int write_image(struct writer *w, const char *name, uint32_t magic, struct pbuf *body)
 {
 	struct pbuf img = { 0 };
+	uint32_t head[2] = { IMG_COMMON_MAGIC, magic };
 	int ret;
 
-	if (magic != MAGIC_INVENTORY)
-		put_u32(&img, IMG_COMMON_MAGIC);
-	put_u32(&img, magic);
+	/* The inventory alone has no common magic. */
+	if (magic == MAGIC_INVENTORY)
+		pb_raw(&img, &magic, 4);
+	else
+		pb_raw(&img, head, sizeof(head));
 	pb_raw(&img, body->data, body->len);
-	if (img.oom || body->oom)
-		ret = errf(w->err, w->errlen, "out of memory");
+	if (img.oom || body->oom || w->oom)
+		ret = errf(w->err, w->errlen, "%s: out of memory", name);
 	else
 		ret = write_file(w, name, img.data, img.len);
 	pb_free(&img);
@@ -150,44 +194,50 @@ static int write_image(struct writer *w, const char *name, uint32_t magic, struc
 	return ret;
 }
 
-static int single(struct writer *w, const char *name, uint32_t magic, struct pbuf *msg)
+/* An image of one entry. */
+static int single(struct writer *w, const char *name, uint32_t magic, const void *msg)
 {
 	struct pbuf body = { 0 };
 
-	entry(&body, msg);
+	entry(w, &body, msg);
 	return write_image(w, name, magic, &body);
 }
 
 /* ---- Messages ---- */
 
-static void ids_msg(struct pbuf *m, uint32_t id)
+static void ids_msg(TaskKobjIdsEntry *m, uint32_t id)
 {
-	pb_uint(m, 1, id);	/* vm_id */
-	pb_uint(m, 2, id);	/* files_id */
-	pb_uint(m, 3, id);	/* fs_id */
-	pb_uint(m, 4, id);	/* sighand_id */
+	m->vm_id = id;
+	m->files_id = id;
+	m->fs_id = id;
+	m->sighand_id = id;
 }
 
-static void creds_msg(struct pbuf *m, const struct dp_creds *c)
+/* Capabilities: two 32-bit words each, low first; set[] holds the words. */
+static void creds_msg(CredsEntry *m, const struct dp_creds *c, uint32_t set[4][2])
 {
 	const uint64_t caps[] = { c->cap_inh, c->cap_prm, c->cap_eff, c->cap_bnd };
+	uint32_t **field[] = { &m->cap_inh, &m->cap_prm, &m->cap_eff, &m->cap_bnd };
+	size_t *count[] = { &m->n_cap_inh, &m->n_cap_prm, &m->n_cap_eff, &m->n_cap_bnd };
 	unsigned int i;
 
-	pb_uint(m, 1, c->uid);
-	pb_uint(m, 2, c->gid);
-	pb_uint(m, 3, c->euid);
-	pb_uint(m, 4, c->egid);
-	pb_uint(m, 5, c->suid);
-	pb_uint(m, 6, c->sgid);
-	pb_uint(m, 7, c->fsuid);
-	pb_uint(m, 8, c->fsgid);
-	for (i = 0; i < 4; i++) {	/* two 32-bit words each, low first */
-		pb_uint(m, 9 + i, (uint32_t)caps[i]);
-		pb_uint(m, 9 + i, caps[i] >> 32);
+	m->uid = c->uid;
+	m->gid = c->gid;
+	m->euid = c->euid;
+	m->egid = c->egid;
+	m->suid = c->suid;
+	m->sgid = c->sgid;
+	m->fsuid = c->fsuid;
+	m->fsgid = c->fsgid;
+	for (i = 0; i < 4; i++) {
+		set[i][0] = (uint32_t)caps[i];
+		set[i][1] = caps[i] >> 32;
+		*field[i] = set[i];
+		*count[i] = 2;
 	}
-	pb_uint(m, 13, c->securebits);
-	for (i = 0; i < c->ngroups; i++)
-		pb_uint(m, 14, c->groups[i]);
+	m->secbits = c->securebits;
+	m->n_groups = c->ngroups < ARRAY_LEN(c->groups) ? c->ngroups : ARRAY_LEN(c->groups);
+	m->groups = (uint32_t *)c->groups;
 }
 
 static uint32_t le32(const unsigned char *p)
@@ -235,184 +285,291 @@ static uint32_t xsave_offset(unsigned int c, uint64_t xcomp_bv, uint32_t *size)
 	return 0;
 }
 
-/* CRIU's user_x86_xsave_entry: component, field, element size in bytes. */
-static const struct { unsigned int comp, field, elem; } xsave_fields[] = {
-	{ 2, 2, 4 },	/* ymmh_space */
-	{ 3, 3, 8 },	/* bndreg_state */
-	{ 4, 4, 8 },	/* bndcsr_state */
-	{ 5, 5, 8 },	/* opmask_reg */
-	{ 6, 6, 8 },	/* zmm_upper */
-	{ 7, 7, 8 },	/* hi16_zmm */
-	{ 9, 8, 4 },	/* pkru */
+/*
+ * CRIU's user_x86_xsave_entry: the component, its field (the count, then
+ * the array), the size of an element in bytes.
+ */
+#define XS(comp, f, elem) { comp, offsetof(UserX86XsaveEntry, n_##f), \
+			    offsetof(UserX86XsaveEntry, f), elem }
+static const struct {
+	unsigned int comp;
+	size_t count, array;
+	unsigned int elem;
+} xsave_fields[] = {
+	XS(2, ymmh_space, 4),
+	XS(3, bndreg_state, 8),
+	XS(4, bndcsr_state, 8),
+	XS(5, opmask_reg, 8),
+	XS(6, zmm_upper, 8),
+	XS(7, hi16_zmm, 8),
+	XS(9, pkru, 4),
 };
 
-/*
- * FPU registers from the kernel's xregs_state: the FXSAVE area, then each
- * extended component the task's buffer holds. A component whose
- * xstate_bv bit is clear is in its initial state and its area may be
- * stale: write the initial values.
- */
-static void fpregs_msg(struct pbuf *m, const struct dp_thread *t)
+/* The extended components the task's buffer holds, or NULL if none. */
+static UserX86XsaveEntry *xsave_msg(struct writer *w, const struct dp_thread *t,
+				    const unsigned char *x, uint64_t bv, uint64_t xcomp)
 {
-	static const unsigned char zero[576];
-	const unsigned char *x = t->xsave && t->xsave_size >= 576 ? t->xsave : zero;
-	uint64_t bv = x == zero ? 0 : le64(x + 512), xcomp = x == zero ? 0 : le64(x + 520);
-	bool fp = bv & XSTATE_FP, sse = bv & XSTATE_SSE;
-	struct pbuf xs = { 0 };
+	UserX86XsaveEntry *xs = scratch(w, 1, sizeof(*xs));
 	unsigned int i, j;
 
-	pb_uint(m, 1, fp ? le32(x) & 0xffff : 0x37f);		/* cwd */
-	pb_uint(m, 2, fp ? le32(x) >> 16 : 0);			/* swd */
-	pb_uint(m, 3, fp ? x[4] : 0);				/* twd, abridged */
-	pb_uint(m, 4, fp ? le32(x + 4) >> 16 : 0);		/* fop */
-	pb_uint(m, 5, fp ? le64(x + 8) : 0);			/* rip */
-	pb_uint(m, 6, fp ? le64(x + 16) : 0);			/* rdp */
-	pb_uint(m, 7, x == zero ? 0x1f80 : le32(x + 24));	/* mxcsr, always saved */
-	pb_uint(m, 8, x == zero ? 0xffff : le32(x + 28));	/* mxcsr_mask */
-	for (i = 0; i < 32; i++)
-		pb_uint(m, 9, fp ? le32(x + 32 + 4 * i) : 0);	/* st_space */
-	for (i = 0; i < 64; i++)
-		pb_uint(m, 10, sse ? le32(x + 160 + 4 * i) : 0);	/* xmm_space */
-	if (x == zero || !(t->xfeatures & ~(XSTATE_FP | XSTATE_SSE)))
-		return;
-	pb_uint(&xs, 1, bv);
-	for (i = 0; i < sizeof(xsave_fields) / sizeof(xsave_fields[0]); i++) {
+	if (!xs)
+		return NULL;
+	user_x86_xsave_entry__init(xs);
+	xs->xstate_bv = bv;
+	for (i = 0; i < ARRAY_LEN(xsave_fields); i++) {
 		unsigned int c = xsave_fields[i].comp, e = xsave_fields[i].elem;
 		bool live = bv & (1ULL << c);
 		uint32_t size, off;
+		void *a;
 
 		if (!(t->xfeatures & (1ULL << c)))
 			continue;
 		off = xsave_offset(c, xcomp, &size);
 		if (live && (!off || off + size > t->xsave_size))
 			live = false;
-		for (j = 0; j + e <= size; j += e)
-			pb_uint(&xs, xsave_fields[i].field,
-				!live ? 0 : e == 4 ? le32(x + off + j) : le64(x + off + j));
+		a = scratch(w, size / e, e);
+		if (!a)
+			return NULL;
+		for (j = 0; j + e <= size; j += e) {
+			if (e == 4)
+				((uint32_t *)a)[j / 4] = live ? le32(x + off + j) : 0;
+			else
+				((uint64_t *)a)[j / 8] = live ? le64(x + off + j) : 0;
+		}
+		*(size_t *)((char *)xs + xsave_fields[i].count) = size / e;
+		*(void **)((char *)xs + xsave_fields[i].array) = a;
 	}
-	pb_msg(m, 13, &xs);
+	return xs;
 }
 
-static void gpregs_msg(struct pbuf *m, const struct dp_thread *t)
+/*
+ * FPU registers from the kernel's xregs_state: the FXSAVE area, then each
+ * extended component the task's buffer holds. A component whose
+ * xstate_bv bit is clear is in its initial state and its area may be
+ * stale: write the initial values. st and xmm hold the arrays.
+ */
+static void fpregs_msg(struct writer *w, UserX86FpregsEntry *m, const struct dp_thread *t,
+		       uint32_t st[32], uint32_t xmm[64])
+{
+	static const unsigned char zero[576];
+	const unsigned char *x = t->xsave && t->xsave_size >= 576 ? t->xsave : zero;
+	uint64_t bv = x == zero ? 0 : le64(x + 512), xcomp = x == zero ? 0 : le64(x + 520);
+	bool fp = bv & XSTATE_FP, sse = bv & XSTATE_SSE;
+	unsigned int i;
+
+	m->cwd = fp ? le32(x) & 0xffff : 0x37f;
+	m->swd = fp ? le32(x) >> 16 : 0;
+	m->twd = fp ? x[4] : 0;				/* abridged */
+	m->fop = fp ? le32(x + 4) >> 16 : 0;
+	m->rip = fp ? le64(x + 8) : 0;
+	m->rdp = fp ? le64(x + 16) : 0;
+	m->mxcsr = x == zero ? 0x1f80 : le32(x + 24);	/* always saved */
+	m->mxcsr_mask = x == zero ? 0xffff : le32(x + 28);
+	for (i = 0; i < 32; i++)
+		st[i] = fp ? le32(x + 32 + 4 * i) : 0;
+	for (i = 0; i < 64; i++)
+		xmm[i] = sse ? le32(x + 160 + 4 * i) : 0;
+	m->n_st_space = 32;
+	m->st_space = st;
+	m->n_xmm_space = 64;
+	m->xmm_space = xmm;
+	if (x != zero && (t->xfeatures & ~(XSTATE_FP | XSTATE_SSE)))
+		m->xsave = xsave_msg(w, t, x, bv, xcomp);
+}
+
+static void gpregs_msg(UserX86RegsEntry *m, const struct dp_thread *t)
 {
 	const struct dp_regs *r = &t->regs;
-	const uint64_t v[] = {
-		r->r15, r->r14, r->r13, r->r12, r->bp, r->bx, r->r11, r->r10, r->r9, r->r8,
-		r->ax, r->cx, r->dx, r->si, r->di, r->orig_ax, r->ip, r->cs, r->flags, r->sp,
-		r->ss, t->fs_base, t->gs_base, t->ds, t->es, t->fsindex, t->gsindex,
-	};
-	unsigned int i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		pb_uint(m, i + 1, v[i]);
-	pb_uint(m, 28, 1);	/* native mode */
+	m->r15 = r->r15;
+	m->r14 = r->r14;
+	m->r13 = r->r13;
+	m->r12 = r->r12;
+	m->bp = r->bp;
+	m->bx = r->bx;
+	m->r11 = r->r11;
+	m->r10 = r->r10;
+	m->r9 = r->r9;
+	m->r8 = r->r8;
+	m->ax = r->ax;
+	m->cx = r->cx;
+	m->dx = r->dx;
+	m->si = r->si;
+	m->di = r->di;
+	m->orig_ax = r->orig_ax;
+	m->ip = r->ip;
+	m->cs = r->cs;
+	m->flags = r->flags;
+	m->sp = r->sp;
+	m->ss = r->ss;
+	m->fs_base = t->fs_base;
+	m->gs_base = t->gs_base;
+	m->ds = t->ds;
+	m->es = t->es;
+	m->fs = t->fsindex;
+	m->gs = t->gsindex;
+	OPT(*m, mode, USER_X86_REGS_MODE__NATIVE);
 }
 
-/* signal_queue_entry: each queued signal as a raw siginfo_t. */
-static void sigqueue_msg(struct pbuf *m, unsigned int field,
-			 unsigned char (*info)[DP_SIGINFO_SIZE], unsigned int n)
+/* signal_queue_entry: each queued signal as a raw siginfo_t; NULL if none. */
+static SignalQueueEntry *sigqueue_msg(struct writer *w, unsigned char (*info)[DP_SIGINFO_SIZE],
+				      unsigned int n)
 {
-	struct pbuf q = { 0 }, e = { 0 };
+	SignalQueueEntry *q = n ? scratch(w, 1, sizeof(*q)) : NULL;
+	SiginfoEntry *e = q ? scratch(w, n, sizeof(*e)) : NULL;
+	SiginfoEntry **pe = e ? scratch(w, n, sizeof(*pe)) : NULL;
 	unsigned int i;
 
-	if (!n)
-		return;
+	if (!pe)
+		return NULL;
+	signal_queue_entry__init(q);
 	for (i = 0; i < n; i++) {
-		pb_bytes(&e, 1, info[i], DP_SIGINFO_SIZE);
-		pb_msg(&q, 1, &e);
+		siginfo_entry__init(&e[i]);
+		e[i].siginfo.data = info[i];
+		e[i].siginfo.len = DP_SIGINFO_SIZE;
+		pe[i] = &e[i];
 	}
-	pb_msg(m, field, &q);
+	q->n_signals = n;
+	q->signals = pe;
+	return q;
 }
 
-static void task_core_msg(struct pbuf *m, const struct dp_proc *p)
+/* In us, the value rounded up: less than 1 us left must not read as disarmed. */
+static void itimer_msg(ItimerEntry *m, uint64_t interval_ns, uint64_t value_ns)
 {
-	struct pbuf timers = { 0 }, it = { 0 }, rl = { 0 }, r = { 0 }, sa = { 0 };
-	unsigned int i, sig;
+	uint64_t interval = interval_ns / 1000, value = (value_ns + 999) / 1000;
 
-	pb_uint(m, 1, TASK_ALIVE);
-	pb_uint(m, 2, 0);			/* exit_code */
-	pb_uint(m, 3, p->personality);
-	pb_uint(m, 4, 0);			/* flags */
-	pb_uint(m, 5, p->threads[0].blocked);
-	pb_str(m, 6, p->comm);
-	for (i = 1; i <= 3; i++) {		/* real; virt, prof: not running (deadproc refuses them) */
-		/* In us, the value rounded up: less than 1 us left must not read as disarmed. */
-		uint64_t interval = i == 1 ? p->itimer_real_interval_ns / 1000 : 0;
-		uint64_t value = i == 1 ? (p->itimer_real_ns + 999) / 1000 : 0;
+	m->isec = interval / 1000000;
+	m->iusec = interval % 1000000;
+	m->vsec = value / 1000000;
+	m->vusec = value % 1000000;
+}
 
-		pb_uint(&it, 1, interval / 1000000);
-		pb_uint(&it, 2, interval % 1000000);
-		pb_uint(&it, 3, value / 1000000);
-		pb_uint(&it, 4, value % 1000000);
-		pb_msg(&timers, i, &it);
-	}
-	pb_msg(m, 7, &timers);
+/* The sigactions of all signals but SIGKILL and SIGSTOP: 62. */
+#define CORE_NSA (DP_NSIG - 2)
+
+struct task_core {		/* what a task_core_entry points to */
+	TaskCoreEntry tc;
+	TaskTimersEntry timers;
+	ItimerEntry it[3];
+	TaskRlimitsEntry rlimits;
+	RlimitEntry rl[DP_NRLIMITS], *prl[DP_NRLIMITS];
+	SaEntry sa[CORE_NSA], *psa[CORE_NSA];
+};
+
+static void task_core_msg(struct writer *w, struct task_core *c, const struct dp_proc *p)
+{
+	TaskCoreEntry *m = &c->tc;
+	unsigned int i, sig, n = 0;
+
+	task_core_entry__init(m);
+	m->task_state = TASK_ALIVE;
+	m->exit_code = 0;
+	m->personality = p->personality;
+	m->flags = 0;
+	m->blk_sigset = p->threads[0].blocked;
+	m->comm = (char *)p->comm;
+	task_timers_entry__init(&c->timers);
+	for (i = 0; i < 3; i++)
+		itimer_entry__init(&c->it[i]);
+	/* real; virt and prof are not running (deadproc refuses them) */
+	itimer_msg(&c->it[0], p->itimer_real_interval_ns, p->itimer_real_ns);
+	c->timers.real = &c->it[0];
+	c->timers.virt = &c->it[1];
+	c->timers.prof = &c->it[2];
+	m->timers = &c->timers;
+	task_rlimits_entry__init(&c->rlimits);
 	for (i = 0; i < DP_NRLIMITS; i++) {
-		pb_uint(&r, 1, p->rlim[i][0]);
-		pb_uint(&r, 2, p->rlim[i][1]);
-		pb_msg(&rl, 1, &r);
+		rlimit_entry__init(&c->rl[i]);
+		c->rl[i].cur = p->rlim[i][0];
+		c->rl[i].max = p->rlim[i][1];
+		c->prl[i] = &c->rl[i];
 	}
-	pb_msg(m, 8, &rl);
-	for (sig = 1; sig <= DP_NSIG; sig++) {	/* 62: all but SIGKILL, SIGSTOP */
+	c->rlimits.n_rlimits = DP_NRLIMITS;
+	c->rlimits.rlimits = c->prl;
+	m->rlimits = &c->rlimits;
+	for (sig = 1; sig <= DP_NSIG; sig++) {
 		const struct dp_sigaction *a = &p->sigaction[sig - 1];
 
-		if (sig == 9 || sig == 19)
+		if (sig == 9 || sig == 19 || n == CORE_NSA)
 			continue;
-		pb_uint(&sa, 1, a->handler);
-		pb_uint(&sa, 2, a->flags);
-		pb_uint(&sa, 3, a->restorer);
-		pb_uint(&sa, 4, a->mask);
-		pb_msg(m, 15, &sa);
+		sa_entry__init(&c->sa[n]);
+		c->sa[n].sigaction = a->handler;
+		c->sa[n].flags = a->flags;
+		c->sa[n].restorer = a->restorer;
+		c->sa[n].mask = a->mask;
+		c->psa[n] = &c->sa[n];
+		n++;
 	}
-	sigqueue_msg(m, 10, p->shared_siginfo, p->nshared_siginfo);	/* signals_s */
+	m->n_sigactions = n;
+	m->sigactions = c->psa;
+	m->signals_s = sigqueue_msg(w, p->shared_siginfo, p->nshared_siginfo);
 }
 
-static void thread_core_msg(struct pbuf *m, const struct dp_proc *p, const struct dp_thread *t,
-			    bool leader)
-{
-	struct pbuf sas = { 0 }, creds = { 0 }, rseq = { 0 };
+struct thread_core {		/* what a thread_core_entry points to */
+	ThreadCoreEntry m;
+	ThreadSasEntry sas;
+	CredsEntry creds;
+	uint32_t caps[4][2];
+	RseqEntry rseq;
+};
 
-	pb_uint(m, 1, t->robust_list);
-	pb_uint(m, 2, t->robust_len);
-	pb_sint(m, 3, t->nice);
-	pb_uint(m, 4, t->policy);
+static void thread_core_msg(struct writer *w, struct thread_core *c, const struct dp_proc *p,
+			    const struct dp_thread *t, bool leader)
+{
+	ThreadCoreEntry *m = &c->m;
+
+	thread_core_entry__init(m);
+	m->futex_rla = t->robust_list;
+	m->futex_rla_len = t->robust_len;
+	OPT(*m, sched_nice, t->nice);
+	OPT(*m, sched_policy, t->policy);
 	if (!leader)
-		pb_uint(m, 6, t->blocked);
-	pb_uint(&sas, 1, t->sas_sp);
-	pb_uint(&sas, 2, t->sas_size);
-	pb_uint(&sas, 3, t->sas_size ? t->sas_flags : SS_DISABLE);
-	pb_msg(m, 7, &sas);
-	sigqueue_msg(m, 9, t->siginfo, t->nsiginfo);			/* signals_p */
-	creds_msg(&creds, &p->creds);
-	pb_msg(m, 10, &creds);
-	pb_str(m, 13, t->comm);
+		OPT(*m, blk_sigset, t->blocked);
+	thread_sas_entry__init(&c->sas);
+	c->sas.ss_sp = t->sas_sp;
+	c->sas.ss_size = t->sas_size;
+	c->sas.ss_flags = t->sas_size ? t->sas_flags : SS_DISABLE;
+	m->sas = &c->sas;
+	m->signals_p = sigqueue_msg(w, t->siginfo, t->nsiginfo);
+	creds_entry__init(&c->creds);
+	creds_msg(&c->creds, &p->creds, c->caps);
+	m->creds = &c->creds;
+	m->comm = (char *)t->comm;
 	if (t->rseq) {
-		pb_uint(&rseq, 1, t->rseq);
-		pb_uint(&rseq, 2, t->rseq_len);
-		pb_uint(&rseq, 3, t->rseq_sig);
-		pb_msg(m, 15, &rseq);
+		rseq_entry__init(&c->rseq);
+		c->rseq.rseq_abi_pointer = t->rseq;
+		c->rseq.rseq_abi_size = t->rseq_len;
+		c->rseq.signature = t->rseq_sig;
+		m->rseq_entry = &c->rseq;
 	}
 }
 
 static int write_core(struct writer *w, const struct dp_proc *p, const struct dp_thread *t,
 		      bool leader)
 {
-	struct pbuf core = { 0 }, ti = { 0 }, sub = { 0 };
+	CoreEntry core = CORE_ENTRY__INIT;
+	ThreadInfoX86 ti = THREAD_INFO_X86__INIT;
+	UserX86RegsEntry gp = USER_X86_REGS_ENTRY__INIT;
+	UserX86FpregsEntry fp = USER_X86_FPREGS_ENTRY__INIT;
+	uint32_t st[32], xmm[64];
+	struct task_core *tc = leader ? scratch(w, 1, sizeof(*tc)) : NULL;
+	struct thread_core thc;
 	char name[64];
 
-	pb_uint(&core, 1, MARCH_X86_64);
-	pb_uint(&ti, 1, t->clear_child_tid);
-	gpregs_msg(&sub, t);
-	pb_msg(&ti, 2, &sub);
-	fpregs_msg(&sub, t);
-	pb_msg(&ti, 3, &sub);
-	pb_msg(&core, 2, &ti);
-	if (leader) {
-		task_core_msg(&sub, p);
-		pb_msg(&core, 3, &sub);
+	core.mtype = CORE_ENTRY__MARCH__X86_64;
+	ti.clear_tid_addr = t->clear_child_tid;
+	gpregs_msg(&gp, t);
+	ti.gpregs = &gp;
+	fpregs_msg(w, &fp, t, st, xmm);
+	ti.fpregs = &fp;
+	core.thread_info = &ti;
+	if (tc) {
+		task_core_msg(w, tc, p);
+		core.tc = &tc->tc;
 	}
-	thread_core_msg(&sub, p, t, leader);
-	pb_msg(&core, 5, &sub);
+	thread_core_msg(w, &thc, p, t, leader);
+	core.thread_core = &thc.m;
 	snprintf(name, sizeof(name), "core-%d.img", t->tid);
 	return single(w, name, MAGIC_CORE, &core);
 }
@@ -422,81 +579,88 @@ static int write_core(struct writer *w, const struct dp_proc *p, const struct dp
 /* O_CLOEXEC is an fd flag in the images, not an open flag. */
 #define O_CLOEXEC_ 02000000
 
-static void fown_msg(struct pbuf *m, unsigned int field)
-{
-	struct pbuf fown = { 0 };
-	unsigned int i;
+/* Files are not set to signal an owner (F_SETOWN): every fown is zero. */
+static FownEntry no_fown = FOWN_ENTRY__INIT;
 
-	for (i = 1; i <= 5; i++)
-		pb_uint(&fown, i, 0);
-	pb_msg(m, field, &fown);
+/* A file by path (file_entry.reg, 3). */
+static uint32_t reg_entry(struct writer *w, FileEntry *fe, const char *path, uint32_t flags,
+			  uint64_t pos)
+{
+	RegFileEntry reg = REG_FILE_ENTRY__INIT;
+
+	reg.id = fe->id;
+	reg.flags = flags;
+	reg.pos = pos;
+	reg.fown = &no_fown;
+	reg.name = (char *)path;
+	fe->reg = &reg;
+	entry(w, &w->files, fe);
+	return fe->id;
 }
 
-static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags, uint64_t pos)
+/* A path of its own (a cwd, a root). */
+static uint32_t reg_file(struct writer *w, const char *path)
 {
-	struct pbuf fe = { 0 }, reg = { 0 };
-	uint32_t id = w->next_file_id++;
+	FileEntry fe = FILE_ENTRY__INIT;
 
-	pb_uint(&reg, 1, id);
-	pb_uint(&reg, 2, flags);
-	pb_uint(&reg, 3, pos);
-	fown_msg(&reg, 5);
-	pb_str(&reg, 6, path);
-	pb_uint(&fe, 1, FD_TYPE_REG);
-	pb_uint(&fe, 2, id);
-	pb_msg(&fe, 3, &reg);
-	entry(&w->files, &fe);
-	return id;
+	fe.type = FD_TYPES__REG;
+	fe.id = w->next_file_id++;
+	return reg_entry(w, &fe, path, 0, 0);
+}
+
+static uint32_t reg_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
+{
+	return reg_entry(w, fe, f->path, f->flags & ~O_CLOEXEC_, f->pos);
 }
 
 /*
- * An end of an anonymous pipe; both ends name the pipe by its inode. Its
- * unread bytes go to pipes-data.img once, whichever end comes first.
+ * An end of an anonymous pipe (file_entry.pipe, 18); both ends name the
+ * pipe by its inode. Its unread bytes go to pipes-data.img once,
+ * whichever end comes first.
  */
-static uint32_t pipe_file(struct writer *w, const struct dp_file *f)
+static uint32_t pipe_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
 {
-	struct pbuf fe = { 0 }, pe = { 0 }, data = { 0 };
-	uint32_t id = w->next_file_id++;
+	PipeEntry pe = PIPE_ENTRY__INIT;
+	PipeDataEntry data = PIPE_DATA_ENTRY__INIT;
 	unsigned int i;
 	uint64_t *n;
 
-	pb_uint(&pe, 1, id);
-	pb_uint(&pe, 2, (uint32_t)f->ino);
-	pb_uint(&pe, 3, f->flags & ~O_CLOEXEC_);
-	fown_msg(&pe, 4);
-	pb_uint(&fe, 1, FD_TYPE_PIPE);
-	pb_uint(&fe, 2, id);
-	pb_msg(&fe, 18, &pe);
-	entry(&w->files, &fe);
+	pe.id = fe->id;
+	pe.pipe_id = (uint32_t)f->ino;
+	pe.flags = f->flags & ~O_CLOEXEC_;
+	pe.fown = &no_fown;
+	fe->pipe = &pe;
+	entry(w, &w->files, fe);
 	for (i = 0; i < w->npipes; i++)
 		if (w->pipes[i] == f->ino)
-			return id;
+			return fe->id;
 	n = realloc(w->pipes, (w->npipes + 1) * sizeof(*n));
 	if (!n)
 		return 0;
 	w->pipes = n;
 	w->pipes[w->npipes++] = f->ino;
 	if (!f->pipe_len)
-		return id;
-	pb_uint(&data, 1, (uint32_t)f->ino);
-	pb_uint(&data, 2, f->pipe_len);
-	pb_uint(&data, 3, f->pipe_size);
-	entry(&w->pipes_data, &data);
+		return fe->id;
+	data.pipe_id = (uint32_t)f->ino;
+	data.bytes = f->pipe_len;
+	OPT(data, size, f->pipe_size);
+	entry(w, &w->pipes_data, &data);
 	pb_raw(&w->pipes_data, f->pipe_data, f->pipe_len);
-	return id;
+	return fe->id;
 }
 
 /* A connection's state and queues (established or closing): tcp-stream-<ino>.img. */
 static int tcp_stream(struct writer *w, const struct dp_file *f)
 {
 	const struct dp_tcp *t = f->inet->tcp;
-	struct pbuf body = { 0 }, e = { 0 };
+	TcpStreamEntry e = TCP_STREAM_ENTRY__INIT;
+	struct pbuf body = { 0 };
 	char name[64];
 
-	pb_uint(&e, 1, t->inq_len);
-	pb_uint(&e, 2, t->inq_seq);
-	pb_uint(&e, 3, t->outq_len);
-	pb_uint(&e, 4, t->outq_seq);
+	e.inq_len = t->inq_len;
+	e.inq_seq = t->inq_seq;
+	e.outq_len = t->outq_len;
+	e.outq_seq = t->outq_seq;
 	/*
 	 * Window scaling always, 0/0 where the connection has none: CRIU
 	 * sets the shifts only when the mask has it, and a socket made for
@@ -504,117 +668,154 @@ static int tcp_stream(struct writer *w, const struct dp_file *f)
 	 * with large buffers), so it would advertise windows 2^14 times too
 	 * small to a peer that scales nothing. Scaling by 0 is no scaling.
 	 */
-	pb_uint(&e, 5, t->opt_mask | TCPI_OPT_WSCALE);
-	pb_uint(&e, 6, t->snd_wscale);
-	pb_uint(&e, 7, t->mss_clamp);
-	pb_uint(&e, 8, t->rcv_wscale);
-	pb_uint(&e, 9, t->timestamp);
-	pb_uint(&e, 11, t->nodelay);
-	pb_uint(&e, 12, t->unsq_len);
-	pb_uint(&e, 13, t->snd_wl1);
-	pb_uint(&e, 14, t->snd_wnd);
-	pb_uint(&e, 15, t->max_window);
-	pb_uint(&e, 16, t->rcv_wnd);
-	pb_uint(&e, 17, t->rcv_wup);
-	entry(&body, &e);
+	e.opt_mask = t->opt_mask | TCPI_OPT_WSCALE;
+	e.snd_wscale = t->snd_wscale;
+	e.mss_clamp = t->mss_clamp;
+	OPT(e, rcv_wscale, t->rcv_wscale);
+	OPT(e, timestamp, t->timestamp);
+	OPT(e, nodelay, t->nodelay);
+	OPT(e, unsq_len, t->unsq_len);
+	OPT(e, snd_wl1, t->snd_wl1);
+	OPT(e, snd_wnd, t->snd_wnd);
+	OPT(e, max_window, t->max_window);
+	OPT(e, rcv_wnd, t->rcv_wnd);
+	OPT(e, rcv_wup, t->rcv_wup);
+	entry(w, &body, &e);
 	pb_raw(&body, t->inq, t->inq_len);	/* the queues follow the entry */
 	pb_raw(&body, t->outq, t->outq_len);
 	snprintf(name, sizeof(name), "tcp-stream-%llx.img", (unsigned long long)f->ino);
 	return write_image(w, name, MAGIC_TCP_STREAM, &body);
 }
 
-static uint32_t inet_file(struct writer *w, const struct dp_file *f)
+/* An IPv4 or IPv6 socket (file_entry.isk, 4), and a connection's stream. */
+static uint32_t inet_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
 {
 	const struct dp_inet *in = f->inet;
-	struct pbuf fe = { 0 }, isk = { 0 }, opts = { 0 };
-	uint32_t id = w->next_file_id++;
-	unsigned int i;
+	InetSkEntry isk = INET_SK_ENTRY__INIT;
+	SkOptsEntry opts = SK_OPTS_ENTRY__INIT;
+	uint32_t src[4], dst[4];
+	bool v6 = in->family == AF_INET6_;
 
-	pb_uint(&isk, 1, id);
-	pb_uint(&isk, 2, f->ino);
-	pb_uint(&isk, 3, in->family);
-	pb_uint(&isk, 4, in->type);
-	pb_uint(&isk, 5, in->proto);
-	pb_uint(&isk, 6, in->state);
-	pb_uint(&isk, 7, in->src_port);
-	pb_uint(&isk, 8, in->dst_port);
-	pb_uint(&isk, 9, f->flags & ~O_CLOEXEC_);
-	pb_uint(&isk, 10, in->backlog);
-	if (in->family == AF_INET6_) {
-		for (i = 0; i < 4; i++)
-			pb_uint(&isk, 11, in->src6[i]);
-		for (i = 0; i < 4; i++)
-			pb_uint(&isk, 12, in->dst6[i]);
+	isk.id = fe->id;
+	isk.ino = f->ino;
+	isk.family = in->family;
+	isk.type = in->type;
+	isk.proto = in->proto;
+	isk.state = in->state;
+	isk.src_port = in->src_port;
+	isk.dst_port = in->dst_port;
+	isk.flags = f->flags & ~O_CLOEXEC_;
+	isk.backlog = in->backlog;
+	if (v6) {
+		memcpy(src, in->src6, sizeof(src));
+		memcpy(dst, in->dst6, sizeof(dst));
 	} else {
-		pb_uint(&isk, 11, in->src_addr);
-		pb_uint(&isk, 12, in->dst_addr);
+		src[0] = in->src_addr;
+		dst[0] = in->dst_addr;
 	}
-	fown_msg(&isk, 13);
-	pb_uint(&opts, 1, in->sndbuf);
-	pb_uint(&opts, 2, in->rcvbuf);
-	for (i = 3; i <= 6; i++)
-		pb_uint(&opts, i, 0);		/* no time-outs */
-	pb_uint(&opts, 7, in->reuseaddr);
-	pb_msg(&isk, 14, &opts);
-	if (in->family == AF_INET6_)
-		pb_uint(&isk, 15, in->v6only);
+	isk.n_src_addr = isk.n_dst_addr = v6 ? 4 : 1;
+	isk.src_addr = src;
+	isk.dst_addr = dst;
+	isk.fown = &no_fown;
+	opts.so_sndbuf = in->sndbuf;
+	opts.so_rcvbuf = in->rcvbuf;
+	/* no time-outs: deadsock refuses a socket with one */
+	OPT(opts, reuseaddr, in->reuseaddr);
+	isk.opts = &opts;
+	if (v6)
+		OPT(isk, v6only, in->v6only);
 	if (in->shutdown)	/* sk_shutdown: READ 1, WRITE 2, BOTH 3, as the kernel's bits */
-		pb_uint(&isk, 19, in->shutdown);
-	pb_uint(&fe, 1, FD_TYPE_INETSK);
-	pb_uint(&fe, 2, id);
-	pb_msg(&fe, 4, &isk);
-	entry(&w->files, &fe);
+		OPT(isk, shutdown, (SkShutdown)in->shutdown);
+	fe->isk = &isk;
+	entry(w, &w->files, fe);
 	if (in->tcp && tcp_stream(w, f))
 		return 0;
-	return id;
+	return fe->id;
 }
 
-
-/* An epoll instance and what it watches, by fd, in files.img. */
-static uint32_t epoll_file(struct writer *w, const struct dp_file *f)
+/* An epoll instance (file_entry.epfd, 9) and what it watches, by fd. */
+static uint32_t epoll_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
 {
-	struct pbuf fe = { 0 }, ep = { 0 };
-	uint32_t id = w->next_file_id++;
+	EventpollFileEntry ep = EVENTPOLL_FILE_ENTRY__INIT;
+	EventpollTfdEntry *t = scratch(w, f->ntfds, sizeof(*t));
+	EventpollTfdEntry **pt = scratch(w, f->ntfds, sizeof(*pt));
 	unsigned int i;
 
-	pb_uint(&ep, 1, id);
-	pb_uint(&ep, 2, f->flags & ~O_CLOEXEC_);
-	fown_msg(&ep, 3);
+	if (!pt)
+		return 0;
+	ep.id = fe->id;
+	ep.flags = f->flags & ~O_CLOEXEC_;
+	ep.fown = &no_fown;
 	for (i = 0; i < f->ntfds; i++) {
-		struct pbuf t = { 0 };
-
-		pb_uint(&t, 1, id);
-		pb_uint(&t, 2, f->tfds[i].fd);
-		pb_uint(&t, 3, f->tfds[i].events);
-		pb_uint(&t, 4, f->tfds[i].data);
-		pb_msg(&ep, 4, &t);
+		eventpoll_tfd_entry__init(&t[i]);
+		t[i].id = fe->id;
+		t[i].tfd = f->tfds[i].fd;
+		t[i].events = f->tfds[i].events;
+		t[i].data = f->tfds[i].data;
+		pt[i] = &t[i];
 	}
-	pb_uint(&fe, 1, FD_TYPE_EVENTPOLL);
-	pb_uint(&fe, 2, id);
-	pb_msg(&fe, 9, &ep);
-	entry(&w->files, &fe);
-	return id;
+	ep.n_tfd = f->ntfds;
+	ep.tfd = pt;
+	fe->epfd = &ep;
+	entry(w, &w->files, fe);
+	return fe->id;
+}
+
+/* An eventfd and its counter (file_entry.efd, 8). */
+static uint32_t eventfd_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
+{
+	EventfdFileEntry e = EVENTFD_FILE_ENTRY__INIT;
+
+	e.id = fe->id;
+	e.flags = f->flags & ~O_CLOEXEC_;
+	e.fown = &no_fown;
+	e.counter = f->anon_value;
+	fe->efd = &e;
+	entry(w, &w->files, fe);
+	return fe->id;
+}
+
+/* A signalfd and its mask (file_entry.sgfd, 10). */
+static uint32_t signalfd_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
+{
+	SignalfdEntry e = SIGNALFD_ENTRY__INIT;
+
+	e.id = fe->id;
+	e.flags = f->flags & ~O_CLOEXEC_;
+	e.fown = &no_fown;
+	e.sigmask = f->anon_value;
+	fe->sgfd = &e;
+	entry(w, &w->files, fe);
+	return fe->id;
 }
 
 /*
- * An eventfd and its counter (file_entry.efd, 8), or a signalfd and its
- * mask (file_entry.sgfd, 10): the same four fields.
+ * The kinds of open file carried, each with its fd type and the function
+ * that writes its file entry (given the entry's type and id, it fills in
+ * its part, appends the entry to files.img and returns the id, 0 if it
+ * could not). A kind added to deadproc's reader is one line here.
  */
-static uint32_t anon_file(struct writer *w, const struct dp_file *f)
-{
-	struct pbuf fe = { 0 }, e = { 0 };
-	uint32_t id = w->next_file_id++;
-	bool efd = f->kind == DP_EVENTFD;
+static const struct file_kind {
+	enum dp_file_kind kind;
+	FdTypes type;
+	uint32_t (*write)(struct writer *w, const struct dp_file *f, FileEntry *fe);
+} file_kinds[] = {
+	{ DP_REG,	FD_TYPES__REG,		reg_kind },
+	{ DP_PIPE,	FD_TYPES__PIPE,		pipe_kind },
+	{ DP_INET,	FD_TYPES__INETSK,	inet_kind },
+	{ DP_EPOLL,	FD_TYPES__EVENTPOLL,	epoll_kind },
+	{ DP_EVENTFD,	FD_TYPES__EVENTFD,	eventfd_kind },
+	{ DP_SIGNALFD,	FD_TYPES__SIGNALFD,	signalfd_kind },
+};
 
-	pb_uint(&e, 1, id);
-	pb_uint(&e, 2, f->flags & ~O_CLOEXEC_);
-	fown_msg(&e, 3);
-	pb_uint(&e, 4, f->anon_value);
-	pb_uint(&fe, 1, efd ? FD_TYPE_EVENTFD : FD_TYPE_SIGNALFD);
-	pb_uint(&fe, 2, id);
-	pb_msg(&fe, efd ? 8 : 10, &e);
-	entry(&w->files, &fe);
-	return id;
+static const struct file_kind *file_kind(enum dp_file_kind k)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(file_kinds); i++)
+		if (file_kinds[i].kind == k)
+			return &file_kinds[i];
+	return NULL;
 }
 
 /*
@@ -624,6 +825,8 @@ static uint32_t anon_file(struct writer *w, const struct dp_file *f)
  */
 static uint32_t file_id(struct writer *w, const struct dp_file *f)
 {
+	const struct file_kind *k = file_kind(f->kind);
+	FileEntry fe = FILE_ENTRY__INIT;
 	struct seen_file *s;
 	unsigned int i;
 	uint32_t id;
@@ -631,11 +834,11 @@ static uint32_t file_id(struct writer *w, const struct dp_file *f)
 	for (i = 0; f->addr && i < w->nseen; i++)
 		if (w->seen[i].addr == f->addr)
 			return w->seen[i].id;
-	id = f->kind == DP_REG ? reg_file(w, f->path, f->flags & ~O_CLOEXEC_, f->pos) :
-	     f->kind == DP_INET ? inet_file(w, f) :
-	     f->kind == DP_PIPE ? pipe_file(w, f) :
-	     f->kind == DP_EPOLL ? epoll_file(w, f) :
-	     f->kind == DP_EVENTFD || f->kind == DP_SIGNALFD ? anon_file(w, f) : 0;
+	if (!k)
+		return 0;
+	fe.type = k->type;
+	fe.id = w->next_file_id++;
+	id = k->write(w, f, &fe);
 	s = id ? realloc(w->seen, (w->nseen + 1) * sizeof(*s)) : NULL;
 	if (!s)
 		return 0;
@@ -644,17 +847,11 @@ static uint32_t file_id(struct writer *w, const struct dp_file *f)
 	return id;
 }
 
-static uint32_t fd_type(enum dp_file_kind k)
-{
-	return k == DP_INET ? FD_TYPE_INETSK : k == DP_PIPE ? FD_TYPE_PIPE :
-	       k == DP_EPOLL ? FD_TYPE_EVENTPOLL : k == DP_EVENTFD ? FD_TYPE_EVENTFD :
-	       k == DP_SIGNALFD ? FD_TYPE_SIGNALFD : FD_TYPE_REG;
-}
-
 static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files_id,
 		       uint32_t *file_ids)
 {
-	struct pbuf fdinfo = { 0 }, fs = { 0 };
+	struct pbuf fdinfo = { 0 };
+	FsEntry fs = FS_ENTRY__INIT;
 	char name[64];
 	unsigned int i;
 
@@ -668,27 +865,28 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 				    p->pid, p->files[i].path);
 	}
 	for (i = 0; i < p->nfds; i++) {
-		struct pbuf fd = { 0 };
+		const struct file_kind *k = file_kind(p->files[p->fds[i].file].kind);
+		FdinfoEntry fd = FDINFO_ENTRY__INIT;
 
-		pb_uint(&fd, 1, file_ids[p->fds[i].file]);
-		pb_uint(&fd, 2, p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0);
-		pb_uint(&fd, 3, fd_type(p->files[p->fds[i].file].kind));
-		pb_uint(&fd, 4, p->fds[i].fd);
-		entry(&fdinfo, &fd);
+		fd.id = file_ids[p->fds[i].file];
+		fd.flags = p->fds[i].cloexec ? FD_CLOEXEC_FLAG : 0;
+		fd.type = k ? k->type : FD_TYPES__UND;
+		fd.fd = p->fds[i].fd;
+		entry(w, &fdinfo, &fd);
 	}
 	snprintf(name, sizeof(name), "fdinfo-%u.img", files_id);
 	if (write_image(w, name, MAGIC_FDINFO, &fdinfo))
 		return -1;
-	pb_uint(&fs, 1, reg_file(w, p->cwd, 0, 0));
-	pb_uint(&fs, 2, reg_file(w, p->root, 0, 0));
-	pb_uint(&fs, 3, p->umask);
+	fs.cwd_id = reg_file(w, p->cwd);
+	fs.root_id = reg_file(w, p->root);
+	OPT(fs, umask, p->umask);
 	snprintf(name, sizeof(name), "fs-%d.img", p->pid);
 	return single(w, name, MAGIC_FS, &fs);
 }
 
 /* ---- Memory ---- */
 
-static void vma_msg(struct pbuf *m, const struct dp_vma *v, const uint32_t *file_ids)
+static void vma_msg(VmaEntry *m, const struct dp_vma *v, const uint32_t *file_ids)
 {
 	bool shared = v->vm_flags & VM_MAYSHARE, file = v->file >= 0 && !v->shmid;
 	uint32_t status = VMA_AREA_REGULAR, flags = shared ? MAP_SHARED_ : MAP_PRIVATE_;
@@ -707,45 +905,53 @@ static void vma_msg(struct pbuf *m, const struct dp_vma *v, const uint32_t *file
 		status |= VMA_AREA_VVAR;
 	if (v->vm_flags & VM_GROWSDOWN)
 		flags |= MAP_GROWSDOWN_;
-	pb_uint(m, 1, v->start);
-	pb_uint(m, 2, v->end);
-	pb_uint(m, 3, file || v->shmid ? v->pgoff * PAGE_SIZE : 0);
+	vma_entry__init(m);
+	m->start = v->start;
+	m->end = v->end;
+	m->pgoff = file || v->shmid ? v->pgoff * PAGE_SIZE : 0;
 	/* shmid: the file's id, or the shared anonymous object's */
-	pb_uint(m, 4, file ? file_ids[v->file] : v->shmid);
-	pb_uint(m, 5, v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));	/* as PROT_* */
-	pb_uint(m, 6, flags);
-	pb_uint(m, 7, status);
-	pb_sint(m, 8, -1);
+	m->shmid = file ? file_ids[v->file] : v->shmid;
+	m->prot = v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);	/* as PROT_* */
+	m->flags = flags;
+	m->status = status;
+	m->fd = -1;
 	if (v->vvar)
-		pb_uint(m, 9, MADV_DONTDUMP_BIT);
+		OPT(*m, madv, MADV_DONTDUMP_BIT);
 	if (file)
-		pb_uint(m, 10, shared && (v->vm_flags & VM_WRITE) ? O_RDWR : O_RDONLY);
+		OPT(*m, fdflags, shared && (v->vm_flags & VM_WRITE) ? O_RDWR : O_RDONLY);
 }
 
 static int write_mm(struct writer *w, const struct dp_proc *p, const uint32_t *file_ids)
 {
-	struct pbuf mm = { 0 };
-	const uint64_t f[] = {
-		p->start_code, p->end_code, p->start_data, p->end_data, p->start_stack,
-		p->start_brk, p->brk, p->arg_start, p->arg_end, p->env_start, p->env_end,
-	};
+	MmEntry mm = MM_ENTRY__INIT;
+	VmaEntry *v = scratch(w, p->nvmas, sizeof(*v));
+	VmaEntry **pv = scratch(w, p->nvmas, sizeof(*pv));
 	char name[64];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		pb_uint(&mm, i + 1, f[i]);
-	pb_uint(&mm, 12, file_ids[p->exe]);
-	for (i = 0; i + 1 < p->nauxv && p->auxv[i]; i += 2) {	/* without AT_NULL */
-		pb_uint(&mm, 13, p->auxv[i]);
-		pb_uint(&mm, 13, p->auxv[i + 1]);
+	mm.mm_start_code = p->start_code;
+	mm.mm_end_code = p->end_code;
+	mm.mm_start_data = p->start_data;
+	mm.mm_end_data = p->end_data;
+	mm.mm_start_stack = p->start_stack;
+	mm.mm_start_brk = p->start_brk;
+	mm.mm_brk = p->brk;
+	mm.mm_arg_start = p->arg_start;
+	mm.mm_arg_end = p->arg_end;
+	mm.mm_env_start = p->env_start;
+	mm.mm_env_end = p->env_end;
+	mm.exe_file_id = file_ids[p->exe];
+	for (i = 0; i + 1 < p->nauxv && p->auxv[i]; i += 2)	/* without AT_NULL */
+		;
+	mm.n_mm_saved_auxv = i;
+	mm.mm_saved_auxv = (uint64_t *)p->auxv;
+	for (i = 0; pv && i < p->nvmas; i++) {
+		vma_msg(&v[i], &p->vmas[i], file_ids);
+		pv[i] = &v[i];
 	}
-	for (i = 0; i < p->nvmas; i++) {
-		struct pbuf v = { 0 };
-
-		vma_msg(&v, &p->vmas[i], file_ids);
-		pb_msg(&mm, 14, &v);
-	}
-	pb_uint(&mm, 15, 1);		/* dumpable */
+	mm.n_vmas = pv ? p->nvmas : 0;
+	mm.vmas = pv;
+	OPT(mm, dumpable, 1);
 	snprintf(name, sizeof(name), "mm-%d.img", p->pid);
 	return single(w, name, MAGIC_MM, &mm);
 }
@@ -807,14 +1013,15 @@ static int add_page(struct page_copy *c, uint64_t pfn)
 static int write_page_runs(struct writer *w, const struct dp_pages *runs, unsigned int nruns,
 			   const char *name, uint32_t pages_id, const char *what)
 {
-	struct pbuf pagemap = { 0 }, head = { 0 };
+	PagemapHead head = PAGEMAP_HEAD__INIT;
+	struct pbuf pagemap = { 0 };
 	struct page_copy c = { .dk = w->dk };
 	char path[4096];
 	unsigned int i, j;
 	int ret = -1;
 
-	pb_uint(&head, 1, pages_id);
-	entry(&pagemap, &head);
+	head.pages_id = pages_id;
+	entry(w, &pagemap, &head);
 	snprintf(path, sizeof(path), "%s/pages-%u.img", w->dir, pages_id);
 	c.buf = malloc((size_t)BATCH_PAGES * PAGE_SIZE);
 	c.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -824,12 +1031,12 @@ static int write_page_runs(struct writer *w, const struct dp_pages *runs, unsign
 	}
 	for (i = 0; i < nruns; i++) {
 		const struct dp_pages *r = &runs[i];
-		struct pbuf e = { 0 };
+		PagemapEntry e = PAGEMAP_ENTRY__INIT;
 
-		pb_uint(&e, 1, r->vaddr);
-		pb_uint(&e, 2, r->npages);
-		pb_uint(&e, 4, PE_PRESENT);
-		entry(&pagemap, &e);
+		e.vaddr = r->vaddr;
+		e.nr_pages = r->npages;
+		OPT(e, flags, PE_PRESENT);
+		entry(w, &pagemap, &e);
 		for (j = 0; j < r->npages; j++)
 			if (add_page(&c, r->pfn[j])) {
 				errf(w->err, w->errlen, "%s page 0x%llx: %s", what,
@@ -906,26 +1113,36 @@ static bool written(const struct dp_set *set, int pid)
 	return false;
 }
 
+/* A process's place in the tree: pstree.img, with its threads (tids). */
+static void pstree_entry(struct writer *w, const struct dp_set *set, const struct dp_proc *p,
+			 uint32_t *tids, unsigned int ntids)
+{
+	PstreeEntry ps = PSTREE_ENTRY__INIT;
+
+	ps.pid = p->pid;
+	ps.ppid = written(set, p->ppid) ? p->ppid : 0;
+	ps.pgid = p->pgid;
+	ps.sid = p->sid;
+	ps.n_threads = tids ? ntids : 0;
+	ps.threads = tids;
+	entry(w, &w->pstree, &ps);
+}
+
 /* A zombie: its place in the tree and a core with its exit status, as CRIU dumps one. */
 static int write_zombie(struct writer *w, const struct dp_set *set, const struct dp_proc *p)
 {
-	struct pbuf ps = { 0 }, core = { 0 }, tc = { 0 };
+	CoreEntry core = CORE_ENTRY__INIT;
+	TaskCoreEntry tc = TASK_CORE_ENTRY__INIT;
+	uint32_t tid = p->pid;
 	char name[64];
 
-	pb_uint(&ps, 1, p->pid);
-	pb_uint(&ps, 2, written(set, p->ppid) ? p->ppid : 0);
-	pb_uint(&ps, 3, p->pgid);
-	pb_uint(&ps, 4, p->sid);
-	pb_uint(&ps, 5, p->pid);
-	entry(&w->pstree, &ps);
-	pb_uint(&core, 1, MARCH_X86_64);
-	pb_uint(&tc, 1, TASK_DEAD);
-	pb_uint(&tc, 2, p->exit_status);
-	pb_uint(&tc, 3, p->personality);
-	pb_uint(&tc, 4, 0);			/* flags */
-	pb_uint(&tc, 5, 0);			/* blk_sigset */
-	pb_str(&tc, 6, p->comm);
-	pb_msg(&core, 3, &tc);
+	pstree_entry(w, set, p, &tid, 1);
+	core.mtype = CORE_ENTRY__MARCH__X86_64;
+	tc.task_state = TASK_DEAD;
+	tc.exit_code = p->exit_status;
+	tc.personality = p->personality;
+	tc.comm = (char *)p->comm;
+	core.tc = &tc;
 	snprintf(name, sizeof(name), "core-%d.img", p->pid);
 	return single(w, name, MAGIC_CORE, &core);
 }
@@ -933,8 +1150,8 @@ static int write_zombie(struct writer *w, const struct dp_set *set, const struct
 static int write_proc(struct writer *w, const struct dp_set *set, const struct dp_proc *p,
 		      uint32_t id)
 {
-	struct pbuf ps = { 0 }, ids = { 0 };
-	uint32_t *file_ids;
+	TaskKobjIdsEntry ids = TASK_KOBJ_IDS_ENTRY__INIT;
+	uint32_t *file_ids, *tids;
 	char name[64];
 	unsigned int i;
 	int ret = -1;
@@ -946,13 +1163,10 @@ static int write_proc(struct writer *w, const struct dp_set *set, const struct d
 	file_ids = calloc(p->nfiles + 1, sizeof(*file_ids));
 	if (!file_ids)
 		return errf(w->err, w->errlen, "out of memory");
-	pb_uint(&ps, 1, p->pid);
-	pb_uint(&ps, 2, written(set, p->ppid) ? p->ppid : 0);
-	pb_uint(&ps, 3, p->pgid);
-	pb_uint(&ps, 4, p->sid);
-	for (i = 0; i < p->nthreads; i++)
-		pb_uint(&ps, 5, p->threads[i].tid);
-	entry(&w->pstree, &ps);
+	tids = scratch(w, p->nthreads, sizeof(*tids));
+	for (i = 0; tids && i < p->nthreads; i++)
+		tids[i] = p->threads[i].tid;
+	pstree_entry(w, set, p, tids, p->nthreads);
 	ids_msg(&ids, id);
 	snprintf(name, sizeof(name), "ids-%d.img", p->pid);
 	if (single(w, name, MAGIC_IDS, &ids))
@@ -972,41 +1186,39 @@ out:
 int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err, size_t errlen)
 {
 	struct writer w = { .dk = dk, .dir = dir, .err = err, .errlen = errlen, .next_file_id = 1 };
-	struct pbuf inv = { 0 }, root = { 0 };
+	InventoryEntry inv = INVENTORY_ENTRY__INIT;
+	TaskKobjIdsEntry root = TASK_KOBJ_IDS_ENTRY__INIT;
 	unsigned int i, n = 0;
+	int ret = -1;
 
 	for (i = 0; i < set->nprocs; i++) {
 		if (set->procs[i].problems[0])
 			continue;
 		/* Ids 1 are CRIU's own (root_ids); each process gets its own. */
 		if (write_proc(&w, set, &set->procs[i], i + 2))
-			goto fail;
+			goto out;
 		n++;
 	}
-	free(w.pipes);
-	w.pipes = NULL;
-	free(w.seen);
-	w.seen = NULL;
-	if (write_shmems(&w, set))
-		goto fail;
-	if (write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
+	if (write_shmems(&w, set) ||
+	    write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
 	    write_image(&w, "files.img", MAGIC_FILES, &w.files) ||
 	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes_data))
-		goto fail;
-	pb_uint(&inv, 1, IMAGES_V1_1);
-	pb_uint(&inv, 2, 1);		/* fdinfo_per_id */
+		goto out;
+	inv.img_version = IMAGES_V1_1;
+	OPT(inv, fdinfo_per_id, 1);
 	ids_msg(&root, 1);
-	pb_msg(&inv, 3, &root);
+	inv.root_ids = &root;
 	if (single(&w, "inventory.img", MAGIC_INVENTORY, &inv))
-		return -1;
-	return n;
-fail:
+		goto out;
+	ret = n;
+out:
+	scratch_free(&w);
 	free(w.pipes);
 	free(w.seen);
 	pb_free(&w.pstree);
 	pb_free(&w.files);
 	pb_free(&w.pipes_data);
-	return -1;
+	return ret;
 }
 
 bool ci_has_tcp(const struct dp_set *set)

@@ -2,9 +2,10 @@
 /*
  * libcriuimg on made-up processes: the images CRIU restores from exist,
  * are framed as CRIU frames them, and a process with problems is left out;
- * read back with a tiny protobuf decoder, a file shared by fds and
- * processes is one entry, IPv4 and IPv6 sockets carry their addresses,
- * epoll what it watches, and shared anonymous memory its own pages.
+ * read back with CRIU's schema (protobuf-c's unpack of lib/criu-proto),
+ * a file shared by fds and processes is one entry, IPv4 and IPv6 sockets
+ * carry their addresses, epoll what it watches, and shared anonymous
+ * memory its own pages. Every image written decodes with Debian's crit.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -14,6 +15,14 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core.pb-c.h"
+#include "fdinfo.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pipe-data.pb-c.h"
+#include "pstree.pb-c.h"
+#include "tcp-stream.pb-c.h"
 
 #include "unit.h"
 #include "../../lib/criuimg.h"
@@ -40,6 +49,8 @@ static uint32_t u32(const unsigned char *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void crit_decodes(const char *dir);
+
 TEST(criuimg_writes_framed_images_and_skips_broken_processes)
 {
 	struct dp_file files[3] = {
@@ -65,6 +76,7 @@ TEST(criuimg_writes_framed_images_and_skips_broken_processes)
 	p[1].pid = 101;
 	strcpy(p[1].problems, "a pipe");
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	crit_decodes(dir);
 	n = slurp(dir, "inventory.img", buf, sizeof(buf));
 	CHECK(n > 4 && u32(buf) == 0x58313116);
 	n = slurp(dir, "pstree.img", buf, sizeof(buf));
@@ -146,168 +158,12 @@ TEST(criuimg_copies_pages_in_pagemap_order_across_runs_and_segments)
 	if (dk)
 		dk_close(dk);
 	img_free(&m);
+	crit_decodes(dir);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	CHECK(system(path) == 0);
 }
 
-/* ---- Reading the images back: a tiny protobuf decoder ---- */
-
-#define NOVAL UINT64_MAX	/* a field that is not there (or not a varint) */
-
-/* A protobuf message: its bytes. */
-struct pbm {
-	const unsigned char *p;
-	size_t len;
-};
-
-/* A field: its number, wire type, value (varint, fixed) or bytes (length-delimited). */
-struct pbf {
-	unsigned int num, wire;
-	uint64_t v;
-	struct pbm sub;
-};
-
-static bool rd_varint(struct pbm m, size_t *off, uint64_t *v)
-{
-	unsigned int shift;
-
-	*v = 0;
-	for (shift = 0; shift < 64 && *off < m.len; shift += 7) {
-		unsigned char b = m.p[(*off)++];
-
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/* The field at *off, moving past it: 1, 0 at the end, -1 if malformed. */
-static int rd_field(struct pbm m, size_t *off, struct pbf *f)
-{
-	uint64_t key;
-
-	if (*off >= m.len)
-		return 0;
-	if (!rd_varint(m, off, &key) || !(key >> 3))
-		return -1;
-	f->num = key >> 3;
-	f->wire = key & 7;
-	f->v = 0;
-	f->sub = (struct pbm){ NULL, 0 };
-	switch (f->wire) {
-	case 0:
-		return rd_varint(m, off, &f->v) ? 1 : -1;
-	case 1:
-	case 5: {
-		size_t n = f->wire == 1 ? 8 : 4;
-
-		if (m.len - *off < n)
-			return -1;
-		memcpy(&f->v, m.p + *off, n);
-		*off += n;
-		return 1;
-	}
-	case 2:
-		if (!rd_varint(m, off, &f->v) || f->v > m.len - *off)
-			return -1;
-		f->sub = (struct pbm){ m.p + *off, f->v };
-		*off += f->v;
-		return 1;
-	}
-	return -1;
-}
-
-/* Is m protobuf through its last byte? */
-static bool pb_ok(struct pbm m)
-{
-	struct pbf f;
-	size_t off = 0;
-	int r;
-
-	while ((r = rd_field(m, &off, &f)) > 0)
-		;
-	return r == 0;
-}
-
-/* How many times field num occurs in m. */
-static unsigned int pb_count(struct pbm m, unsigned int num)
-{
-	unsigned int n = 0;
-	struct pbf f;
-	size_t off = 0;
-
-	while (rd_field(m, &off, &f) > 0)
-		n += f.num == num;
-	return n;
-}
-
-/* The k-th occurrence (from 0) of field num. */
-static bool pb_get(struct pbm m, unsigned int num, unsigned int k, struct pbf *f)
-{
-	size_t off = 0;
-
-	while (rd_field(m, &off, f) > 0)
-		if (f->num == num && !k--)
-			return true;
-	return false;
-}
-
-/* The k-th varint of field num, or NOVAL. */
-static uint64_t pb_un(struct pbm m, unsigned int num, unsigned int k)
-{
-	struct pbf f;
-
-	return pb_get(m, num, k, &f) && f.wire == 0 ? f.v : NOVAL;
-}
-
-/* A varint field that occurs once, or NOVAL. */
-static uint64_t pb_u(struct pbm m, unsigned int num)
-{
-	return pb_count(m, num) == 1 ? pb_un(m, num, 0) : NOVAL;
-}
-
-/* The k-th nested message (or bytes) of field num; empty if there is none. */
-static struct pbm pb_subn(struct pbm m, unsigned int num, unsigned int k)
-{
-	struct pbf f;
-
-	return pb_get(m, num, k, &f) && f.wire == 2 ? f.sub : (struct pbm){ NULL, 0 };
-}
-
-static struct pbm pb_sub(struct pbm m, unsigned int num)
-{
-	return pb_count(m, num) == 1 ? pb_subn(m, num, 0) : (struct pbm){ NULL, 0 };
-}
-
-/* Is field num (once) the string s? */
-static bool pb_str_is(struct pbm m, unsigned int num, const char *s)
-{
-	struct pbm v = pb_sub(m, num);
-
-	return v.p && v.len == strlen(s) && !memcmp(v.p, s, v.len);
-}
-
-TEST(criuimg_test_decoder_reads_fields_and_nested_messages)
-{
-	/* {1: 150, 2: {1: 3, 1: 4}, 3: "ab", 4: fixed32 7, 1: 300} */
-	static const unsigned char b[] = {
-		0x08, 0x96, 0x01, 0x12, 0x04, 0x08, 0x03, 0x08, 0x04, 0x1a, 0x02, 'a', 'b',
-		0x25, 0x07, 0x00, 0x00, 0x00, 0x08, 0xac, 0x02,
-	};
-	struct pbm m = { b, sizeof(b) }, sub = pb_sub(m, 2);
-
-	CHECK(pb_ok(m) && pb_count(m, 1) == 2 && pb_un(m, 1, 0) == 150 && pb_un(m, 1, 1) == 300);
-	CHECK(pb_u(m, 1) == NOVAL && pb_un(m, 1, 2) == NOVAL);	/* twice; no third */
-	CHECK(pb_ok(sub) && pb_count(sub, 1) == 2 && pb_un(sub, 1, 1) == 4);
-	CHECK(pb_str_is(m, 3, "ab") && !pb_str_is(m, 3, "a"));
-	CHECK(pb_u(m, 4) == NOVAL && pb_count(m, 4) == 1);	/* not a varint */
-	CHECK(pb_u(m, 5) == NOVAL && pb_sub(m, 5).p == NULL);
-	CHECK(!pb_ok((struct pbm){ b, 4 }));			/* cut inside field 2 */
-	CHECK(!pb_ok((struct pbm){ b, 2 }));			/* cut inside a varint */
-}
-
-/* ---- Image files ---- */
+/* ---- Image files, read back with CRIU's schema ---- */
 
 /* A whole file of dir, malloc'ed; NULL if there is none. */
 static unsigned char *load(const char *dir, const char *name, size_t *len)
@@ -341,70 +197,98 @@ static bool exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* An image and its entries, each a protobuf message. */
+/*
+ * An image and its entries, each unpacked by protobuf-c as the message
+ * the image holds (its descriptor): protobuf-c refuses a message with a
+ * required field missing. Any raw bytes after an entry (a TCP stream's
+ * queues) end the entries.
+ */
 struct ciimg {
 	unsigned char *data;
 	size_t len;
-	struct pbm e[64];
+	ProtobufCMessage *e[64];
 	unsigned int n;
-	bool ok;	/* there, both magics right, framed through its end */
+	bool ok;	/* there, both magics right, every entry whole through the end */
 };
 
-static void img_load(struct ciimg *im, const char *dir, const char *name, uint32_t magic)
+#define IMG_COMMON_MAGIC 0x54564319u
+
+static void img_load_headed(struct ciimg *im, const char *dir, const char *name, uint32_t magic,
+			    const ProtobufCMessageDescriptor *head,
+			    const ProtobufCMessageDescriptor *desc)
 {
 	size_t off = 8;
 
 	memset(im, 0, sizeof(*im));
 	im->data = load(dir, name, &im->len);
-	if (!im->data || im->len < 8 || u32(im->data) != 0x54564319 || u32(im->data + 4) != magic)
+	if (!im->data || im->len < 8 || u32(im->data) != IMG_COMMON_MAGIC ||
+	    u32(im->data + 4) != magic)
 		return;
 	while (off + 4 <= im->len && im->n < 64) {
 		uint32_t n = u32(im->data + off);
 
 		if (n > im->len - off - 4)
 			return;
-		im->e[im->n] = (struct pbm){ im->data + off + 4, n };
-		if (!pb_ok(im->e[im->n++]))
+		im->e[im->n] = protobuf_c_message_unpack(im->n ? desc : head, NULL, n,
+							 im->data + off + 4);
+		if (!im->e[im->n])
 			return;
+		im->n++;
 		off += 4 + n;
 	}
 	im->ok = off == im->len;
 }
 
+static void img_load(struct ciimg *im, const char *dir, const char *name, uint32_t magic,
+		     const ProtobufCMessageDescriptor *desc)
+{
+	img_load_headed(im, dir, name, magic, desc, desc);
+}
+
 static void img_drop(struct ciimg *im)
 {
+	while (im->n)
+		protobuf_c_message_free_unpacked(im->e[--im->n], NULL);
 	free(im->data);
 	im->data = NULL;
 }
 
+/* Entry i of an image, as the message type T. */
+#define ENTRY(im, T, i) ((T *)(im).e[i])
+
+#define MAGIC_PSTREE	0x50273030u
+#define MAGIC_CORE	0x55053847u
 #define MAGIC_MM	0x57492820u
 #define MAGIC_PAGEMAP	0x56084025u
 #define MAGIC_FILES	0x56303138u
 #define MAGIC_FDINFO	0x56213732u
 #define MAGIC_TCP_STREAM 0x51465506u
+#define FILES(im, dir)	img_load(im, dir, "files.img", MAGIC_FILES, &file_entry__descriptor)
+#define FDINFO(im, dir, name) img_load(im, dir, name, MAGIC_FDINFO, &fdinfo_entry__descriptor)
+#define CORE(im, dir, name) img_load(im, dir, name, MAGIC_CORE, &core_entry__descriptor)
 
-/* files.img: entries of a type (file_entry.type). */
-static unsigned int files_of_type(const struct ciimg *files, uint64_t type)
+/* files.img: entries of a type. */
+static unsigned int files_of_type(const struct ciimg *files, FdTypes type)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < files->n; i++)
-		n += pb_u(files->e[i], 1) == type;
+		n += ENTRY(*files, FileEntry, i)->type == type;
 	return n;
 }
 
 /* files.img: the entry with id, if exactly one has it. */
-static struct pbm file_by_id(const struct ciimg *files, uint64_t id)
+static const FileEntry *file_by_id(const struct ciimg *files, uint32_t id)
 {
-	struct pbm found = { NULL, 0 };
+	const FileEntry *found = NULL;
 	unsigned int i, n = 0;
 
 	for (i = 0; i < files->n; i++)
-		if (pb_u(files->e[i], 2) == id) {
-			found = files->e[i];
+		if (ENTRY(*files, FileEntry, i)->id == id) {
+			found = ENTRY(*files, FileEntry, i);
 			n++;
 		}
-	return n == 1 ? found : (struct pbm){ NULL, 0 };
+	return n == 1 ? found : NULL;
 }
 
 /* files.img: how many regular files have path. */
@@ -412,31 +296,74 @@ static unsigned int reg_files_at(const struct ciimg *files, const char *path)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < files->n; i++)
-		n += pb_u(files->e[i], 1) == 1 && pb_str_is(pb_sub(files->e[i], 3), 6, path);
+	for (i = 0; i < files->n; i++) {
+		const FileEntry *fe = ENTRY(*files, FileEntry, i);
+
+		n += fe->type == FD_TYPES__REG && fe->reg && !strcmp(fe->reg->name, path);
+	}
 	return n;
 }
 
-/* fdinfo: the entry for fd, if exactly one. */
-static struct pbm fdinfo_of(const struct ciimg *fdinfo, int fd)
+/* A regular file entry's path, or "" if it is none. */
+static const char *reg_path(const FileEntry *fe)
 {
-	struct pbm found = { NULL, 0 };
+	return fe && fe->type == FD_TYPES__REG && fe->reg ? fe->reg->name : "";
+}
+
+/* fdinfo: the entry for fd, if exactly one. */
+static const FdinfoEntry *fdinfo_of(const struct ciimg *fdinfo, uint32_t fd)
+{
+	static const FdinfoEntry none = FDINFO_ENTRY__INIT;
+	const FdinfoEntry *found = &none;
 	unsigned int i, n = 0;
 
 	for (i = 0; i < fdinfo->n; i++)
-		if (pb_u(fdinfo->e[i], 4) == (uint64_t)fd) {
-			found = fdinfo->e[i];
+		if (ENTRY(*fdinfo, FdinfoEntry, i)->fd == fd) {
+			found = ENTRY(*fdinfo, FdinfoEntry, i);
 			n++;
 		}
-	return n == 1 ? found : (struct pbm){ NULL, 0 };
+	return n == 1 ? found : &none;
 }
 
-/* Remove dir and what is in it. */
-static void rmtree(const char *dir)
+/* The file entry fd of a process names, if there is one. */
+static const FileEntry *file_of_fd(const struct ciimg *files, const struct ciimg *fdinfo,
+				   uint32_t fd)
+{
+	return file_by_id(files, fdinfo_of(fdinfo, fd)->id);
+}
+
+/*
+ * Every image of dir decodes with Debian's crit (CRIU's own decoder: its
+ * magics, framing, and every required field). Page contents are raw.
+ */
+static void crit_decodes(const char *dir)
 {
 	struct dirent *d;
 	DIR *dp = opendir(dir);
+	char cmd[1024];
 
+	while (dp && (d = readdir(dp))) {
+		if (!strstr(d->d_name, ".img") || !strncmp(d->d_name, "pages-", 6))
+			continue;
+		snprintf(cmd, sizeof(cmd), "crit decode -i '%s/%s' -o /dev/null 2>/dev/null",
+			 dir, d->d_name);
+		if (system(cmd) != 0) {
+			printf("crit cannot decode %s/%s\n", dir, d->d_name);
+			CHECK(!"every image decodes with crit");
+		}
+	}
+	if (dp)
+		closedir(dp);
+}
+
+/* Remove dir and what is in it, the images having been decoded by crit. */
+static void rmtree(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp;
+
+	crit_decodes(dir);
+	dp = opendir(dir);
 	CHECK(dp != NULL);
 	while (dp && (d = readdir(dp)))
 		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
@@ -503,8 +430,10 @@ TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
 	struct dp_set set = { .procs = p, .nprocs = 2 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg files, fdp, fdc;
-	struct pbm sock, isk, e;
-	uint64_t sock_id, plog, clog;
+	const FileEntry *sock = NULL;
+	const FdinfoEntry *e;
+	const InetSkEntry *isk;
+	uint32_t sock_id, plog, clog;
 	unsigned int i;
 
 	p[0].files = pf;
@@ -517,54 +446,55 @@ TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
 	p[1].nfds = 2;
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 2);
-	img_load(&files, dir, "files.img", MAGIC_FILES);
-	img_load(&fdp, dir, "fdinfo-2.img", MAGIC_FDINFO);
-	img_load(&fdc, dir, "fdinfo-3.img", MAGIC_FDINFO);
+	FILES(&files, dir);
+	FDINFO(&fdp, dir, "fdinfo-2.img");
+	FDINFO(&fdc, dir, "fdinfo-3.img");
 	CHECK(files.ok && fdp.ok && fdc.ok);
 
 	/* One socket, one entry. */
-	CHECK(files_of_type(&files, 4) == 1);
-	for (i = 0, sock = (struct pbm){ NULL, 0 }; i < files.n; i++)
-		if (pb_u(files.e[i], 1) == 4)
-			sock = files.e[i];
-	sock_id = pb_u(sock, 2);
-	CHECK(sock_id != NOVAL && sock_id != 0);
-	isk = pb_sub(sock, 4);
-	CHECK(pb_u(isk, 1) == sock_id);
-	CHECK(pb_u(isk, 2) == 4242);
-	CHECK(pb_u(isk, 3) == 10);				/* AF_INET6 */
-	CHECK(pb_u(isk, 4) == 1 && pb_u(isk, 5) == 6);		/* stream, TCP */
-	CHECK(pb_u(isk, 6) == 10);				/* LISTEN */
-	CHECK(pb_u(isk, 7) == 80 && pb_u(isk, 10) == 128);
-	CHECK(pb_count(isk, 11) == 4 && pb_count(isk, 12) == 4);
-	for (i = 0; i < 4; i++)
-		CHECK(pb_un(isk, 11, i) == 0 && pb_un(isk, 12, i) == 0);	/* [::] */
-	CHECK(pb_count(isk, 15) == 1 && pb_u(isk, 15) == 0);	/* v6only, false */
+	CHECK(files_of_type(&files, FD_TYPES__INETSK) == 1);
+	for (i = 0; i < files.n; i++)
+		if (ENTRY(files, FileEntry, i)->type == FD_TYPES__INETSK)
+			sock = ENTRY(files, FileEntry, i);
+	CHECK(sock && sock->isk);
+	if (!sock || !sock->isk)
+		return;
+	sock_id = sock->id;
+	isk = sock->isk;
+	CHECK(sock_id != 0 && isk->id == sock_id);
+	CHECK(isk->ino == 4242);
+	CHECK(isk->family == 10);				/* AF_INET6 */
+	CHECK(isk->type == 1 && isk->proto == 6);		/* stream, TCP */
+	CHECK(isk->state == 10);				/* LISTEN */
+	CHECK(isk->src_port == 80 && isk->backlog == 128);
+	CHECK(isk->n_src_addr == 4 && isk->n_dst_addr == 4);
+	for (i = 0; i < 4 && isk->n_src_addr == 4 && isk->n_dst_addr == 4; i++)
+		CHECK(isk->src_addr[i] == 0 && isk->dst_addr[i] == 0);	/* [::] */
+	CHECK(isk->has_v6only && !isk->v6only);
 
 	/* Every fd of it, in both processes, names that entry. */
 	CHECK(fdp.n == 3 && fdc.n == 2);
 	e = fdinfo_of(&fdp, 3);
-	CHECK(pb_u(e, 1) == sock_id && pb_u(e, 3) == 4 && pb_u(e, 2) == 1);
+	CHECK(e->id == sock_id && e->type == FD_TYPES__INETSK && e->flags == 1);
 	e = fdinfo_of(&fdp, 4);
-	CHECK(pb_u(e, 1) == sock_id && pb_u(e, 3) == 4 && pb_u(e, 2) == 0);
+	CHECK(e->id == sock_id && e->type == FD_TYPES__INETSK && e->flags == 0);
 	e = fdinfo_of(&fdc, 3);
-	CHECK(pb_u(e, 1) == sock_id && pb_u(e, 3) == 4);
+	CHECK(e->id == sock_id && e->type == FD_TYPES__INETSK);
 
 	/* The logs are files of their own. */
-	plog = pb_u(fdinfo_of(&fdp, 5), 1);
-	clog = pb_u(fdinfo_of(&fdc, 6), 1);
-	CHECK(plog != NOVAL && clog != NOVAL && plog != clog && plog != sock_id &&
-	      clog != sock_id);
-	CHECK(pb_u(fdinfo_of(&fdp, 5), 3) == 1 && pb_u(fdinfo_of(&fdc, 6), 3) == 1);
-	CHECK(pb_str_is(pb_sub(file_by_id(&files, plog), 3), 6, "/var/log/parent.log"));
-	CHECK(pb_str_is(pb_sub(file_by_id(&files, clog), 3), 6, "/var/log/child.log"));
+	plog = fdinfo_of(&fdp, 5)->id;
+	clog = fdinfo_of(&fdc, 6)->id;
+	CHECK(plog && clog && plog != clog && plog != sock_id && clog != sock_id);
+	CHECK(fdinfo_of(&fdp, 5)->type == FD_TYPES__REG && fdinfo_of(&fdc, 6)->type == FD_TYPES__REG);
+	CHECK(!strcmp(reg_path(file_by_id(&files, plog)), "/var/log/parent.log"));
+	CHECK(!strcmp(reg_path(file_by_id(&files, clog)), "/var/log/child.log"));
 	CHECK(reg_files_at(&files, "/var/log/parent.log") == 1);
 	CHECK(reg_files_at(&files, "/var/log/child.log") == 1);
 	CHECK(reg_files_at(&files, "/usr/sbin/srv") == 2);
 	/* Executables 2, logs 2, cwd and root 4, the socket: no more. */
-	CHECK(files.n == 9 && files_of_type(&files, 1) == 8);
+	CHECK(files.n == 9 && files_of_type(&files, FD_TYPES__REG) == 8);
 	for (i = 0; i < files.n; i++)	/* ids unique */
-		CHECK(file_by_id(&files, pb_u(files.e[i], 2)).p != NULL);
+		CHECK(file_by_id(&files, ENTRY(files, FileEntry, i)->id) != NULL);
 	img_drop(&files);
 	img_drop(&fdp);
 	img_drop(&fdc);
@@ -593,7 +523,8 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6_and_the_shutdown
 	struct dp_set set = { .procs = &p, .nprocs = 1 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg files, fdinfo;
-	struct pbm isk4, isk6;
+	const FileEntry *f4, *f6;
+	const InetSkEntry *isk4, *isk6;
 
 	p.files = f;
 	p.nfiles = 3;
@@ -601,28 +532,35 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6_and_the_shutdown
 	p.nfds = 2;
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
-	img_load(&files, dir, "files.img", MAGIC_FILES);
-	img_load(&fdinfo, dir, "fdinfo-2.img", MAGIC_FDINFO);
-	CHECK(files.ok && fdinfo.ok && files_of_type(&files, 4) == 2);
-	isk4 = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 3), 1)), 4);
-	isk6 = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 4), 1)), 4);
-	CHECK(pb_u(isk4, 2) == 10 && pb_u(isk6, 2) == 11);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
+	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__INETSK) == 2);
+	f4 = file_of_fd(&files, &fdinfo, 3);
+	f6 = file_of_fd(&files, &fdinfo, 4);
+	CHECK(f4 && f4->isk && f6 && f6->isk);
+	if (!f4 || !f4->isk || !f6 || !f6->isk)
+		return;
+	isk4 = f4->isk;
+	isk6 = f6->isk;
+	CHECK(isk4->ino == 10 && isk6->ino == 11);
 
-	CHECK(pb_u(isk4, 3) == 2 && pb_u(isk4, 7) == 8080);
-	CHECK(pb_count(isk4, 11) == 1 && pb_un(isk4, 11, 0) == 0x0100007f);
-	CHECK(pb_count(isk4, 12) == 1 && pb_un(isk4, 12, 0) == 0);
-	CHECK(pb_count(isk4, 15) == 0);				/* no v6only */
-	CHECK(pb_count(isk4, 19) == 0);				/* not shut down */
+	CHECK(isk4->family == 2 && isk4->src_port == 8080);
+	CHECK(isk4->n_src_addr == 1 && isk4->src_addr[0] == 0x0100007f);
+	CHECK(isk4->n_dst_addr == 1 && isk4->dst_addr[0] == 0);
+	CHECK(!isk4->has_v6only);				/* no v6only */
+	CHECK(!isk4->has_shutdown);				/* not shut down */
 
-	CHECK(pb_u(isk6, 3) == 10 && pb_u(isk6, 4) == 2 && pb_u(isk6, 5) == 17);
-	CHECK(pb_u(isk6, 7) == 22 && pb_u(isk6, 8) == 50000);
-	CHECK(pb_count(isk6, 11) == 4 && pb_count(isk6, 12) == 4);
-	CHECK(pb_un(isk6, 11, 0) == 0x000080fe && pb_un(isk6, 11, 1) == 0 &&
-	      pb_un(isk6, 11, 2) == 0 && pb_un(isk6, 11, 3) == 0x01000000);
-	CHECK(pb_un(isk6, 12, 0) == 0xb80d0120 && pb_un(isk6, 12, 1) == 0 &&
-	      pb_un(isk6, 12, 2) == 0 && pb_un(isk6, 12, 3) == 0x02000000);
-	CHECK(pb_count(isk6, 15) == 1 && pb_u(isk6, 15) == 1);	/* v6only */
-	CHECK(pb_count(isk6, 19) == 1 && pb_u(isk6, 19) == 1);	/* shut down for reading */
+	CHECK(isk6->family == 10 && isk6->type == 2 && isk6->proto == 17);
+	CHECK(isk6->src_port == 22 && isk6->dst_port == 50000);
+	CHECK(isk6->n_src_addr == 4 && isk6->n_dst_addr == 4);
+	if (isk6->n_src_addr == 4 && isk6->n_dst_addr == 4) {
+		CHECK(isk6->src_addr[0] == 0x000080fe && isk6->src_addr[1] == 0 &&
+		      isk6->src_addr[2] == 0 && isk6->src_addr[3] == 0x01000000);
+		CHECK(isk6->dst_addr[0] == 0xb80d0120 && isk6->dst_addr[1] == 0 &&
+		      isk6->dst_addr[2] == 0 && isk6->dst_addr[3] == 0x02000000);
+	}
+	CHECK(isk6->has_v6only && isk6->v6only);
+	CHECK(isk6->has_shutdown && isk6->shutdown == SK_SHUTDOWN__READ);
 	img_drop(&files);
 	img_drop(&fdinfo);
 	rmtree(dir);
@@ -663,12 +601,15 @@ TEST(criuimg_keeps_a_connection_without_window_scaling_unscaled)
 		p.nfds = 1;
 		CHECK(mkdtemp(dir) != NULL);
 		CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
-		img_load(&stream, dir, "tcp-stream-a.img", MAGIC_TCP_STREAM);
-		CHECK(stream.n >= 1);
-		if (stream.n >= 1) {
-			CHECK(pb_u(stream.e[0], 5) == (cases[k].mask | 4));	/* TCPI_OPT_WSCALE */
-			CHECK(pb_u(stream.e[0], 6) == cases[k].snd);
-			CHECK(pb_u(stream.e[0], 8) == cases[k].rcv);
+		img_load(&stream, dir, "tcp-stream-a.img", MAGIC_TCP_STREAM,
+			 &tcp_stream_entry__descriptor);
+		CHECK(stream.ok && stream.n == 1);
+		if (stream.n == 1) {
+			const TcpStreamEntry *t = ENTRY(stream, TcpStreamEntry, 0);
+
+			CHECK(t->opt_mask == (cases[k].mask | 4));	/* TCPI_OPT_WSCALE */
+			CHECK(t->snd_wscale == cases[k].snd);
+			CHECK(t->has_rcv_wscale && t->rcv_wscale == cases[k].rcv);
 		}
 		img_drop(&stream);
 		rmtree(dir);
@@ -694,8 +635,11 @@ TEST(criuimg_writes_an_epoll_file_with_what_it_watches)
 	struct dp_set set = { .procs = &p, .nprocs = 1 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg files, fdinfo;
-	struct pbm ep = { NULL, 0 }, epfd, t, e;
-	uint64_t id;
+	const FileEntry *ep = NULL;
+	const EventpollFileEntry *epfd;
+	const EventpollTfdEntry *t;
+	const FdinfoEntry *e;
+	uint32_t id;
 	unsigned int i;
 
 	p.files = f;
@@ -704,32 +648,35 @@ TEST(criuimg_writes_an_epoll_file_with_what_it_watches)
 	p.nfds = 3;
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
-	img_load(&files, dir, "files.img", MAGIC_FILES);
-	img_load(&fdinfo, dir, "fdinfo-2.img", MAGIC_FDINFO);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok);
-	CHECK(files_of_type(&files, 7) == 1);
+	CHECK(files_of_type(&files, FD_TYPES__EVENTPOLL) == 1);
 	for (i = 0; i < files.n; i++)
-		if (pb_u(files.e[i], 1) == 7)
-			ep = files.e[i];
-	id = pb_u(ep, 2);
-	CHECK(id != NOVAL && id != 0);
-	epfd = pb_sub(ep, 9);
-	CHECK(epfd.p != NULL && pb_u(epfd, 1) == id);
-	CHECK(pb_u(epfd, 2) == 2);		/* O_RDWR; close-on-exec is the fd's */
-	CHECK(pb_sub(epfd, 3).p != NULL);	/* fown */
-	CHECK(pb_count(epfd, 4) == 2);
-	t = pb_subn(epfd, 4, 0);
-	CHECK(pb_u(t, 1) == id && pb_u(t, 2) == 4 && pb_u(t, 3) == 0x19 &&
-	      pb_u(t, 4) == 0x7f0000001234);
-	t = pb_subn(epfd, 4, 1);
-	CHECK(pb_u(t, 1) == id && pb_u(t, 2) == 10 && pb_u(t, 3) == 1 && pb_u(t, 4) == 5);
+		if (ENTRY(files, FileEntry, i)->type == FD_TYPES__EVENTPOLL)
+			ep = ENTRY(files, FileEntry, i);
+	CHECK(ep && ep->epfd);
+	if (!ep || !ep->epfd)
+		return;
+	id = ep->id;
+	epfd = ep->epfd;
+	CHECK(id != 0 && epfd->id == id);
+	CHECK(epfd->flags == 2);		/* O_RDWR; close-on-exec is the fd's */
+	CHECK(epfd->fown != NULL);
+	CHECK(epfd->n_tfd == 2);
+	if (epfd->n_tfd == 2) {
+		t = epfd->tfd[0];
+		CHECK(t->id == id && t->tfd == 4 && t->events == 0x19 && t->data == 0x7f0000001234);
+		t = epfd->tfd[1];
+		CHECK(t->id == id && t->tfd == 10 && t->events == 1 && t->data == 5);
+	}
 
 	e = fdinfo_of(&fdinfo, 7);
-	CHECK(pb_u(e, 1) == id && pb_u(e, 3) == 7 && pb_u(e, 2) == 1);
+	CHECK(e->id == id && e->type == FD_TYPES__EVENTPOLL && e->flags == 1);
 	e = fdinfo_of(&fdinfo, 4);
-	CHECK(pb_u(e, 3) == 1 && pb_str_is(pb_sub(file_by_id(&files, pb_u(e, 1)), 3), 6, "/var/a"));
+	CHECK(e->type == FD_TYPES__REG && !strcmp(reg_path(file_by_id(&files, e->id)), "/var/a"));
 	e = fdinfo_of(&fdinfo, 10);
-	CHECK(pb_u(e, 3) == 1 && pb_str_is(pb_sub(file_by_id(&files, pb_u(e, 1)), 3), 6, "/var/b"));
+	CHECK(e->type == FD_TYPES__REG && !strcmp(reg_path(file_by_id(&files, e->id)), "/var/b"));
 	img_drop(&files);
 	img_drop(&fdinfo);
 	rmtree(dir);
@@ -770,7 +717,9 @@ TEST(criuimg_writes_shared_anonymous_memory_once_with_its_pages)
 	char dir[] = "/tmp/orthros-ci-XXXXXX", dir2[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	char name[64];
 	struct ciimg mm, pm, files;
-	struct pbm v, head, e;
+	const MmEntry *me;
+	const VmaEntry *v;
+	const PagemapEntry *e;
 	unsigned char *pages;
 	unsigned int i, k, bad = 0;
 	struct dk *dk = NULL;
@@ -803,28 +752,34 @@ TEST(criuimg_writes_shared_anonymous_memory_once_with_its_pages)
 	CHECK(dk && ci_write(dk, &set, dir, err, sizeof(err)) == 1);
 
 	/* The mappings: shared anonymous, by shmid. */
-	img_load(&mm, dir, "mm-200.img", MAGIC_MM);
-	CHECK(mm.ok && mm.n == 1 && pb_count(mm.e[0], 14) == 2);
-	v = pb_subn(mm.e[0], 14, 0);
-	CHECK(pb_u(v, 1) == 0x7f0000000000 && pb_u(v, 2) == 0x7f0000003000);
-	CHECK(pb_u(v, 3) == 0 && pb_u(v, 4) == 77);
-	CHECK(pb_u(v, 5) == 3 && pb_u(v, 6) == 0x21 && pb_u(v, 7) == 0x101);
-	CHECK(pb_count(v, 10) == 0);			/* no fdflags: not a file */
-	v = pb_subn(mm.e[0], 14, 1);
-	CHECK(pb_u(v, 1) == 0x7f0000010000 && pb_u(v, 2) == 0x7f0000011000);
-	CHECK(pb_u(v, 3) == 2 * 4096 && pb_u(v, 4) == 77);
-	CHECK(pb_u(v, 5) == 1 && pb_u(v, 6) == 0x21 && pb_u(v, 7) == 0x101);
+	img_load(&mm, dir, "mm-200.img", MAGIC_MM, &mm_entry__descriptor);
+	CHECK(mm.ok && mm.n == 1);
+	me = mm.n == 1 ? ENTRY(mm, MmEntry, 0) : NULL;
+	CHECK(me && me->n_vmas == 2);
+	if (!me || me->n_vmas != 2)
+		return;
+	v = me->vmas[0];
+	CHECK(v->start == 0x7f0000000000 && v->end == 0x7f0000003000);
+	CHECK(v->pgoff == 0 && v->shmid == 77);
+	CHECK(v->prot == 3 && v->flags == 0x21 && v->status == 0x101);
+	CHECK(!v->has_fdflags);				/* not a file */
+	v = me->vmas[1];
+	CHECK(v->start == 0x7f0000010000 && v->end == 0x7f0000011000);
+	CHECK(v->pgoff == 2 * 4096 && v->shmid == 77);
+	CHECK(v->prot == 1 && v->flags == 0x21 && v->status == 0x101);
 
-	/* Its pagemap, by offset in the object, and its pages. */
-	img_load(&pm, dir, "pagemap-shmem-77.img", MAGIC_PAGEMAP);
+	/* Its pagemap, by offset in the object, and its pages: a head, then entries. */
+	img_load_headed(&pm, dir, "pagemap-shmem-77.img", MAGIC_PAGEMAP,
+			&pagemap_head__descriptor, &pagemap_entry__descriptor);
 	CHECK(pm.ok && pm.n == 3);
-	head = pm.e[0];
-	pages_id = pb_u(head, 1);
-	CHECK(pages_id != NOVAL && pages_id != 2 && pb_count(head, 2) == 0);
-	e = pm.e[1];
-	CHECK(pb_u(e, 1) == 0 && pb_u(e, 2) == 2 && pb_u(e, 4) == 4);
-	e = pm.e[2];
-	CHECK(pb_u(e, 1) == 8192 && pb_u(e, 2) == 1 && pb_u(e, 4) == 4);
+	if (pm.n != 3)
+		return;
+	pages_id = ENTRY(pm, PagemapHead, 0)->pages_id;
+	CHECK(pages_id != 2);
+	e = ENTRY(pm, PagemapEntry, 1);
+	CHECK(e->vaddr == 0 && e->nr_pages == 2 && e->flags == 4);
+	e = ENTRY(pm, PagemapEntry, 2);
+	CHECK(e->vaddr == 8192 && e->nr_pages == 1 && e->flags == 4);
 	snprintf(name, sizeof(name), "pages-%llu.img", (unsigned long long)pages_id);
 	pages = load(dir, name, &len);
 	CHECK(pages != NULL && len == 3 * 4096);
@@ -842,8 +797,8 @@ TEST(criuimg_writes_shared_anonymous_memory_once_with_its_pages)
 	CHECK(!exists(dir, "pagemap-shmem-78.img"));
 	CHECK(count_prefix(dir, "pagemap-shmem-") == 1);
 	CHECK(count_prefix(dir, "pages-") == 2);	/* the process's, the object's */
-	img_load(&files, dir, "files.img", MAGIC_FILES);
-	CHECK(files.ok && files.n == 3 && files_of_type(&files, 1) == 3);
+	FILES(&files, dir);
+	CHECK(files.ok && files.n == 3 && files_of_type(&files, FD_TYPES__REG) == 3);
 	CHECK(reg_files_at(&files, "/dev/zero (deleted)") == 0);
 	CHECK(!memmem(files.data, files.len, "/dev/zero", 9));
 	img_drop(&mm);
@@ -877,7 +832,6 @@ TEST(criuimg_writes_a_zombie_as_criu_dumps_one)
 	struct dp_set set = { .procs = p, .nprocs = 2 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg pstree, core;
-	struct pbm tc;
 
 	p[0].files = &f;
 	p[0].nfiles = 1;
@@ -888,19 +842,21 @@ TEST(criuimg_writes_a_zombie_as_criu_dumps_one)
 	p[1].exit_status = 7 << 8;
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 2);
-	img_load(&pstree, dir, "pstree.img", 0x50273030);
+	img_load(&pstree, dir, "pstree.img", MAGIC_PSTREE, &pstree_entry__descriptor);
 	CHECK(pstree.ok && pstree.n == 2);
 	if (pstree.n == 2) {
-		CHECK(pb_u(pstree.e[1], 1) == 101 && pb_u(pstree.e[1], 2) == 100);
-		CHECK(pb_u(pstree.e[1], 3) == 100 && pb_count(pstree.e[1], 5) == 1 &&
-		      pb_u(pstree.e[1], 5) == 101);
+		const PstreeEntry *z = ENTRY(pstree, PstreeEntry, 1);
+
+		CHECK(z->pid == 101 && z->ppid == 100 && z->pgid == 100);
+		CHECK(z->n_threads == 1 && z->threads[0] == 101);
 	}
-	img_load(&core, dir, "core-101.img", 0x55053847);
+	CORE(&core, dir, "core-101.img");
 	CHECK(core.ok && core.n == 1);
 	if (core.n == 1) {
-		tc = pb_sub(core.e[0], 3);
-		CHECK(pb_u(tc, 1) == 2 && pb_u(tc, 2) == 0x700);	/* TASK_DEAD, exit 7 */
-		CHECK(pb_count(core.e[0], 2) == 0 && pb_count(core.e[0], 5) == 0);	/* no thread */
+		const CoreEntry *c = ENTRY(core, CoreEntry, 0);
+
+		CHECK(c->tc && c->tc->task_state == 2 && c->tc->exit_code == 0x700);	/* TASK_DEAD, exit 7 */
+		CHECK(!c->thread_info && !c->thread_core);			/* no thread */
 	}
 	CHECK(!exists(dir, "mm-101.img") && !exists(dir, "ids-101.img") &&
 	      !exists(dir, "fs-101.img"));
@@ -925,7 +881,6 @@ TEST(criuimg_writes_itimer_real_in_us_never_rounding_a_timer_left_to_zero)
 		struct dp_set set = { .procs = &p, .nprocs = 1 };
 		char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 		struct ciimg core;
-		struct pbm real;
 
 		p.files = &f;
 		p.nfiles = 1;
@@ -933,12 +888,14 @@ TEST(criuimg_writes_itimer_real_in_us_never_rounding_a_timer_left_to_zero)
 		p.itimer_real_interval_ns = c[k].interval;
 		CHECK(mkdtemp(dir) != NULL);
 		CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
-		img_load(&core, dir, "core-100.img", 0x55053847);
+		CORE(&core, dir, "core-100.img");
 		CHECK(core.ok && core.n == 1);
 		if (core.n == 1) {
-			real = pb_sub(pb_sub(pb_sub(core.e[0], 3), 7), 1);	/* tc, timers, real */
-			CHECK(pb_u(real, 1) == 0 && pb_u(real, 2) == 50000);
-			CHECK(pb_u(real, 3) == c[k].vsec && pb_u(real, 4) == c[k].vusec);
+			const TaskCoreEntry *tc = ENTRY(core, CoreEntry, 0)->tc;
+			const ItimerEntry *real = tc && tc->timers ? tc->timers->real : NULL;
+
+			CHECK(real && real->isec == 0 && real->iusec == 50000);
+			CHECK(real && real->vsec == c[k].vsec && real->vusec == c[k].vusec);
 		}
 		img_drop(&core);
 		rmtree(dir);
@@ -960,7 +917,7 @@ TEST(criuimg_writes_an_eventfd_with_its_counter_and_a_signalfd_with_its_mask)
 	struct dp_set set = { .procs = &p, .nprocs = 1 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg files, fdinfo;
-	struct pbm efd, sfd;
+	const FileEntry *efd, *sfd;
 
 	p.files = f;
 	p.nfiles = 3;
@@ -968,17 +925,72 @@ TEST(criuimg_writes_an_eventfd_with_its_counter_and_a_signalfd_with_its_mask)
 	p.nfds = 2;
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
-	img_load(&files, dir, "files.img", MAGIC_FILES);
-	img_load(&fdinfo, dir, "fdinfo-2.img", MAGIC_FDINFO);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok);
-	CHECK(files_of_type(&files, 6) == 1 && files_of_type(&files, 9) == 1);
-	CHECK(pb_u(fdinfo_of(&fdinfo, 3), 3) == 6 && pb_u(fdinfo_of(&fdinfo, 4), 3) == 9);
-	efd = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 3), 1)), 8);
-	sfd = pb_sub(file_by_id(&files, pb_u(fdinfo_of(&fdinfo, 4), 1)), 10);
-	CHECK(pb_u(efd, 2) == (02 | 04000) && pb_u(efd, 4) == 5);
-	CHECK(pb_u(sfd, 2) == 02 && pb_u(sfd, 4) == 1ULL << 11);	/* O_CLOEXEC is the fd's */
-	CHECK(pb_count(efd, 3) == 1 && pb_count(sfd, 3) == 1);		/* fown */
+	CHECK(files_of_type(&files, FD_TYPES__EVENTFD) == 1 &&
+	      files_of_type(&files, FD_TYPES__SIGNALFD) == 1);
+	CHECK(fdinfo_of(&fdinfo, 3)->type == FD_TYPES__EVENTFD &&
+	      fdinfo_of(&fdinfo, 4)->type == FD_TYPES__SIGNALFD);
+	efd = file_of_fd(&files, &fdinfo, 3);
+	sfd = file_of_fd(&files, &fdinfo, 4);
+	CHECK(efd && efd->efd && sfd && sfd->sgfd);
+	if (efd && efd->efd && sfd && sfd->sgfd) {
+		CHECK(efd->efd->flags == (02 | 04000) && efd->efd->counter == 5);
+		/* O_CLOEXEC is the fd's */
+		CHECK(sfd->sgfd->flags == 02 && sfd->sgfd->sigmask == 1ULL << 11);
+		CHECK(efd->efd->fown && sfd->sgfd->fown);
+	}
 	img_drop(&files);
 	img_drop(&fdinfo);
+	rmtree(dir);
+}
+
+TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
+{
+	static unsigned char bytes[] = "hello";
+	struct dp_file f[3] = {
+		{ .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 },
+		{ .addr = 0xffff888002000100, .kind = DP_PIPE, .flags = 0, .ino = 555,
+		  .mode = 010600, .pipe_data = bytes, .pipe_len = 5, .pipe_size = 65536 },
+		{ .addr = 0xffff888002000200, .kind = DP_PIPE, .flags = 01 | 04000, .ino = 555,
+		  .mode = 010600, .pipe_data = bytes, .pipe_len = 5, .pipe_size = 65536 },
+	};
+	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, false } };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	struct dp_set set = { .procs = &p, .nprocs = 1 };
+	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	struct ciimg files, fdinfo, data;
+	const FileEntry *r, *w;
+
+	p.files = f;
+	p.nfiles = 3;
+	p.fds = fd;
+	p.nfds = 2;
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
+	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__PIPE) == 2);
+	r = file_of_fd(&files, &fdinfo, 3);
+	w = file_of_fd(&files, &fdinfo, 4);
+	CHECK(r && r->pipe && w && w->pipe && r->id != w->id);
+	if (r && r->pipe && w && w->pipe) {
+		CHECK(r->pipe->pipe_id == 555 && w->pipe->pipe_id == 555);
+		CHECK(r->pipe->flags == 0 && w->pipe->flags == (01 | 04000));
+	}
+	/* One entry for the pipe, then its bytes (so the image is not "ok" as entries alone). */
+	img_load(&data, dir, "pipes-data.img", 0x56453709u, &pipe_data_entry__descriptor);
+	CHECK(data.n >= 1 && data.len > 12 && data.len == 12 + u32(data.data + 8) + 5);
+	if (data.n >= 1) {
+		const PipeDataEntry *e = ENTRY(data, PipeDataEntry, 0);
+
+		CHECK(e->pipe_id == 555 && e->bytes == 5 && e->has_size && e->size == 65536);
+		CHECK(!memcmp(data.data + data.len - 5, "hello", 5));
+	}
+	img_drop(&files);
+	img_drop(&fdinfo);
+	img_drop(&data);
 	rmtree(dir);
 }
