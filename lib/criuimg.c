@@ -39,6 +39,7 @@
 #define MAGIC_FS		0x51403912u
 #define MAGIC_TCP_STREAM	0x51465506u
 #define MAGIC_PIPES_DATA	0x56453709u
+#define MAGIC_FIFO_DATA		0x59333054u
 #define TCPI_OPT_WSCALE		4	/* tcp_stream_entry.opt_mask */
 
 #define IMAGES_V1_1	2
@@ -86,9 +87,11 @@ struct writer {
 	unsigned int next_file_id;
 	struct pbuf files;		/* files.img entries, for all processes */
 	struct pbuf pstree;
-	struct pbuf pipes_data;		/* pipes-data.img: each pipe's bytes, once */
-	uint64_t *pipes;		/* the pipes (inode numbers) seen */
-	unsigned int npipes;
+	struct pipes {			/* pipes-data.img, fifo-data.img: */
+		struct pbuf data;	/* each pipe's bytes, once */
+		uint64_t *ino;		/* the pipes (inode numbers) seen */
+		unsigned int n;
+	} pipes, fifos;
 	struct seen_file {		/* open files written, by dead struct file */
 		uint64_t addr;
 		uint32_t id;
@@ -598,14 +601,14 @@ static uint32_t reg_entry(struct writer *w, FileEntry *fe, const char *path, uin
 	return fe->id;
 }
 
-/* A path of its own (a cwd, a root). */
-static uint32_t reg_file(struct writer *w, const char *path)
+/* A path of its own (a cwd, a root, a named pipe's). */
+static uint32_t reg_file(struct writer *w, const char *path, uint32_t flags)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 
 	fe.type = FD_TYPES__REG;
 	fe.id = w->next_file_id++;
-	return reg_entry(w, &fe, path, 0, 0);
+	return reg_entry(w, &fe, path, flags, 0);
 }
 
 static uint32_t reg_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
@@ -614,16 +617,40 @@ static uint32_t reg_kind(struct writer *w, const struct dp_file *f, FileEntry *f
 }
 
 /*
+ * A pipe's unread bytes, once, whichever of its ends (or openings) comes
+ * first: an entry, then the bytes. 0, or -1 if memory ran out.
+ */
+static int pipe_data(struct writer *w, struct pipes *seen, const struct dp_file *f)
+{
+	PipeDataEntry data = PIPE_DATA_ENTRY__INIT;
+	unsigned int i;
+	uint64_t *n;
+
+	for (i = 0; i < seen->n; i++)
+		if (seen->ino[i] == f->ino)
+			return 0;
+	n = realloc(seen->ino, (seen->n + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	seen->ino = n;
+	seen->ino[seen->n++] = f->ino;
+	if (!f->pipe_len)
+		return 0;
+	data.pipe_id = (uint32_t)f->ino;
+	data.bytes = f->pipe_len;
+	OPT(data, size, f->pipe_size);
+	entry(w, &seen->data, &data);
+	pb_raw(&seen->data, f->pipe_data, f->pipe_len);
+	return 0;
+}
+
+/*
  * An end of an anonymous pipe (file_entry.pipe, 18); both ends name the
- * pipe by its inode. Its unread bytes go to pipes-data.img once,
- * whichever end comes first.
+ * pipe by its inode, its bytes in pipes-data.img.
  */
 static uint32_t pipe_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
 {
 	PipeEntry pe = PIPE_ENTRY__INIT;
-	PipeDataEntry data = PIPE_DATA_ENTRY__INIT;
-	unsigned int i;
-	uint64_t *n;
 
 	pe.id = fe->id;
 	pe.pipe_id = (uint32_t)f->ino;
@@ -631,22 +658,25 @@ static uint32_t pipe_kind(struct writer *w, const struct dp_file *f, FileEntry *
 	pe.fown = &no_fown;
 	fe->pipe = &pe;
 	entry(w, &w->files, fe);
-	for (i = 0; i < w->npipes; i++)
-		if (w->pipes[i] == f->ino)
-			return fe->id;
-	n = realloc(w->pipes, (w->npipes + 1) * sizeof(*n));
-	if (!n)
-		return 0;
-	w->pipes = n;
-	w->pipes[w->npipes++] = f->ino;
-	if (!f->pipe_len)
-		return fe->id;
-	data.pipe_id = (uint32_t)f->ino;
-	data.bytes = f->pipe_len;
-	OPT(data, size, f->pipe_size);
-	entry(w, &w->pipes_data, &data);
-	pb_raw(&w->pipes_data, f->pipe_data, f->pipe_len);
-	return fe->id;
+	return pipe_data(w, &w->pipes, f) ? 0 : fe->id;
+}
+
+/*
+ * An opening of a named pipe (file_entry.fifo, 17): its path a file entry
+ * of its own (regf_id) with the opening's flags, the pipe by its inode,
+ * its bytes in fifo-data.img. CRIU opens the path read-write to put the
+ * bytes back, then as the process had it, as its own dump writes them.
+ */
+static uint32_t fifo_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
+{
+	FifoEntry fifo = FIFO_ENTRY__INIT;
+
+	fifo.id = fe->id;
+	fifo.pipe_id = (uint32_t)f->ino;
+	OPT(fifo, regf_id, reg_file(w, f->path, f->flags & ~O_CLOEXEC_));
+	fe->fifo = &fifo;
+	entry(w, &w->files, fe);
+	return pipe_data(w, &w->fifos, f) ? 0 : fe->id;
 }
 
 /* A connection's state and queues (established or closing): tcp-stream-<ino>.img. */
@@ -802,6 +832,7 @@ static const struct file_kind {
 } file_kinds[] = {
 	{ DP_REG,	FD_TYPES__REG,		reg_kind },
 	{ DP_PIPE,	FD_TYPES__PIPE,		pipe_kind },
+	{ DP_FIFO,	FD_TYPES__FIFO,		fifo_kind },
 	{ DP_INET,	FD_TYPES__INETSK,	inet_kind },
 	{ DP_EPOLL,	FD_TYPES__EVENTPOLL,	epoll_kind },
 	{ DP_EVENTFD,	FD_TYPES__EVENTFD,	eventfd_kind },
@@ -877,8 +908,8 @@ static int write_files(struct writer *w, const struct dp_proc *p, uint32_t files
 	snprintf(name, sizeof(name), "fdinfo-%u.img", files_id);
 	if (write_image(w, name, MAGIC_FDINFO, &fdinfo))
 		return -1;
-	fs.cwd_id = reg_file(w, p->cwd);
-	fs.root_id = reg_file(w, p->root);
+	fs.cwd_id = reg_file(w, p->cwd, 0);
+	fs.root_id = reg_file(w, p->root, 0);
 	OPT(fs, umask, p->umask);
 	snprintf(name, sizeof(name), "fs-%d.img", p->pid);
 	return single(w, name, MAGIC_FS, &fs);
@@ -1202,7 +1233,8 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 	if (write_shmems(&w, set) ||
 	    write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
 	    write_image(&w, "files.img", MAGIC_FILES, &w.files) ||
-	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes_data))
+	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes.data) ||
+	    write_image(&w, "fifo-data.img", MAGIC_FIFO_DATA, &w.fifos.data))
 		goto out;
 	inv.img_version = IMAGES_V1_1;
 	OPT(inv, fdinfo_per_id, 1);
@@ -1213,11 +1245,13 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 	ret = n;
 out:
 	scratch_free(&w);
-	free(w.pipes);
+	free(w.pipes.ino);
+	free(w.fifos.ino);
 	free(w.seen);
 	pb_free(&w.pstree);
 	pb_free(&w.files);
-	pb_free(&w.pipes_data);
+	pb_free(&w.pipes.data);
+	pb_free(&w.fifos.data);
 	return ret;
 }
 

@@ -531,7 +531,11 @@ static int add_thread(struct dk *dk, uint64_t node, void *arg)
 #define PIPE_MAX_BUFS	1024		/* pipe-max-size is 1 MiB: 256 pages */
 #define MUTEX_FLAGS	0x07ULL		/* struct mutex's owner: flags below the task */
 
-/* An anonymous pipe's unread bytes, in order, from its ring of buffers. */
+/*
+ * A pipe's unread bytes, in order, from its ring of buffers. A pipe not
+ * on the kernel's pipefs is a named pipe (FIFO): the same ring, behind an
+ * inode of a file system, opened by path.
+ */
 static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct dp_file *f)
 {
 	const struct dp_layout *l = &c->l;
@@ -541,7 +545,7 @@ static const char *read_pipe(struct ctx *c, uint64_t mnt, uint64_t inode, struct
 	if (rd64(c, mnt + l->vfsmnt_sb, &sb) || rd32(c, sb + l->sb_magic, &magic))
 		return "pipe unreadable";
 	if (magic != PIPEFS_MAGIC)
-		return "a named pipe (FIFO)";
+		f->kind = DP_FIFO;
 	if (rd64(c, inode + l->i_pipe, &pipe) || rd32(c, pipe + l->pi_head, &head) ||
 	    rd32(c, pipe + l->pi_tail, &tail) || rd32(c, pipe + l->pi_ring, &ring) ||
 	    rd64(c, pipe + l->pi_bufs, &bufs) || rd64(c, pipe + l->pi_owner, &owner))
@@ -713,7 +717,8 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	if (f->kind == DP_PIPE) {
 		why = read_pipe(c, mnt, inode, f);
 		if (why)
-			problem(p, "pipe (inode %llu): %s", H(f->ino), why);
+			problem(p, "%s (inode %llu): %s", f->kind == DP_FIFO ? "named pipe" : "pipe",
+				H(f->ino), why);
 	}
 	if (f->kind == DP_INET) {
 		f->inet = calloc(1, sizeof(*f->inet));
@@ -721,7 +726,7 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 		if (why)
 			problem(p, "socket (inode %llu): %s", H(f->ino), why);
 	}
-	if (f->kind == DP_REG &&
+	if ((f->kind == DP_REG || f->kind == DP_FIFO) &&
 	    dk_dentry_path(c->dk, &l->fs, mnt, dentry, f->path, sizeof(f->path))) {
 		problem(p, "file 0x%llx: no path: %s", H(file), dk_error(c->dk));
 		return -1;
@@ -789,7 +794,8 @@ static void read_files(struct ctx *c, uint64_t task, struct dp_proc *p)
 				p->files[i].mode);
 		else if (p->files[i].kind == DP_SHMEM)
 			problem(p, "fd %u: a memfd or another unnamed shmem file", fd);
-		else if (p->files[i].unlinked && p->files[i].kind == DP_REG)
+		else if (p->files[i].unlinked &&
+			 (p->files[i].kind == DP_REG || p->files[i].kind == DP_FIFO))
 			problem(p, "fd %u: %s was deleted", fd, p->files[i].path);
 		d = realloc(p->fds, (p->nfds + 1) * sizeof(*d));
 		if (!d)

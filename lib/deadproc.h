@@ -93,7 +93,9 @@ struct dp_creds {
  * anonymous pipe, an IPv4/IPv6 socket, an epoll instance, the kernel's
  * file behind shared anonymous memory, or something not carried over.
  */
-enum dp_file_kind { DP_REG, DP_PIPE, DP_INET, DP_EPOLL, DP_SHMEM, DP_EVENTFD, DP_SIGNALFD, DP_OTHER };
+enum dp_file_kind {
+	DP_REG, DP_PIPE, DP_FIFO, DP_INET, DP_EPOLL, DP_SHMEM, DP_EVENTFD, DP_SIGNALFD, DP_OTHER
+};
 
 /*
  * A TCP connection, established or closing: sequence numbers (FINs counted
@@ -150,7 +152,7 @@ struct dp_file {
 	const char *what;		/* an anonymous inode's kind ("a timerfd"), or NULL */
 	uint64_t anon_value;		/* DP_EVENTFD: its counter; DP_SIGNALFD: its signal mask */
 	struct dp_inet *inet;		/* DP_INET */
-	unsigned char *pipe_data;	/* DP_PIPE: bytes written, not yet read */
+	unsigned char *pipe_data;	/* DP_PIPE, DP_FIFO: bytes written, not yet read */
 	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */
 	struct dp_epoll_tfd *tfds;	/* DP_EPOLL: what it watches */
 	unsigned int ntfds;

@@ -199,7 +199,7 @@ static const char *never_carried(const struct dp_file *f, char *why, size_t len)
 	if (S_ISCHR(f->mode) && !stateless_device(KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev)))
 		return differs("device %u:%u (a terminal or another device with state) belongs to the dead kernel",
 			       KDEV_MAJOR(f->rdev), KDEV_MINOR(f->rdev));
-	if (!S_ISCHR(f->mode) && !S_ISREG(f->mode) && !S_ISDIR(f->mode))
+	if (!S_ISCHR(f->mode) && !S_ISREG(f->mode) && !S_ISDIR(f->mode) && !S_ISFIFO(f->mode))
 		return differs("a file of mode 0%o is not carried over", f->mode);
 	return NULL;
 }
@@ -223,7 +223,16 @@ const char *fi_compare(const struct dp_file *f, const struct fi_here *h, char *w
 	if (!h->has_uuid || memcmp(f->fs_uuid, h->fs_uuid, 16))
 		return differs("on another file system here (UUID %s)",
 			       h->has_uuid ? fc_uuid_str(h->fs_uuid, text) : "none");
-	if ((h->ino != f->ino || h->generation != f->generation) &&
+	/*
+	 * A named pipe's generation cannot be had (its open file is a pipe's,
+	 * with no FS_IOC_GETVERSION, and opening it would act on it): its
+	 * inode number on the same file system names it. Its bytes are the
+	 * dead kernel's pipe's, carried in the images, none on the disk.
+	 */
+	if (S_ISFIFO(f->mode) && h->ino != f->ino)
+		return differs("another named pipe here (inode %llu, was %llu)",
+			       (unsigned long long)h->ino, (unsigned long long)f->ino);
+	if (!S_ISFIFO(f->mode) && (h->ino != f->ino || h->generation != f->generation) &&
 	    !(h->replaces && h->was_ino == f->ino && h->was_gen == f->generation))
 		return differs("another file here (inode %llu generation %u, was %llu generation %u)",
 			       (unsigned long long)h->ino, h->generation, (unsigned long long)f->ino,

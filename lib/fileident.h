@@ -20,7 +20,10 @@
  *     generation: what is opened in it is checked file by file;
  *   - a character device: only the stateless memory devices (null, zero,
  *     full, random, urandom); a terminal, a pty or any other device of the
- *     dead kernel has state this kernel does not have.
+ *     dead kernel has state this kernel does not have;
+ *   - a named pipe: the same file system and inode number (its generation
+ *     cannot be read without opening it); its bytes are the dead kernel's,
+ *     carried in the images.
  *
  * Anything else is "another file": the process cannot be restored, and is
  * named (see orthros-pm).

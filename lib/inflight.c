@@ -109,7 +109,7 @@ static uint64_t tcp_done(const struct dp_inflight *in, const struct dp_file *f)
  */
 static uint64_t pipe_done(const struct dp_inflight *in, const struct dp_file *f)
 {
-	if (f->kind != DP_PIPE || in->start || in->size)
+	if ((f->kind != DP_PIPE && f->kind != DP_FIFO) || in->start || in->size)
 		return UINT64_MAX;
 	return in->done;
 }

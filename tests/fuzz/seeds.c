@@ -140,6 +140,9 @@ static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
 static uint64_t seed_sk;		/* and its socket's struct sock */
 static uint64_t seed_sig;		/* and its signal_struct */
 static uint64_t seed_file;		/* and its fd 0's struct file */
+static uint64_t seed_pipefile;		/* its fd 1's (the pipe's) */
+static uint64_t seed_pipe_ino, seed_pipe_mnt, seed_pipe_dentry;	/* and its path on pipefs */
+static uint64_t seed_mnt, seed_root;	/* its ext4 mount and that mount's root */
 
 /* An open file of inode (on super block sb) at dentry under mount mnt. */
 static uint64_t file_at(uint64_t mnt, uint64_t dentry, uint64_t inode, uint64_t sb)
@@ -275,11 +278,16 @@ static void seed_proc(void)
 	put32(psb + off("struct super_block", "s_magic"), 0x50495045);
 	put64(pmount + off("struct mount", "mnt_parent"), pmount);
 	put64(pmount + off("struct mount", "mnt") + off("struct vfsmount", "mnt_sb"), psb);
-	pipefile = file_at(pmount + off("struct mount", "mnt"), dentry("pipe:[1]", 0, pipe_ino),
-			   pipe_ino, psb);
+	seed_pipe_ino = pipe_ino;
+	seed_pipe_mnt = pmount + off("struct mount", "mnt");
+	seed_pipe_dentry = dentry("pipe:[1]", 0, pipe_ino);
+	pipefile = file_at(seed_pipe_mnt, seed_pipe_dentry, pipe_ino, psb);
 	put64(fds, file);
 	seed_file = file;
 	put64(fds + 8, pipefile);
+	seed_pipefile = pipefile;
+	seed_mnt = mnt;
+	seed_root = root;
 	put64(pipe_ino + off("struct inode", "i_pipe"), pipe);
 	seed_task = t;
 	seed_sig = sig;
@@ -338,6 +346,49 @@ static int check_pipe_lock(void)
 	}
 	put64(owner, 0);
 	return 0;
+}
+
+/*
+ * The seed's pipe opened by a path on the ext4 mount (its dentry moved
+ * under that mount's root: /pipe:[1]): a named pipe, read with its path
+ * and named so in its problems (the seed's pipe buffer has no page);
+ * refused once it is deleted (no link left). The pipe is left anonymous.
+ */
+static int check_fifo(void)
+{
+	uint64_t path = seed_pipefile + off("struct file", "f_path");
+	uint64_t nlink = seed_pipe_ino + off("struct inode", "__i_nlink");
+	uint64_t parent = seed_pipe_dentry + off("struct dentry", "d_parent");
+	const struct dp_file *f = NULL;
+	struct dp_set set;
+	unsigned int i, links;
+	int ret = 0;
+
+	put64(path + off("struct path", "mnt"), seed_mnt);
+	put64(parent, seed_root);
+	for (links = 1; links <= 1 && !ret; links--) {
+		put32(nlink, links);
+		if (reread(&set)) {
+			ret = -1;
+			break;
+		}
+		for (i = 0, f = NULL; i < set.procs[0].nfiles; i++)
+			if (set.procs[0].files[i].kind == DP_FIFO)
+				f = &set.procs[0].files[i];
+		if (!f || strcmp(f->path, "/pipe:[1]") || !strstr(set.procs[0].problems, "named pipe") ||
+		    !!strstr(set.procs[0].problems, "/pipe:[1] was deleted") != !links) {
+			fprintf(stderr, "seeds: a named pipe with %u links: %s %s; problems: %s\n",
+				links, f ? "read as" : "not read", f ? f->path : "", set.procs[0].problems);
+			ret = -1;
+		}
+		dp_set_free(&set);
+		if (!links)
+			break;
+	}
+	put32(nlink, 0);
+	put64(path + off("struct path", "mnt"), seed_pipe_mnt);
+	put64(parent, seed_pipe_dentry);
+	return ret;
 }
 
 /*
@@ -706,7 +757,7 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock() || check_tcp_states() || check_zombie() || check_timers() ||
+		if (check_pipe_lock() || check_fifo() || check_tcp_states() || check_zombie() || check_timers() ||
 		    check_sysv() || check_anon())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {

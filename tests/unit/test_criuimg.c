@@ -95,6 +95,7 @@ TEST(criuimg_writes_framed_images_and_skips_broken_processes)
 	CHECK(slurp(dir, "pagemap-100.img", buf, sizeof(buf)) > 8);
 	slurp(dir, "pages-2.img", buf, sizeof(buf));
 	slurp(dir, "pipes-data.img", buf, sizeof(buf));
+	slurp(dir, "fifo-data.img", buf, sizeof(buf));
 	CHECK(slurp(dir, "core-101.img", buf, sizeof(buf)) == 0);	/* left out */
 	CHECK(rmdir(dir) == 0);					/* nothing else written */
 }
@@ -989,6 +990,67 @@ TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
 		CHECK(e->pipe_id == 555 && e->bytes == 5 && e->has_size && e->size == 65536);
 		CHECK(!memcmp(data.data + data.len - 5, "hello", 5));
 	}
+	img_drop(&files);
+	img_drop(&fdinfo);
+	img_drop(&data);
+	rmtree(dir);
+}
+
+TEST(criuimg_writes_a_named_pipe_with_its_path_its_openings_and_its_bytes_once)
+{
+	/* /srv/q opened for reading (nonblocking) and for writing, 3 bytes unread. */
+	static unsigned char bytes[] = "abc";
+	struct dp_file f[3] = {
+		{ .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 },
+		{ .addr = 0xffff888002000100, .kind = DP_FIFO, .path = "/srv/q", .flags = 04000,
+		  .ino = 77, .mode = 010644, .pipe_data = bytes, .pipe_len = 3, .pipe_size = 4096 },
+		{ .addr = 0xffff888002000200, .kind = DP_FIFO, .path = "/srv/q", .flags = 01,
+		  .ino = 77, .mode = 010644, .pipe_data = bytes, .pipe_len = 3, .pipe_size = 4096 },
+	};
+	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, true } };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	struct dp_set set = { .procs = &p, .nprocs = 1 };
+	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	struct ciimg files, fdinfo, data;
+	const FileEntry *r, *w, *rp, *wp;
+
+	p.files = f;
+	p.nfiles = 3;
+	p.fds = fd;
+	p.nfds = 2;
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
+	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__FIFO) == 2);
+	CHECK(fdinfo_of(&fdinfo, 3)->type == FD_TYPES__FIFO &&
+	      fdinfo_of(&fdinfo, 4)->type == FD_TYPES__FIFO && fdinfo_of(&fdinfo, 4)->flags == 1);
+	r = file_of_fd(&files, &fdinfo, 3);
+	w = file_of_fd(&files, &fdinfo, 4);
+	CHECK(r && r->fifo && w && w->fifo && r->id != w->id);
+	if (r && r->fifo && w && w->fifo) {
+		CHECK(r->fifo->pipe_id == 77 && w->fifo->pipe_id == 77);
+		CHECK(r->fifo->has_regf_id && w->fifo->has_regf_id);
+		/* Each opening's path, with its flags (close-on-exec is the fd's). */
+		rp = file_by_id(&files, r->fifo->regf_id);
+		wp = file_by_id(&files, w->fifo->regf_id);
+		CHECK(!strcmp(reg_path(rp), "/srv/q") && !strcmp(reg_path(wp), "/srv/q"));
+		CHECK(rp && rp->reg && rp->reg->flags == 04000 && wp && wp->reg &&
+		      wp->reg->flags == 01);
+	}
+	/* The bytes once, in fifo-data.img; pipes-data.img has none. */
+	img_load(&data, dir, "fifo-data.img", 0x59333054u, &pipe_data_entry__descriptor);
+	CHECK(data.n >= 1 && data.len > 12 && data.len == 12 + u32(data.data + 8) + 3);
+	if (data.n >= 1) {
+		const PipeDataEntry *e = ENTRY(data, PipeDataEntry, 0);
+
+		CHECK(e->pipe_id == 77 && e->bytes == 3 && e->size == 4096);
+		CHECK(!memcmp(data.data + data.len - 3, "abc", 3));
+	}
+	img_drop(&data);
+	img_load(&data, dir, "pipes-data.img", 0x56453709u, &pipe_data_entry__descriptor);
+	CHECK(data.ok && data.n == 0);
 	img_drop(&files);
 	img_drop(&fdinfo);
 	img_drop(&data);

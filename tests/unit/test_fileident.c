@@ -131,6 +131,31 @@ TEST(fi_only_stateless_devices_are_handed_back)
 	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
 }
 
+TEST(fi_a_named_pipe_is_handed_back_by_its_inode_and_file_system)
+{
+	struct dp_file f;
+	struct fi_here h;
+	char why[256];
+
+	pair(&f, &h);
+	f.kind = DP_FIFO;
+	f.mode = h.mode = S_IFIFO | 0644;
+	f.size = h.size = 0;
+	h.generation = 0;		/* fi_look cannot read a FIFO's */
+	h.ctime_sec = 1;		/* ctime is the pipe's last use, not its identity */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) == NULL);
+	h.ino = 1235;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another named pipe"));
+	h.ino = 1234;
+	h.fs_uuid[0] ^= 1;
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another file system"));
+	h.fs_uuid[0] ^= 1;
+	h.mode = S_IFREG | 0644;	/* a regular file at its path now */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "another kind of file"));
+	f.mode = S_IFSOCK | 0755;	/* a Unix socket's path: not carried */
+	CHECK(fi_compare(&f, &h, why, sizeof(why)) && strstr(why, "not carried"));
+}
+
 /*
  * A file the journal never committed is re-created by orthros-fcm as a new
  * inode: it stands for the dead one only as orthros-fcm's record says.

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fdkinds: files with no inode of their own, carried across a failover: an
+ * fdkinds: files that are not plain files, carried across a failover: an
  * eventfd holding 5, a signalfd for SIGUSR2 with one SIGUSR2 pending (the
- * signal blocked), and an epoll instance watching both. At SIGUSR1 (after
- * the failover) it checks: epoll reports both readable; the eventfd reads
- * 5, then counts again (3 in, 3 out); the signalfd gives the pending
- * SIGUSR2, then one sent now. Lines: "fdkinds: ready pid=P",
+ * signal blocked), an epoll instance watching both, and a named pipe in
+ * the working directory (made and committed to disk first) opened for
+ * reading and for writing with bytes unread. At SIGUSR1 (after the
+ * failover) it checks: epoll reports both readable; the eventfd reads 5,
+ * then counts again (3 in, 3 out); the signalfd gives the pending SIGUSR2,
+ * then one sent now; the named pipe gives its bytes, then carries new ones,
+ * and is the same pipe as the one at its path. Lines: "fdkinds: ready pid=P",
  * "fdkinds: PASS ..." (exit 0) or "fdkinds: FAIL WHAT" (exit 1).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -28,6 +33,40 @@ static uint64_t efd_read(int fd)
 	if (read(fd, &v, sizeof(v)) != sizeof(v))
 		fail("eventfd read: %s", strerror(errno));
 	return v;
+}
+
+#define FIFO_NAME "fdkinds.fifo"
+#define FIFO_BYTES "named pipe bytes"
+
+/* A named pipe in the working directory, on disk before it is used. */
+static void make_fifo(int *rfd, int *wfd)
+{
+	int dir;
+
+	if ((unlink(FIFO_NAME) && errno != ENOENT) || mkfifo(FIFO_NAME, 0600))
+		fail("mkfifo %s: %s", FIFO_NAME, strerror(errno));
+	dir = open(".", O_RDONLY | O_DIRECTORY);
+	if (dir < 0 || fsync(dir))
+		fail("committing the named pipe: %s", strerror(errno));
+	close(dir);
+	*rfd = open(FIFO_NAME, O_RDONLY | O_NONBLOCK);
+	*wfd = *rfd < 0 ? -1 : open(FIFO_NAME, O_WRONLY);
+	if (*wfd < 0 || write(*wfd, FIFO_BYTES, strlen(FIFO_BYTES)) != (ssize_t)strlen(FIFO_BYTES))
+		fail("opening and filling the named pipe: %s", strerror(errno));
+}
+
+static void check_fifo(int rfd, int wfd)
+{
+	char buf[64];
+	ssize_t n = read(rfd, buf, sizeof(buf));
+	struct stat a, b;
+
+	if (n != (ssize_t)strlen(FIFO_BYTES) || memcmp(buf, FIFO_BYTES, n))
+		fail("the named pipe gave %zd bytes, not the %zu left in it", n, strlen(FIFO_BYTES));
+	if (write(wfd, "again", 5) != 5 || read(rfd, buf, sizeof(buf)) != 5 || memcmp(buf, "again", 5))
+		fail("the named pipe does not carry new bytes: %s", strerror(errno));
+	if (fstat(rfd, &a) || stat(FIFO_NAME, &b) || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		fail("the named pipe open is not the one at %s", FIFO_NAME);
 }
 
 static int sfd_read(int fd)
@@ -44,7 +83,7 @@ int main(void)
 	struct epoll_event ev[4];
 	uint64_t five = 5, three = 3, v;
 	sigset_t usr2, pend;
-	int efd, sfd, ep, n, i, seen = 0;
+	int efd, sfd, ep, n, i, seen = 0, rfd, wfd;
 
 	state_init("fdkinds");
 	sigemptyset(&usr2);
@@ -61,6 +100,7 @@ int main(void)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev[0]) || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev[1]) ||
 	    write(efd, &five, sizeof(five)) != sizeof(five) || kill(getpid(), SIGUSR2))
 		fail("setting up: %s", strerror(errno));
+	make_fifo(&rfd, &wfd);
 	state_say("ready pid=%d", getpid());
 	while (!state_go)
 		pause();
@@ -81,5 +121,6 @@ int main(void)
 		fail("the signalfd gave signal %d, not the pending SIGUSR2", n);
 	if (kill(getpid(), SIGUSR2) || (n = sfd_read(sfd)) != SIGUSR2)
 		fail("the signalfd does not take a new SIGUSR2 (got %d)", n);
-	state_end(0, "eventfd held 5 and counts; signalfd gave the pending SIGUSR2 and a new one; epoll saw both");
+	check_fifo(rfd, wfd);
+	state_end(0, "eventfd held 5 and counts; signalfd gave the pending SIGUSR2 and a new one; epoll saw both; the named pipe kept its bytes and carries new ones");
 }

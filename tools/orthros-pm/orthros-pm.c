@@ -148,7 +148,8 @@ static void check_files(struct dp_set *set, const struct fi_migrated *m)
 		if (p->zombie)		/* no files, no working directory */
 			continue;
 		for (j = 0; j < p->nfiles; j++)
-			if (p->files[j].kind == DP_REG && fi_check(&p->files[j], m, why, sizeof(why)))
+			if ((p->files[j].kind == DP_REG || p->files[j].kind == DP_FIFO) &&
+			    fi_check(&p->files[j], m, why, sizeof(why)))
 				dp_problem(p, "%s: %s", p->files[j].path, why);
 		if (p->cwd_file.kind == DP_REG && fi_check(&p->cwd_file, m, why, sizeof(why)))
 			dp_problem(p, "working directory %s: %s", p->cwd, why);
