@@ -278,6 +278,18 @@ static unsigned int files_of_type(const struct ciimg *files, FdTypes type)
 	return n;
 }
 
+/* files.img: the entry of a type, if exactly one has it. */
+static const FileEntry *file_of_type(const struct ciimg *files, FdTypes type)
+{
+	const FileEntry *found = NULL;
+	unsigned int i;
+
+	for (i = 0; i < files->n; i++)
+		if (ENTRY(*files, FileEntry, i)->type == type)
+			found = ENTRY(*files, FileEntry, i);
+	return files_of_type(files, type) == 1 ? found : NULL;
+}
+
 /* files.img: the entry with id, if exactly one has it. */
 static const FileEntry *file_by_id(const struct ciimg *files, uint32_t id)
 {
@@ -401,6 +413,24 @@ static struct dp_proc ci_proc(int pid, int ppid, struct dp_thread *th)
 	};
 }
 
+/*
+ * Images of one process holding files (fds[i].file indexes them) into a
+ * new folder dir (a mkdtemp template): ci_write must write it alone.
+ */
+static void write_one(struct dp_proc *p, struct dp_file *files, unsigned int nfiles,
+		      struct dp_fd *fds, unsigned int nfds, char *dir)
+{
+	struct dp_set set = { .procs = p, .nprocs = 1 };
+	char err[256];
+
+	p->files = files;
+	p->nfiles = nfiles;
+	p->fds = fds;
+	p->nfds = nfds;
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+}
+
 /* ---- Shared files, sockets, epoll, shared memory ---- */
 
 TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
@@ -431,7 +461,7 @@ TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
 	struct dp_set set = { .procs = p, .nprocs = 2 };
 	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
 	struct ciimg files, fdp, fdc;
-	const FileEntry *sock = NULL;
+	const FileEntry *sock;
 	const FdinfoEntry *e;
 	const InetSkEntry *isk;
 	uint32_t sock_id, plog, clog;
@@ -453,10 +483,7 @@ TEST(criuimg_writes_a_file_shared_by_fds_and_processes_once)
 	CHECK(files.ok && fdp.ok && fdc.ok);
 
 	/* One socket, one entry. */
-	CHECK(files_of_type(&files, FD_TYPES__INETSK) == 1);
-	for (i = 0; i < files.n; i++)
-		if (ENTRY(files, FileEntry, i)->type == FD_TYPES__INETSK)
-			sock = ENTRY(files, FileEntry, i);
+	sock = file_of_type(&files, FD_TYPES__INETSK);
 	CHECK(sock && sock->isk);
 	if (!sock || !sock->isk)
 		return;
@@ -521,18 +548,12 @@ TEST(criuimg_writes_one_address_word_for_ipv4_and_four_for_ipv6_and_the_shutdown
 	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, false } };
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
-	struct dp_set set = { .procs = &p, .nprocs = 1 };
-	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
 	struct ciimg files, fdinfo;
 	const FileEntry *f4, *f6;
 	const InetSkEntry *isk4, *isk6;
 
-	p.files = f;
-	p.nfiles = 3;
-	p.fds = fd;
-	p.nfds = 2;
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	write_one(&p, f, 3, fd, 2, dir);
 	FILES(&files, dir);
 	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__INETSK) == 2);
@@ -592,16 +613,10 @@ TEST(criuimg_keeps_a_connection_without_window_scaling_unscaled)
 		struct dp_fd fd[1] = { { 3, 1, false } };
 		struct dp_thread th = ci_thread(100);
 		struct dp_proc p = ci_proc(100, 1, &th);
-		struct dp_set set = { .procs = &p, .nprocs = 1 };
-		char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+		char dir[] = "/tmp/orthros-ci-XXXXXX";
 		struct ciimg stream;
 
-		p.files = f;
-		p.nfiles = 2;
-		p.fds = fd;
-		p.nfds = 1;
-		CHECK(mkdtemp(dir) != NULL);
-		CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+		write_one(&p, f, 2, fd, 1, dir);
 		img_load(&stream, dir, "tcp-stream-a.img", MAGIC_TCP_STREAM,
 			 &tcp_stream_entry__descriptor);
 		CHECK(stream.ok && stream.n == 1);
@@ -633,29 +648,19 @@ TEST(criuimg_writes_an_epoll_file_with_what_it_watches)
 	struct dp_fd fd[3] = { { 4, 1, false }, { 7, 3, true }, { 10, 2, false } };
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
-	struct dp_set set = { .procs = &p, .nprocs = 1 };
-	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
 	struct ciimg files, fdinfo;
-	const FileEntry *ep = NULL;
+	const FileEntry *ep;
 	const EventpollFileEntry *epfd;
 	const EventpollTfdEntry *t;
 	const FdinfoEntry *e;
 	uint32_t id;
-	unsigned int i;
 
-	p.files = f;
-	p.nfiles = 4;
-	p.fds = fd;
-	p.nfds = 3;
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	write_one(&p, f, 4, fd, 3, dir);
 	FILES(&files, dir);
 	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok);
-	CHECK(files_of_type(&files, FD_TYPES__EVENTPOLL) == 1);
-	for (i = 0; i < files.n; i++)
-		if (ENTRY(files, FileEntry, i)->type == FD_TYPES__EVENTPOLL)
-			ep = ENTRY(files, FileEntry, i);
+	ep = file_of_type(&files, FD_TYPES__EVENTPOLL);
 	CHECK(ep && ep->epfd);
 	if (!ep || !ep->epfd)
 		return;
@@ -915,17 +920,11 @@ TEST(criuimg_writes_an_eventfd_with_its_counter_and_a_signalfd_with_its_mask)
 	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, true } };
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
-	struct dp_set set = { .procs = &p, .nprocs = 1 };
-	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
 	struct ciimg files, fdinfo;
 	const FileEntry *efd, *sfd;
 
-	p.files = f;
-	p.nfiles = 3;
-	p.fds = fd;
-	p.nfds = 2;
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	write_one(&p, f, 3, fd, 2, dir);
 	FILES(&files, dir);
 	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok);
@@ -960,17 +959,11 @@ TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
 	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, false } };
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
-	struct dp_set set = { .procs = &p, .nprocs = 1 };
-	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
 	struct ciimg files, fdinfo, data;
 	const FileEntry *r, *w;
 
-	p.files = f;
-	p.nfiles = 3;
-	p.fds = fd;
-	p.nfds = 2;
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	write_one(&p, f, 3, fd, 2, dir);
 	FILES(&files, dir);
 	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__PIPE) == 2);
@@ -1010,17 +1003,11 @@ TEST(criuimg_writes_a_named_pipe_with_its_path_its_openings_and_its_bytes_once)
 	struct dp_fd fd[2] = { { 3, 1, false }, { 4, 2, true } };
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
-	struct dp_set set = { .procs = &p, .nprocs = 1 };
-	char dir[] = "/tmp/orthros-ci-XXXXXX", err[256];
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
 	struct ciimg files, fdinfo, data;
 	const FileEntry *r, *w, *rp, *wp;
 
-	p.files = f;
-	p.nfiles = 3;
-	p.fds = fd;
-	p.nfds = 2;
-	CHECK(mkdtemp(dir) != NULL);
-	CHECK(ci_write(NULL, &set, dir, err, sizeof(err)) == 1);
+	write_one(&p, f, 3, fd, 2, dir);
 	FILES(&files, dir);
 	FDINFO(&fdinfo, dir, "fdinfo-2.img");
 	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__FIFO) == 2);
