@@ -729,6 +729,7 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 	if ((f->kind == DP_REG || f->kind == DP_FIFO) &&
 	    dk_dentry_path(c->dk, &l->fs, mnt, dentry, f->path, sizeof(f->path))) {
 		problem(p, "file 0x%llx: no path: %s", H(file), dk_error(c->dk));
+		free(f->pipe_data);	/* a named pipe's bytes: the file is not kept */
 		return -1;
 	}
 	return p->nfiles++;
