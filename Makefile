@@ -27,7 +27,7 @@ PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
 INFLIGHT := $(BUILD)/bin/inflight
 # Self-checking programs that each hold one kind of process state (state-matrix).
-STATE_BINS := $(addprefix $(BUILD)/bin/,tcpclose forkstate timers fdkinds refused)
+STATE_BINS := $(addprefix $(BUILD)/bin/,tcpclose forkstate timers fdkinds unixsk refused)
 KMOD    := $(BUILD)/kmod/orthros_crash.ko
 UNIT    := $(BUILD)/tests/unit
 
@@ -38,7 +38,7 @@ LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 PART_CHECK := kernel/src/kernel/orthros/partition_check.c
 LIB_LPAR := lib/partition.c $(PART_CHECK) lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c lib/inflight.c \
-	lib/deadsock.c lib/deadipc.c lib/deadanon.c lib/deadnet.c lib/tcpreset.c \
+	lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/deadnet.c lib/tcpreset.c \
 	lib/pbuf.c lib/criuimg.c lib/strbuf.c lib/errf.c
 # The record of a failover: written by orthrosd, shown by orthrosctl.
 LIB_TL := lib/timeline.c
@@ -181,7 +181,7 @@ FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
 FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c
 FUZZ_LIBS_inflight := lib/inflight.c
-FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadipc.c lib/deadanon.c lib/inflight.c
+FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/inflight.c
 FUZZ_LIBS_filecache := $(FUZZ_SYNTH) lib/filecache.c
 FUZZ_LIBS_net := $(FUZZ_SYNTH) lib/deadnet.c
 FUZZ_LIBS_replaced := $(FUZZ_SYNTH) lib/fileident.c lib/filecache.c
@@ -192,7 +192,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/synth.h $
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*) -lbpf -lblkid -lm
 # Seeds for the reader harnesses, made for synth.c's layout (tests/fuzz/seeds.c).
-$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadipc.c lib/deadanon.c lib/inflight.c \
+$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/inflight.c \
 		lib/filecache.c lib/deadnet.c tests/fuzz/synth.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -lbpf -lblkid

@@ -20,6 +20,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "sk-packet.pb-c.h"
 #include "tcp-stream.pb-c.h"
 
 #include "criuimg.h"
@@ -40,6 +41,7 @@
 #define MAGIC_TCP_STREAM	0x51465506u
 #define MAGIC_PIPES_DATA	0x56453709u
 #define MAGIC_FIFO_DATA		0x59333054u
+#define MAGIC_SK_QUEUES		0x56264026u
 #define TCPI_OPT_WSCALE		4	/* tcp_stream_entry.opt_mask */
 
 #define IMAGES_V1_1	2
@@ -92,6 +94,7 @@ struct writer {
 		uint64_t *ino;		/* the pipes (inode numbers) seen */
 		unsigned int n;
 	} pipes, fifos;
+	struct pbuf sk_queues;		/* sk-queues.img: bytes queued to Unix sockets */
 	struct seen_file {		/* open files written, by dead struct file */
 		uint64_t addr;
 		uint32_t id;
@@ -763,6 +766,57 @@ static uint32_t inet_kind(struct writer *w, const struct dp_file *f, FileEntry *
 	return fe->id;
 }
 
+/*
+ * A Unix socket (file_entry.usk, 16): its peer by socket inode, its name
+ * and, bound to a path, its file's owner and mode; what is queued to it
+ * goes to sk-queues.img under its id, a message to an entry, and CRIU's
+ * restore sends it again from the peer.
+ */
+static uint32_t unix_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
+{
+	const struct dp_unix *u = f->unx;
+	UnixSkEntry usk = UNIX_SK_ENTRY__INIT;
+	SkOptsEntry opts = SK_OPTS_ENTRY__INIT;
+	FilePermsEntry perms = FILE_PERMS_ENTRY__INIT;
+	unsigned int i;
+
+	usk.id = fe->id;
+	usk.ino = f->ino;
+	usk.type = u->type;
+	usk.state = u->state;
+	usk.flags = f->flags & ~O_CLOEXEC_;
+	usk.backlog = u->backlog;
+	usk.peer = u->peer_ino;
+	usk.fown = &no_fown;
+	opts.so_sndbuf = u->sndbuf;
+	opts.so_rcvbuf = u->rcvbuf;
+	/* no time-outs: deadunix refuses a socket with one */
+	OPT(opts, so_passcred, u->passcred);
+	OPT(opts, so_passsec, u->passsec);
+	usk.opts = &opts;
+	usk.name.len = u->namelen;
+	usk.name.data = (uint8_t *)u->name;
+	if (u->shutdown)
+		OPT(usk, shutdown, (SkShutdown)u->shutdown);
+	if (u->namelen && u->name[0]) {
+		perms.mode = u->file_mode;
+		perms.uid = u->file_uid;
+		perms.gid = u->file_gid;
+		usk.file_perms = &perms;
+	}
+	fe->usk = &usk;
+	entry(w, &w->files, fe);
+	for (i = 0; i < u->npackets; i++) {
+		SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
+
+		pe.id_for = fe->id;
+		pe.length = u->packets[i].len;
+		entry(w, &w->sk_queues, &pe);
+		pb_raw(&w->sk_queues, u->packets[i].data, u->packets[i].len);
+	}
+	return fe->id;
+}
+
 /* An epoll instance (file_entry.epfd, 9) and what it watches, by fd. */
 static uint32_t epoll_kind(struct writer *w, const struct dp_file *f, FileEntry *fe)
 {
@@ -834,6 +888,7 @@ static const struct file_kind {
 	{ DP_PIPE,	FD_TYPES__PIPE,		pipe_kind },
 	{ DP_FIFO,	FD_TYPES__FIFO,		fifo_kind },
 	{ DP_INET,	FD_TYPES__INETSK,	inet_kind },
+	{ DP_UNIX,	FD_TYPES__UNIXSK,	unix_kind },
 	{ DP_EPOLL,	FD_TYPES__EVENTPOLL,	epoll_kind },
 	{ DP_EVENTFD,	FD_TYPES__EVENTFD,	eventfd_kind },
 	{ DP_SIGNALFD,	FD_TYPES__SIGNALFD,	signalfd_kind },
@@ -1234,7 +1289,8 @@ int ci_write(struct dk *dk, const struct dp_set *set, const char *dir, char *err
 	    write_image(&w, "pstree.img", MAGIC_PSTREE, &w.pstree) ||
 	    write_image(&w, "files.img", MAGIC_FILES, &w.files) ||
 	    write_image(&w, "pipes-data.img", MAGIC_PIPES_DATA, &w.pipes.data) ||
-	    write_image(&w, "fifo-data.img", MAGIC_FIFO_DATA, &w.fifos.data))
+	    write_image(&w, "fifo-data.img", MAGIC_FIFO_DATA, &w.fifos.data) ||
+	    write_image(&w, "sk-queues.img", MAGIC_SK_QUEUES, &w.sk_queues))
 		goto out;
 	inv.img_version = IMAGES_V1_1;
 	OPT(inv, fdinfo_per_id, 1);
@@ -1252,6 +1308,7 @@ out:
 	pb_free(&w.files);
 	pb_free(&w.pipes.data);
 	pb_free(&w.fifos.data);
+	pb_free(&w.sk_queues);
 	return ret;
 }
 

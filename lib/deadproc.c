@@ -18,6 +18,7 @@
 #include "deadanon.h"
 #include "deadipc.h"
 #include "deadsock.h"
+#include "deadunix.h"
 
 #define PAGE_SIZE	4096ULL
 #define MAX_PROCS	4096
@@ -30,6 +31,7 @@
 #define VM_GROWSDOWN	0x100ULL
 #define XFEATURE_MASK_CRIU 0x2ffULL		/* x87 ... AVX-512, PKRU: what CRIU restores */
 #define XFEATURE_MASK_USER 0x602ffULL		/* and AMX: the rest are the kernel's */
+#define AF_UNIX_	1
 #define H(x) ((unsigned long long)(x))
 
 /* Field offsets of this build, from BTF, looked up once per read. */
@@ -62,6 +64,7 @@ struct dp_layout {
 	uint32_t f_path, f_inode, f_flags, f_pos;
 	uint32_t i_mode, i_size, i_ino, i_nlink, i_pipe, vfsmnt_sb, sb_magic;
 	uint32_t i_generation, i_ctime_sec, i_ctime_nsec, i_rdev, i_sb, sb_uuid, d_inode;
+	uint32_t i_uid, i_gid;
 	uint32_t pi_head, pi_tail, pi_ring, pi_bufs, pi_owner, pb_page, pb_offset, pb_len, pb_size;
 	uint32_t fps_size, fps_xfeatures, fps_regs;
 	uint32_t regs_size, pg_mapping;
@@ -202,6 +205,8 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct inode", "__i_nlink", &l->i_nlink },
 		{ "struct inode", "i_pipe", &l->i_pipe },
 		{ "struct inode", "i_generation", &l->i_generation },
+		{ "struct inode", "i_uid", &l->i_uid },
+		{ "struct inode", "i_gid", &l->i_gid },
 		{ "struct inode", "i_ctime.tv_sec", &l->i_ctime_sec },
 		{ "struct inode", "i_ctime.tv_nsec", &l->i_ctime_nsec },
 		{ "struct inode", "i_rdev", &l->i_rdev },
@@ -657,6 +662,54 @@ static int read_identity(struct ctx *c, uint64_t inode, struct dp_file *f)
 	return 0;
 }
 
+/*
+ * A Unix socket bound to a path: the path the dead kernel resolves its
+ * file to must be the name it was bound with (not renamed, not through a
+ * symbolic link), its file not deleted; its folder is taken as an open
+ * directory (its identity: the survivor binds the name again in the very
+ * folder, lib/fileident.c), its file's owner and mode kept.
+ */
+static const char *unix_path(struct ctx *c, struct dp_unix *u)
+{
+	const struct dp_layout *l = &c->l;
+	uint64_t inode, parent, dinode;
+	char path[DP_PATH_MAX];
+	uint16_t mode, dmode;
+	uint32_t nlink;
+	char *slash;
+
+	if (!memchr(u->name, 0, u->namelen))
+		return "a Unix socket with a corrupt name";
+	if (dk_dentry_path(c->dk, &l->fs, u->path_mnt, u->path_dentry, path, sizeof(path)))
+		return "its path unreadable";
+	if (strcmp(path, (const char *)u->name))
+		return "its file was renamed or its name went through a link";
+	u->dir = calloc(1, sizeof(*u->dir));
+	if (!u->dir)
+		return "out of memory";
+	if (rd64(c, u->path_dentry + l->d_inode, &inode) || rd(c, inode + l->i_mode, &mode, 2) ||
+	    rd32(c, inode + l->i_uid, &u->file_uid) || rd32(c, inode + l->i_gid, &u->file_gid) ||
+	    rd32(c, inode + l->i_nlink, &nlink) ||
+	    rd64(c, u->path_dentry + l->fs.d_parent, &parent) ||
+	    rd64(c, parent + l->d_inode, &dinode) || rd(c, dinode + l->i_mode, &dmode, 2) ||
+	    rd64(c, dinode + l->i_ino, &u->dir->ino) || read_identity(c, dinode, u->dir))
+		return "its file unreadable";
+	if (!nlink)
+		return "its file was deleted";
+	if (!S_ISSOCK(mode) || !S_ISDIR(dmode))
+		return "its file is not a socket, or not in a folder";
+	u->file_mode = mode & 07777;
+	u->dir->kind = DP_REG;
+	u->dir->mode = dmode;
+	snprintf(u->dir->path, sizeof(u->dir->path), "%s", path);
+	slash = strrchr(u->dir->path, '/');
+	if (slash == u->dir->path)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	return NULL;
+}
+
 static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 {
 	const struct dp_layout *l = &c->l;
@@ -719,6 +772,16 @@ static int file_index(struct ctx *c, struct dp_proc *p, uint64_t file)
 		if (why)
 			problem(p, "%s (inode %llu): %s", f->kind == DP_FIFO ? "named pipe" : "pipe",
 				H(f->ino), why);
+	}
+	if (f->kind == DP_INET && dp_sock_family(c->dk, file) == AF_UNIX_)
+		f->kind = DP_UNIX;
+	if (f->kind == DP_UNIX) {
+		f->unx = calloc(1, sizeof(*f->unx));
+		why = f->unx ? dp_read_unix(c->dk, file, f->unx) : "out of memory";
+		if (!why && f->unx->namelen && f->unx->name[0])
+			why = unix_path(c, f->unx);
+		if (why)
+			problem(p, "Unix socket (inode %llu): %s", H(f->ino), why);
 	}
 	if (f->kind == DP_INET) {
 		f->inet = calloc(1, sizeof(*f->inet));
@@ -1334,6 +1397,7 @@ void dp_set_free(struct dp_set *set)
 			free(p->pages[j].pfn);
 		for (j = 0; j < p->nfiles; j++) {
 			dp_inet_free(p->files[j].inet);
+			dp_unix_free(p->files[j].unx);
 			free(p->files[j].pipe_data);
 			free(p->files[j].tfds);
 		}
@@ -1371,7 +1435,45 @@ const struct dp_proc *dp_tree_root(const struct dp_set *set, const struct dp_pro
 	return p;
 }
 
-void dp_refuse_broken_trees(struct dp_set *set)
+/* Does a process of set that will be restored hold the Unix socket of inode ino? */
+static bool unix_restored(const struct dp_set *set, uint64_t ino)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < set->nprocs; i++)
+		for (j = 0; !set->procs[i].problems[0] && j < set->procs[i].nfiles; j++)
+			if (set->procs[i].files[j].kind == DP_UNIX && set->procs[i].files[j].ino == ino)
+				return true;
+	return false;
+}
+
+/*
+ * A Unix socket connected to one that is not restored (a process not
+ * protected, journald for one, or refused): CRIU has nothing to connect
+ * it to. The number of processes refused for it.
+ */
+static unsigned int refuse_lonely_unix(struct dp_set *set)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < set->nprocs; i++) {
+		struct dp_proc *p = &set->procs[i];
+
+		for (j = 0; !p->problems[0] && j < p->nfiles; j++) {
+			const struct dp_file *f = &p->files[j];
+
+			if (f->kind != DP_UNIX || !f->unx || !f->unx->peer_ino ||
+			    unix_restored(set, f->unx->peer_ino))
+				continue;
+			problem(p, "Unix socket (inode %llu) connected to socket %llu of no process restored (one not protected, or refused)",
+				H(f->ino), H(f->unx->peer_ino));
+			n++;
+		}
+	}
+	return n;
+}
+
+static void refuse_trees(struct dp_set *set)
 {
 	unsigned int i, j, n = 0;
 	const struct dp_proc **bad = calloc(set->nprocs ?: 1, sizeof(*bad));
@@ -1393,4 +1495,12 @@ void dp_refuse_broken_trees(struct dp_set *set)
 			if (!set->procs[j].problems[0])
 				problem(&set->procs[j], "out of memory");
 	free(bad);
+}
+
+void dp_refuse_broken_trees(struct dp_set *set)
+{
+	/* Each refusal may break another tree or connection: until none does. */
+	do
+		refuse_trees(set);
+	while (refuse_lonely_unix(set));
 }

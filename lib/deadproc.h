@@ -94,7 +94,8 @@ struct dp_creds {
  * file behind shared anonymous memory, or something not carried over.
  */
 enum dp_file_kind {
-	DP_REG, DP_PIPE, DP_FIFO, DP_INET, DP_EPOLL, DP_SHMEM, DP_EVENTFD, DP_SIGNALFD, DP_OTHER
+	DP_REG, DP_PIPE, DP_FIFO, DP_INET, DP_UNIX, DP_EPOLL, DP_SHMEM, DP_EVENTFD, DP_SIGNALFD,
+	DP_OTHER
 };
 
 /*
@@ -127,6 +128,38 @@ struct dp_inet {
 	struct dp_tcp *tcp;		/* a TCP connection (dst_port set) only */
 };
 
+struct dp_file;
+
+/* A message (or, on a stream, a run of bytes) queued to a Unix socket. */
+struct dp_unix_packet {
+	uint32_t len;
+	unsigned char *data;
+};
+
+#define DP_UNIX_NAME_MAX 108		/* sizeof(sun_path) */
+
+/*
+ * A Unix socket (lib/deadunix.c): stream, seqpacket or datagram; its name
+ * (a path, or abstract: a first byte 0), its peer by the peer's socket
+ * inode, and what is queued to it, not yet read. A socket bound to a path
+ * has the folder it is in (dir, its identity as a file's) and its file's
+ * owner and mode.
+ */
+struct dp_unix {
+	uint64_t sk, peer_sk;		/* struct sock, its peer's, in the dead kernel */
+	uint64_t peer_ino;		/* the peer's socket inode; 0: none */
+	uint32_t type, state;		/* SOCK_*, TCP_* numbering as the kernel's */
+	uint32_t backlog, rcvbuf, sndbuf, shutdown;
+	bool passcred, passsec;		/* SO_PASSCRED, SO_PASSSEC */
+	unsigned char name[DP_UNIX_NAME_MAX];
+	uint32_t namelen;		/* bytes of name; 0: not bound */
+	uint64_t path_mnt, path_dentry;	/* a path's: struct vfsmount, struct dentry */
+	struct dp_file *dir;		/* a path's folder, as an open file (its identity) */
+	uint32_t file_mode, file_uid, file_gid;	/* a path's socket file */
+	struct dp_unix_packet *packets;
+	unsigned int npackets;
+};
+
 /* A file an epoll instance watches, by the fd it was added with. */
 struct dp_epoll_tfd {
 	int fd;
@@ -152,6 +185,7 @@ struct dp_file {
 	const char *what;		/* an anonymous inode's kind ("a timerfd"), or NULL */
 	uint64_t anon_value;		/* DP_EVENTFD: its counter; DP_SIGNALFD: its signal mask */
 	struct dp_inet *inet;		/* DP_INET */
+	struct dp_unix *unx;		/* DP_UNIX */
 	unsigned char *pipe_data;	/* DP_PIPE, DP_FIFO: bytes written, not yet read */
 	uint32_t pipe_len, pipe_size;	/* and the pipe's capacity */
 	struct dp_epoll_tfd *tfds;	/* DP_EPOLL: what it watches */
@@ -257,7 +291,9 @@ const struct dp_proc *dp_tree_root(const struct dp_set *set, const struct dp_pro
  * A tree comes back whole or not at all: a child restored without its
  * parent would be re-parented to init, and a parent restored without its
  * child would wait for it forever. Every process sharing a tree with one
- * that cannot be restored gets a problem naming it.
+ * that cannot be restored gets a problem naming it; so does every process
+ * with a Unix socket connected to one that is not restored, and so on
+ * until no refusal breaks another tree or connection.
  */
 void dp_refuse_broken_trees(struct dp_set *set);
 

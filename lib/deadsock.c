@@ -350,43 +350,81 @@ static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t s
 	return NULL;
 }
 
-const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
+/* The layout of this dead kernel's sockets, read once; NULL (dk_error) if it has none. */
+static const struct sk_layout *sk_layout(struct dk *dk)
 {
 	static struct sk_layout l;
 	static struct dk *cached;
+
+	if (cached != dk) {
+		if (layout(dk, &l))
+			return NULL;
+		cached = dk;
+	}
+	return &l;
+}
+
+int dp_sock_family(struct dk *dk, uint64_t file)
+{
+	const struct sk_layout *l = sk_layout(dk);
+	uint64_t sock, sk;
+	uint16_t family;
+
+	if (!l || dk_read_u64(dk, file + l->file_priv, &sock) ||
+	    dk_read_u64(dk, sock + l->sock_sk, &sk) || rd(dk, sk + l->sk_family, &family, 2))
+		return -1;
+	return family;
+}
+
+int dp_skb_payload(struct dk *dk, uint64_t skb, uint32_t from, uint32_t n, unsigned char *buf,
+		   const char **why)
+{
+	const struct sk_layout *l = sk_layout(dk);
+	struct gather g = { .l = l, .from = from, .to = from + n, .buf = buf };
+	int r;
+
+	if (!l)
+		return -1;
+	r = skb_tree(dk, &g, skb, 0, 0);
+	if (!r && g.covered != n)
+		g.why = "a socket buffer shorter than its length", r = 1;
+	*why = g.why;
+	return r;
+}
+
+const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
+{
+	const struct sk_layout *l = sk_layout(dk);
 	uint64_t sock, sk, rcvtimeo, sndtimeo, flags;
 	uint16_t family, type, proto, dport, num, sport;
 	uint32_t reuse, v6only = 0;
 	uint8_t state, shutdown;
 	int32_t err;
 
-	if (cached != dk) {
-		if (layout(dk, &l))
-			return dk_error(dk);
-		cached = dk;
-	}
+	if (!l)
+		return dk_error(dk);
 	memset(in, 0, sizeof(*in));
-	if (dk_read_u64(dk, file + l.file_priv, &sock) || dk_read_u64(dk, sock + l.sock_sk, &sk) ||
-	    rd(dk, sk + l.sk_family, &family, 2) || rd(dk, sk + l.sk_state, &state, 1) ||
-	    rd(dk, sk + l.sk_type, &type, 2) || rd(dk, sk + l.sk_protocol, &proto, 2))
+	if (dk_read_u64(dk, file + l->file_priv, &sock) || dk_read_u64(dk, sock + l->sock_sk, &sk) ||
+	    rd(dk, sk + l->sk_family, &family, 2) || rd(dk, sk + l->sk_state, &state, 1) ||
+	    rd(dk, sk + l->sk_type, &type, 2) || rd(dk, sk + l->sk_protocol, &proto, 2))
 		return "socket unreadable";
 	if (family != AF_INET_ && family != AF_INET6_)
 		return "a socket of a family other than IPv4 and IPv6";
 	in->sk = sk;
 	in->family = family;
 	if (family == AF_INET6_ &&
-	    (rd(dk, sk + l.sk_v6_daddr, in->dst6, 16) || rd(dk, sk + l.sk_v6_saddr, in->src6, 16) ||
-	     rdbits(dk, sk, l.sk_v6only, &v6only)))
+	    (rd(dk, sk + l->sk_v6_daddr, in->dst6, 16) || rd(dk, sk + l->sk_v6_saddr, in->src6, 16) ||
+	     rdbits(dk, sk, l->sk_v6only, &v6only)))
 		return "socket unreadable";
 	in->v6only = v6only;
-	if (rd32(dk, sk + l.sk_daddr, &in->dst_addr) || rd32(dk, sk + l.sk_saddr, &in->src_addr) ||
-	    rd(dk, sk + l.sk_dport, &dport, 2) || rd(dk, sk + l.sk_num, &num, 2) ||
-	    rd(dk, sk + l.sk_sport, &sport, 2) || dk_read_u64(dk, sk + l.sk_flags, &flags) ||
-	    rd(dk, sk + l.sk_err, &err, 4) || rd(dk, sk + l.sk_shutdown, &shutdown, 1) ||
-	    rd32(dk, sk + l.sk_rcvbuf, &in->rcvbuf) || rd32(dk, sk + l.sk_sndbuf, &in->sndbuf) ||
-	    dk_read_u64(dk, sk + l.sk_rcvtimeo, &rcvtimeo) ||
-	    dk_read_u64(dk, sk + l.sk_sndtimeo, &sndtimeo) ||
-	    rd32(dk, sk + l.sk_backlog, &in->backlog) || rdbits(dk, sk, l.sk_reuse, &reuse))
+	if (rd32(dk, sk + l->sk_daddr, &in->dst_addr) || rd32(dk, sk + l->sk_saddr, &in->src_addr) ||
+	    rd(dk, sk + l->sk_dport, &dport, 2) || rd(dk, sk + l->sk_num, &num, 2) ||
+	    rd(dk, sk + l->sk_sport, &sport, 2) || dk_read_u64(dk, sk + l->sk_flags, &flags) ||
+	    rd(dk, sk + l->sk_err, &err, 4) || rd(dk, sk + l->sk_shutdown, &shutdown, 1) ||
+	    rd32(dk, sk + l->sk_rcvbuf, &in->rcvbuf) || rd32(dk, sk + l->sk_sndbuf, &in->sndbuf) ||
+	    dk_read_u64(dk, sk + l->sk_rcvtimeo, &rcvtimeo) ||
+	    dk_read_u64(dk, sk + l->sk_sndtimeo, &sndtimeo) ||
+	    rd32(dk, sk + l->sk_backlog, &in->backlog) || rdbits(dk, sk, l->sk_reuse, &reuse))
 		return "socket unreadable";
 	if (rcvtimeo != MAX_LONG || sndtimeo != MAX_LONG)
 		return "a socket with a send or receive time-out";
@@ -427,7 +465,7 @@ const char *dp_read_inet(struct dk *dk, uint64_t file, struct dp_inet *in)
 	in->tcp = calloc(1, sizeof(*in->tcp));
 	if (!in->tcp)
 		return "out of memory";
-	return read_tcp(dk, &l, sk, state, in->tcp);
+	return read_tcp(dk, l, sk, state, in->tcp);
 }
 
 void dp_inet_free(struct dp_inet *in)

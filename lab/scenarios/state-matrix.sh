@@ -1,9 +1,9 @@
 # state-matrix
-# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both, a named pipe with bytes unread). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode: kinds not carried; and one of them holding a TCP connection a host client waits on). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness, the named pipe's bytes) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else; the client of the refused process's connection is reset at the failover, not left waiting.
+# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both, a named pipe with bytes unread), unixsk (Unix stream, seqpacket and datagram socketpairs with bytes and messages queued, a listener on a path with an accepted connection, a listener on an abstract name). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode, a file descriptor in flight on a Unix socket: kinds not carried; and one of them holding a TCP connection a host client waits on). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness, the named pipe's bytes, every Unix socket's queue and its listeners' names) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else; the client of the refused process's connection is reset at the failover, not left waiting.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
-STATE_PROGS="forkstate timers fdkinds"		# besides tcpclose, which has a host peer
+STATE_PROGS="forkstate timers fdkinds unixsk"		# besides tcpclose, which has a host peer
 # refused KIND: what the failover record must say of it
 REFUSED="sysvsem:uses SysV semaphore set
 posixtimer:POSIX timers (timer_create), not carried
@@ -11,20 +11,21 @@ alarm:a one-shot alarm
 timerfd:a timerfd, not carried
 inotify:an inotify instance, not carried
 efdsem:an eventfd in semaphore mode
-tcpheld:POSIX timers (timer_create), not carried"
+tcpheld:POSIX timers (timer_create), not carried
+unixscm:file descriptors in flight to it (SCM_RIGHTS)"
 
 scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 120 "tcpclose holds five connections in closing states, protected in the 1stOS" start_tcpclose
-	step 60 "forkstate, timers, fdkinds and the refused kinds set up their state, protected in the 1stOS" start_state
+	step 60 "forkstate, timers, fdkinds, unixsk and the refused kinds set up their state, protected in the 1stOS" start_state
 	step 30 "a host client connects to the refused tcpheld and waits for an answer" start_held_client
 	step 60 "the 1stOS panics in a system call" crash_on a panic
 	step 300 "the 2ndOS fences it and runs the failover pipeline" wait_failover 1
 	step 60 "each refused kind refused by name, everything else restored" check_refusals 1
 	step 30 "the client of the connection not carried is reset, not left waiting" check_held_client
 	step 120 "the closing connections go on in the 2ndOS, each in its state" check_tcpclose 2
-	step 60 "forkstate, timers and fdkinds find their state as they left it" check_state 2
+	step 60 "forkstate, timers, fdkinds and unixsk find their state as they left it" check_state 2
 }
 
 st_log() { echo "$LAB_USER_MOUNT/$1.log"; }

@@ -137,7 +137,7 @@ static uint64_t dentry(const char *name, uint64_t parent, uint64_t inode)
 
 static uint64_t sockfile;
 static uint64_t seed_task, seed_pipe;	/* the proc seed's process and its pipe */
-static uint64_t seed_sk;		/* and its socket's struct sock */
+static uint64_t seed_sk, seed_skb;	/* and its socket's struct sock, its queued buffer */
 static uint64_t seed_sig;		/* and its signal_struct */
 static uint64_t seed_file;		/* and its fd 0's struct file */
 static uint64_t seed_pipefile;		/* its fd 1's (the pipe's) */
@@ -171,6 +171,7 @@ static void seed_socket(void)
 	uint8_t established = 1;
 
 	seed_sk = sk;
+	seed_skb = skb;
 	put(sk + off(S, "__sk_common.skc_dport"), &dport, 2);
 	put(sk + off(S, "__sk_common.skc_num"), &(uint16_t){ 7000 }, 2);
 	put(sk + off("struct inet_sock", "inet_sport"), &sport, 2);
@@ -388,6 +389,61 @@ static int check_fifo(void)
 	put32(nlink, 0);
 	put64(path + off("struct path", "mnt"), seed_pipe_mnt);
 	put64(parent, seed_pipe_dentry);
+	return ret;
+}
+
+/*
+ * The seed's socket as a Unix stream socket: with no peer and not shut
+ * down it is a dangling connection; shut down both ways, the buffer queued
+ * to it carries a file descriptor (its cb's first word, the TCP seed's
+ * sequence number, is UNIXCB's fp here); with that cleared its 16 bytes
+ * are read. Its name (unix_sock's addr, over the TCP seed's inet_sock
+ * members) is none. Left as the TCP socket it was.
+ */
+static int check_unix(void)
+{
+	static const struct { uint8_t shutdown; uint32_t cb; const char *why; } step[] = {
+		{ 0, 1000, "a Unix connection whose peer is gone" },
+		{ 3, 1000, "file descriptors in flight to it (SCM_RIGHTS)" },
+		{ 3, 0, NULL },
+	};
+	uint64_t family = seed_sk + off("struct sock", "__sk_common.skc_family");
+	uint64_t shutdown = seed_sk + off("struct sock", "sk_shutdown");
+	uint64_t cb = seed_skb + off("struct sk_buff", "cb");
+	uint64_t addr = seed_sk + off("struct unix_sock", "addr");
+	uint64_t was = 0;
+	const struct dp_file *f;
+	struct dp_set set;
+	unsigned int i, k;
+	int ret = 0;
+
+	memcpy(&was, mem + (addr - V(0)), 8);
+	put(family, &(uint16_t){ 1 }, 2);
+	put64(addr, 0);
+	for (k = 0; k < 3 && !ret; k++) {
+		put(shutdown, &step[k].shutdown, 1);
+		put32(cb, step[k].cb);
+		if (reread(&set)) {
+			ret = -1;
+			break;
+		}
+		for (i = 0, f = NULL; i < set.procs[0].nfiles; i++)
+			if (set.procs[0].files[i].kind == DP_UNIX)
+				f = &set.procs[0].files[i];
+		if (!f || !f->unx || (step[k].why && !strstr(set.procs[0].problems, step[k].why)) ||
+		    (!step[k].why && (strstr(set.procs[0].problems, "Unix socket") ||
+				      f->unx->npackets != 1 || f->unx->packets[0].len != 16 ||
+				      memcmp(f->unx->packets[0].data, "sixteen bytes...", 16)))) {
+			fprintf(stderr, "seeds: the Unix socket, step %u: %s; problems: %s\n", k,
+				f ? "read" : "not read as one", set.procs[0].problems);
+			ret = -1;
+		}
+		dp_set_free(&set);
+	}
+	put(family, &(uint16_t){ 2 }, 2);
+	put(shutdown, &(uint8_t){ 0 }, 1);
+	put32(cb, 1000);
+	put64(addr, was);
 	return ret;
 }
 
@@ -757,7 +813,7 @@ int main(int argc, char **argv)
 		if (!dp_read_protected(dk, &set))
 			dp_set_free(&set);
 		seed_socket();
-		if (check_pipe_lock() || check_fifo() || check_tcp_states() || check_zombie() || check_timers() ||
+		if (check_pipe_lock() || check_fifo() || check_unix() || check_tcp_states() || check_zombie() || check_timers() ||
 		    check_sysv() || check_anon())
 			return 1;
 	} else if (!strcmp(argv[1], "filecache")) {

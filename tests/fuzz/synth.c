@@ -56,6 +56,7 @@ static const struct { const char *type; uint32_t size; } sized[] = {
 static const struct { const char *type; uint32_t base; } extended[] = {
 	{ "struct inet_sock", 1536 },
 	{ "struct tcp_sock", 2048 },
+	{ "struct unix_sock", 1536 },
 };
 
 /* Members that are bit fields in 6.1 (dk_bitfield asks for them). */

@@ -22,6 +22,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "sk-packet.pb-c.h"
 #include "tcp-stream.pb-c.h"
 
 #include "unit.h"
@@ -96,6 +97,7 @@ TEST(criuimg_writes_framed_images_and_skips_broken_processes)
 	slurp(dir, "pages-2.img", buf, sizeof(buf));
 	slurp(dir, "pipes-data.img", buf, sizeof(buf));
 	slurp(dir, "fifo-data.img", buf, sizeof(buf));
+	slurp(dir, "sk-queues.img", buf, sizeof(buf));
 	CHECK(slurp(dir, "core-101.img", buf, sizeof(buf)) == 0);	/* left out */
 	CHECK(rmdir(dir) == 0);					/* nothing else written */
 }
@@ -343,6 +345,42 @@ static const FileEntry *file_of_fd(const struct ciimg *files, const struct ciimg
 				   uint32_t fd)
 {
 	return file_by_id(files, fdinfo_of(fdinfo, fd)->id);
+}
+
+/*
+ * sk-queues.img: the messages queued to the socket of id, their bytes
+ * joined into out (a string); each entry's bytes follow it. The number of
+ * messages, or -1 if the image is not whole.
+ */
+static int queued_to(const char *dir, uint32_t id, char *out, size_t max)
+{
+	size_t len, off = 8, n = 0;
+	unsigned char *d = load(dir, "sk-queues.img", &len);
+	int count = 0;
+
+	if (!d || len < 8 || u32(d) != IMG_COMMON_MAGIC || u32(d + 4) != 0x56264026u)
+		count = -1;
+	while (count >= 0 && off < len) {
+		uint32_t size = off + 4 <= len ? u32(d + off) : UINT32_MAX;
+		SkPacketEntry *e = size <= len - off - 4 ?
+			sk_packet_entry__unpack(NULL, size, d + off + 4) : NULL;
+
+		if (!e || e->length > len - off - 4 - size) {
+			count = -1;
+		} else {
+			if (e->id_for == id && n + e->length < max) {
+				memcpy(out + n, d + off + 4 + size, e->length);
+				n += e->length;
+				count++;
+			}
+			off += 4 + size + e->length;
+		}
+		if (e)
+			sk_packet_entry__free_unpacked(e, NULL);
+	}
+	out[n] = 0;
+	free(d);
+	return count;
 }
 
 /*
@@ -1041,5 +1079,70 @@ TEST(criuimg_writes_a_named_pipe_with_its_path_its_openings_and_its_bytes_once)
 	img_drop(&files);
 	img_drop(&fdinfo);
 	img_drop(&data);
+	rmtree(dir);
+}
+
+TEST(criuimg_writes_unix_sockets_with_their_peers_names_and_queues)
+{
+	/*
+	 * A stream socketpair (inodes 30, 31) with "ping" queued to 30 and
+	 * "pong!" to 31; a seqpacket listener bound to /srv/s (mode 0755,
+	 * owner 1000:1000, backlog 16); an abstract datagram socket.
+	 */
+	static unsigned char ping[] = "ping", pong[] = "pong!";
+	struct dp_unix_packet q30 = { 4, ping }, q31[2] = { { 3, pong }, { 2, pong + 3 } };
+	struct dp_unix u[4] = {
+		{ .type = 1, .state = 1, .peer_ino = 31, .sndbuf = 212992, .rcvbuf = 212992,
+		  .packets = &q30, .npackets = 1, .passcred = true },
+		{ .type = 1, .state = 1, .peer_ino = 30, .shutdown = 2, .packets = q31, .npackets = 2 },
+		{ .type = 5, .state = 10, .backlog = 16, .name = "/srv/s", .namelen = 7,
+		  .file_mode = 0755, .file_uid = 1000, .file_gid = 1000 },
+		{ .type = 2, .state = 7, .name = "\0abs", .namelen = 4 },
+	};
+	struct dp_file f[5] = { { .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 } };
+	struct dp_fd fd[4] = { { 3, 1, false }, { 4, 2, false }, { 5, 3, false }, { 6, 4, true } };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
+	struct ciimg files, fdinfo;
+	const FileEntry *s[4];
+	char got[16];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		f[i + 1] = (struct dp_file){ .addr = 0xffff888002000100 + i * 0x100, .kind = DP_UNIX,
+					     .flags = 02, .ino = 30 + i, .mode = 0140777,
+					     .unx = &u[i] };
+	write_one(&p, f, 5, fd, 4, dir);
+	FILES(&files, dir);
+	FDINFO(&fdinfo, dir, "fdinfo-2.img");
+	CHECK(files.ok && fdinfo.ok && files_of_type(&files, FD_TYPES__UNIXSK) == 4);
+	for (i = 0; i < 4; i++) {
+		s[i] = file_of_fd(&files, &fdinfo, 3 + i);
+		CHECK(s[i] && s[i]->usk && fdinfo_of(&fdinfo, 3 + i)->type == FD_TYPES__UNIXSK);
+		if (!s[i] || !s[i]->usk)
+			return;
+		CHECK(s[i]->usk->id == s[i]->id && s[i]->usk->ino == 30 + i);
+	}
+	CHECK(s[0]->usk->type == 1 && s[0]->usk->state == 1 && s[0]->usk->peer == 31);
+	CHECK(s[1]->usk->peer == 30 && s[1]->usk->has_shutdown &&
+	      s[1]->usk->shutdown == SK_SHUTDOWN__WRITE && !s[0]->usk->has_shutdown);
+	CHECK(s[0]->usk->opts->so_sndbuf == 212992 && s[0]->usk->opts->has_so_passcred &&
+	      s[0]->usk->opts->so_passcred && !s[1]->usk->opts->so_passcred);
+	CHECK(s[0]->usk->name.len == 0 && !s[0]->usk->file_perms);
+	CHECK(s[2]->usk->type == 5 && s[2]->usk->state == 10 && s[2]->usk->backlog == 16);
+	CHECK(s[2]->usk->name.len == 7 && !memcmp(s[2]->usk->name.data, "/srv/s", 7));
+	CHECK(s[2]->usk->file_perms && s[2]->usk->file_perms->mode == 0755 &&
+	      s[2]->usk->file_perms->uid == 1000 && s[2]->usk->file_perms->gid == 1000);
+	CHECK(s[3]->usk->name.len == 4 && !memcmp(s[3]->usk->name.data, "\0abs", 4) &&
+	      !s[3]->usk->file_perms && s[3]->usk->peer == 0);
+	CHECK(fdinfo_of(&fdinfo, 6)->flags == 1);
+
+	/* The queues: to 30 one message, to 31 two, each by the receiver's id, then its bytes. */
+	CHECK(queued_to(dir, s[0]->id, got, sizeof(got)) == 1 && !strcmp(got, "ping"));
+	CHECK(queued_to(dir, s[1]->id, got, sizeof(got)) == 2 && !strcmp(got, "pong!"));
+	CHECK(queued_to(dir, s[2]->id, got, sizeof(got)) == 0);
+	img_drop(&files);
+	img_drop(&fdinfo);
 	rmtree(dir);
 }

@@ -300,3 +300,46 @@ TEST(dp_a_tree_comes_back_whole_or_not_at_all)
 	CHECK(dp_tree_root(&set, &procs[2]) == &procs[0]);
 	CHECK(dp_tree_root(&set, &procs[7]) == &procs[7]);
 }
+
+TEST(dp_a_unix_connection_comes_back_whole_or_not_at_all)
+{
+	/*
+	 * 10 and 20 (separate trees) are connected by sockets 100 and 101;
+	 * 20's child 21 holds 201, connected to 300 of 30, which cannot be
+	 * restored; 40 holds 400, connected to 999, nobody's. 10, 20 and 21
+	 * fall with 30, one refusal after another; 50 is alone and whole.
+	 */
+	struct dp_unix u[5] = {
+		{ .peer_ino = 101 }, { .peer_ino = 100 }, { .peer_ino = 300 }, { .peer_ino = 201 },
+		{ .peer_ino = 999 },
+	};
+	struct dp_file f[5];
+	struct dp_proc procs[6];
+	struct dp_set set = { .procs = procs, .nprocs = 6 };
+	const unsigned int holder[5] = { 0, 1, 2, 3, 4 };
+	unsigned int i;
+
+	proc(&procs[0], 10, 1, NULL);
+	proc(&procs[1], 20, 1, NULL);
+	proc(&procs[2], 21, 20, NULL);
+	proc(&procs[3], 30, 1, "fd 3: a timerfd, not carried");
+	proc(&procs[4], 40, 1, NULL);
+	proc(&procs[5], 50, 1, NULL);
+	for (i = 0; i < 5; i++) {
+		static const uint64_t ino[5] = { 100, 101, 201, 300, 400 };
+
+		memset(&f[i], 0, sizeof(f[i]));
+		f[i].kind = DP_UNIX;
+		f[i].ino = ino[i];
+		f[i].unx = &u[i];
+		procs[holder[i]].files = &f[i];
+		procs[holder[i]].nfiles = 1;
+	}
+	dp_refuse_broken_trees(&set);
+	CHECK(strstr(procs[2].problems, "Unix socket (inode 201) connected to socket 300"));
+	CHECK(strstr(procs[1].problems, "in the tree of 20 with 21"));
+	CHECK(strstr(procs[0].problems, "Unix socket (inode 100) connected to socket 101"));
+	CHECK(strstr(procs[4].problems, "connected to socket 999 of no process restored"));
+	CHECK_STR(procs[3].problems, "fd 3: a timerfd, not carried");
+	CHECK(!procs[5].problems[0]);
+}

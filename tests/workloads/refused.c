@@ -13,6 +13,7 @@
  *   efdsem      an eventfd in semaphore mode
  *   tcpheld     a POSIX timer, and a TCP connection accepted on port 80
  *               ("refused: accepted" once it is): its peer must be reset
+ *   unixscm     a file descriptor in flight on a Unix socket (SCM_RIGHTS)
  *
  * Line: "refused: ready pid=P kind=KIND", then it sleeps.
  */
@@ -91,8 +92,25 @@ int main(int argc, char **argv)
 		printf("refused: accepted\n");
 		for (;;)
 			pause();
+	} else if (!strcmp(kind, "unixscm")) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} c = { 0 };
+		struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+				     .msg_controllen = sizeof(c.buf) };
+		struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
+		int sp[2], fd = 0;
+
+		ch->cmsg_level = SOL_SOCKET;
+		ch->cmsg_type = SCM_RIGHTS;
+		ch->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(ch), &fd, sizeof(fd));
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) || sendmsg(sp[0], &mh, 0) != 1)
+			die("socketpair, sendmsg SCM_RIGHTS");
 	} else {
-		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem|tcpheld\n");
+		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem|tcpheld|unixscm\n");
 		return 2;
 	}
 	printf("refused: ready pid=%d kind=%s\n", getpid(), kind);

@@ -147,10 +147,18 @@ static void check_files(struct dp_set *set, const struct fi_migrated *m)
 
 		if (p->zombie)		/* no files, no working directory */
 			continue;
-		for (j = 0; j < p->nfiles; j++)
-			if ((p->files[j].kind == DP_REG || p->files[j].kind == DP_FIFO) &&
-			    fi_check(&p->files[j], m, why, sizeof(why)))
-				dp_problem(p, "%s: %s", p->files[j].path, why);
+		for (j = 0; j < p->nfiles; j++) {
+			const struct dp_file *f = &p->files[j];
+
+			if ((f->kind == DP_REG || f->kind == DP_FIFO) &&
+			    fi_check(f, m, why, sizeof(why)))
+				dp_problem(p, "%s: %s", f->path, why);
+			/* A socket bound to a path is bound again in the very folder. */
+			if (f->kind == DP_UNIX && f->unx && f->unx->dir &&
+			    fi_check(f->unx->dir, m, why, sizeof(why)))
+				dp_problem(p, "Unix socket %s: its folder %s: %s", f->unx->name,
+					   f->unx->dir->path, why);
+		}
 		if (p->cwd_file.kind == DP_REG && fi_check(&p->cwd_file, m, why, sizeof(why)))
 			dp_problem(p, "working directory %s: %s", p->cwd, why);
 	}
