@@ -1465,8 +1465,9 @@ static unsigned int refuse_lonely_unix(struct dp_set *set)
 			if (f->kind != DP_UNIX || !f->unx || !f->unx->peer_ino ||
 			    unix_restored(set, f->unx->peer_ino))
 				continue;
-			problem(p, "Unix socket (inode %llu) connected to socket %llu of no process restored (one not protected, or refused)",
-				H(f->ino), H(f->unx->peer_ino));
+			problem(p, "Unix socket (inode %llu) connected to %s%s%ssocket %llu of no process restored (one not protected, or refused)",
+				H(f->ino), f->unx->peer_name[0] ? "\"" : "", f->unx->peer_name,
+				f->unx->peer_name[0] ? "\", " : "", H(f->unx->peer_ino));
 			n++;
 		}
 	}

@@ -153,6 +153,7 @@ struct dp_unix {
 	bool passcred, passsec;		/* SO_PASSCRED, SO_PASSSEC */
 	unsigned char name[DP_UNIX_NAME_MAX];
 	uint32_t namelen;		/* bytes of name; 0: not bound */
+	char peer_name[DP_UNIX_NAME_MAX + 2];	/* the peer's, to name it: "/path", "@abstract" */
 	uint64_t path_mnt, path_dentry;	/* a path's: struct vfsmount, struct dentry */
 	struct dp_file *dir;		/* a path's folder, as an open file (its identity) */
 	uint32_t file_mode, file_uid, file_gid;	/* a path's socket file */

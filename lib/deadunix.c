@@ -13,6 +13,7 @@
  * another address), connections waiting to be accepted, a relative name,
  * time-outs, an error not yet read.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,29 @@ static const struct unix_layout *unix_layout(struct dk *dk)
 static int rd(struct dk *dk, uint64_t va, void *buf, size_t n)
 {
 	return dk_read(dk, va, buf, n);
+}
+
+/*
+ * The name of socket sk as a string to show ("/run/x.sock", "@name"), or
+ * "" if it has none or it cannot be read: only ever shown.
+ */
+static void sock_name(struct dk *dk, const struct unix_layout *l, uint64_t sk, char *out,
+		      size_t max)
+{
+	unsigned char name[DP_UNIX_NAME_MAX + 1] = { 0 };
+	uint64_t addr;
+	int32_t len;
+	size_t i;
+
+	out[0] = 0;
+	if (dk_read_u64(dk, sk + l->u_addr, &addr) || !addr || rd(dk, addr + l->ua_len, &len, 4) ||
+	    len <= SUN_FAMILY_SIZE || len - SUN_FAMILY_SIZE > DP_UNIX_NAME_MAX ||
+	    rd(dk, addr + l->ua_name + l->sun_path, name, len - SUN_FAMILY_SIZE))
+		return;
+	for (i = 1; i < (size_t)len - SUN_FAMILY_SIZE; i++)	/* printable, cut at a NUL */
+		if (name[i] && (name[i] < 0x20 || name[i] > 0x7e))
+			name[i] = '?';
+	snprintf(out, max, "%s%s", name[0] ? "" : "@", name[0] ? (char *)name : (char *)name + 1);
 }
 
 /* The inode number of the socket sk belongs to; 0 if it has none (its file closed). */
@@ -227,6 +251,8 @@ const char *dp_read_unix(struct dk *dk, uint64_t file, struct dp_unix *u)
 	}
 	if (u->peer_sk && sock_ino(dk, l, u->peer_sk, &u->peer_ino))
 		return "Unix socket unreadable";
+	if (u->peer_sk)
+		sock_name(dk, l, u->peer_sk, u->peer_name, sizeof(u->peer_name));
 	/* Its peer closed, not both ways shut down: a dangling connection (CRIU's word). */
 	if (type != SOCK_DGRAM_ && state == TCP_ESTABLISHED_ && !u->peer_ino &&
 	    u->shutdown != SHUTDOWN_BOTH)

@@ -306,12 +306,12 @@ TEST(dp_a_unix_connection_comes_back_whole_or_not_at_all)
 	/*
 	 * 10 and 20 (separate trees) are connected by sockets 100 and 101;
 	 * 20's child 21 holds 201, connected to 300 of 30, which cannot be
-	 * restored; 40 holds 400, connected to 999, nobody's. 10, 20 and 21
+	 * restored; 40 holds 400, connected to journald's 999 (named so). 10, 20 and 21
 	 * fall with 30, one refusal after another; 50 is alone and whole.
 	 */
 	struct dp_unix u[5] = {
 		{ .peer_ino = 101 }, { .peer_ino = 100 }, { .peer_ino = 300 }, { .peer_ino = 201 },
-		{ .peer_ino = 999 },
+		{ .peer_ino = 999, .peer_name = "/run/systemd/journal/stdout" },
 	};
 	struct dp_file f[5];
 	struct dp_proc procs[6];
@@ -339,7 +339,9 @@ TEST(dp_a_unix_connection_comes_back_whole_or_not_at_all)
 	CHECK(strstr(procs[2].problems, "Unix socket (inode 201) connected to socket 300"));
 	CHECK(strstr(procs[1].problems, "in the tree of 20 with 21"));
 	CHECK(strstr(procs[0].problems, "Unix socket (inode 100) connected to socket 101"));
-	CHECK(strstr(procs[4].problems, "connected to socket 999 of no process restored"));
+	CHECK(strstr(procs[4].problems,
+		     "connected to \"/run/systemd/journal/stdout\", socket 999 of no process restored"));
+	CHECK(strstr(procs[0].problems, "connected to socket 101 of no process"));
 	CHECK_STR(procs[3].problems, "fd 3: a timerfd, not carried");
 	CHECK(!procs[5].problems[0]);
 }
