@@ -25,6 +25,7 @@ PM      := $(BUILD)/bin/orthros-pm
 FCWRITER := $(BUILD)/bin/fcwriter
 PMWORK  := $(BUILD)/bin/pmwork
 PMPEER  := $(BUILD)/bin/pmpeer
+REDISCHECK := $(BUILD)/bin/redischeck
 INFLIGHT := $(BUILD)/bin/inflight
 # Self-checking programs that each hold one kind of process state (state-matrix).
 STATE_BINS := $(addprefix $(BUILD)/bin/,tcpclose forkstate timers fdkinds unixsk refused)
@@ -124,11 +125,15 @@ $(INFLIGHT): tests/workloads/inflight.c $(wildcard tests/workloads/pm*.h) | $(SE
 $(PMPEER): tests/workloads/pmpeer.c $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+# app-redis's checking client, on the host.
+$(REDISCHECK): tests/workloads/redischeck.c | $(SETUP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
 # (tcpclose is both ends: its server in the lab's OS instances, its peer on the host.)
 $(STATE_BINS): $(BUILD)/bin/%: tests/workloads/%.c tests/workloads/state.h $(wildcard tests/workloads/pm*.h) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $<
-workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(STATE_BINS)
+workloads: $(FCWRITER) $(PMWORK) $(PMPEER) $(REDISCHECK) $(INFLIGHT) $(STATE_BINS)
 
 # Test modules, built against this kernel in a copy (kbuild writes in M=).
 $(KMOD): $(wildcard tests/kmod/*) $(KERNEL)
@@ -151,7 +156,8 @@ $(IMAGES): $(ROOTFS) $(KERNEL) $(CTL) $(DAEMON) $(FCM) $(PM) $(FCWRITER) $(PMWOR
 	lab/image/build-images.sh $(BUILD) $(OPT)
 images: $(IMAGES)
 
-lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(INFLIGHT) $(STATE_BINS)
+lab-deps: $(KERNEL) $(IMAGES) $(LABCTL) $(CTL) $(DAEMON) $(FCWRITER) $(PMWORK) $(PMPEER) $(REDISCHECK) \
+	$(INFLIGHT) $(STATE_BINS)
 
 # Tests.
 UNIT_SRCS := $(wildcard tests/unit/*.c) lab/labproto.c tests/workloads/fcrecord.c $(LIB_SRCS) \

@@ -42,7 +42,7 @@ user      06    orthros-user           user"
 
 # name    slot  MAC                guest address  gateway   forwarded guest ports (TCP; udp:N for UDP)
 LAB_NICS="
-net-svc   07    52:54:00:0e:00:01  10.0.2.15/24   10.0.2.2  80,7000,udp:7001,7002
+net-svc   07    52:54:00:0e:00:01  10.0.2.15/24   10.0.2.2  80,7000,udp:7001,7002,6379
 net-bak   08    52:54:00:0e:00:02  10.0.3.15/24   10.0.3.2  80"
 
 # name    slot  virtio-serial port name

@@ -69,30 +69,41 @@ static const struct anon_kind {
 
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
+/* This kernel's: the offsets, and each kind's file_operations (0: not built in). */
+struct anon_kernel {
+	struct anon_layout l;
+	uint64_t fops[NKINDS];
+};
+
+static int fill(struct dk *dk, void *out)
+{
+	struct anon_kernel *k = out;
+	const struct dk_field fl[] = {
+		{ "struct file", "private_data", &k->l.f_private },
+		{ "struct eventfd_ctx", "count", &k->l.efd_count },
+		{ "struct eventfd_ctx", "flags", &k->l.efd_flags },
+		{ "struct signalfd_ctx", "sigmask", &k->l.sfd_sigmask },
+	};
+	unsigned int i;
+
+	if (dk_offsets(dk, fl, DK_NFIELDS(fl)))
+		return -1;
+	for (i = 0; i < NKINDS; i++)
+		if (dk_symbol(dk, kinds[i].fops, &k->fops[i]))
+			k->fops[i] = 0;	/* a kernel built without it */
+	return 0;
+}
+
 int dp_read_anon(struct dk *dk, uint64_t file, uint64_t fop, struct dp_file *f, const char **why)
 {
-	static struct dk *cached;
-	static struct anon_layout l;
-	static uint64_t fops[NKINDS];	/* 0: not in this kernel */
-	const struct dk_field fl[] = {
-		{ "struct file", "private_data", &l.f_private },
-		{ "struct eventfd_ctx", "count", &l.efd_count },
-		{ "struct eventfd_ctx", "flags", &l.efd_flags },
-		{ "struct signalfd_ctx", "sigmask", &l.sfd_sigmask },
-	};
+	const struct anon_kernel *k = dk_reader_layout(dk, fill, sizeof(*k));
 	unsigned int i;
 	uint64_t ctx;
 
-	if (cached != dk) {
-		if (dk_offsets(dk, fl, DK_NFIELDS(fl)))
-			return -1;
-		for (i = 0; i < NKINDS; i++)
-			if (dk_symbol(dk, kinds[i].fops, &fops[i]))
-				fops[i] = 0;	/* a kernel built without it */
-		cached = dk;
-	}
+	if (!k)
+		return -1;
 	*why = NULL;
-	for (i = 0; i < NKINDS && (!fops[i] || fops[i] != fop); i++)
+	for (i = 0; i < NKINDS && (!k->fops[i] || k->fops[i] != fop); i++)
 		;
 	if (i == NKINDS)
 		return 0;
@@ -100,9 +111,9 @@ int dp_read_anon(struct dk *dk, uint64_t file, uint64_t fop, struct dp_file *f, 
 	f->what = kinds[i].what;
 	if (!kinds[i].read)
 		return 1;
-	if (dk_read_u64(dk, file + l.f_private, &ctx))
+	if (dk_read_u64(dk, file + k->l.f_private, &ctx))
 		*why = "unreadable";
 	else
-		*why = kinds[i].read(dk, &l, ctx, f);
+		*why = kinds[i].read(dk, &k->l, ctx, f);
 	return 1;
 }

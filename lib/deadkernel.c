@@ -25,6 +25,7 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define TLB_SIZE	512
 #define PCACHE_SIZE	64
+#define DK_READERS	8	/* readers keeping a layout with a dk (dk_reader_layout) */
 #define MAX_SEGMENTS	4096
 #define MAX_NOTES	(16u << 20)
 
@@ -53,6 +54,7 @@ struct dk {
 	uint64_t vmemmap, page_size;	/* vmemmap base (0: not yet), sizeof(struct page) */
 	struct { uint64_t vpn, pa; } tlb[TLB_SIZE];
 	struct { uint64_t pfn; unsigned char *data; } pcache[PCACHE_SIZE];
+	struct { dk_fill_fn fill; void *layout; } readers[DK_READERS];
 	char err[512];
 };
 
@@ -74,6 +76,31 @@ const char *dk_error(const struct dk *dk)
 const struct dk_layout *dk_layout(const struct dk *dk)
 {
 	return &dk->layout;
+}
+
+const void *dk_reader_layout(struct dk *dk, dk_fill_fn fill, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < DK_READERS && dk->readers[i].fill; i++)
+		if (dk->readers[i].fill == fill)
+			return dk->readers[i].layout;
+	if (i == DK_READERS) {
+		dk_fail(dk, "more than %u readers' layouts", DK_READERS);
+		return NULL;
+	}
+	dk->readers[i].layout = calloc(1, size);
+	if (!dk->readers[i].layout) {
+		dk_fail(dk, "out of memory");
+		return NULL;
+	}
+	if (fill(dk, dk->readers[i].layout)) {
+		free(dk->readers[i].layout);
+		dk->readers[i].layout = NULL;
+		return NULL;
+	}
+	dk->readers[i].fill = fill;
+	return dk->readers[i].layout;
 }
 
 bool dk_kernel_addr(uint64_t va)
@@ -957,6 +984,8 @@ void dk_close(struct dk *dk)
 		close(dk->fd);
 	for (i = 0; i < PCACHE_SIZE; i++)
 		free(dk->pcache[i].data);
+	for (i = 0; i < DK_READERS; i++)
+		free(dk->readers[i].layout);
 	btf__free(dk->btf);
 	free(dk->seg);
 	free(dk->info);

@@ -93,6 +93,15 @@ struct dk_field {
 	uint32_t *off;
 };
 int dk_offsets(struct dk *dk, const struct dk_field *f, size_t n);
+
+/*
+ * A reader's layout of this kernel's structures (its offsets, sizes and
+ * symbols), made by fill into size zeroed bytes the first time a reader
+ * asks and kept with dk until dk_close (fill tells the readers apart):
+ * NULL, with dk_error() set, if fill fails or memory runs out.
+ */
+typedef int (*dk_fill_fn)(struct dk *dk, void *layout);
+const void *dk_reader_layout(struct dk *dk, dk_fill_fn fill, size_t size);
 #define DK_NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
 /*

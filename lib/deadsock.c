@@ -66,8 +66,9 @@ struct sk_layout {
 	uint32_t bv_page, bv_len, bv_offset, rb_left, rb_right;
 };
 
-static int layout(struct dk *dk, struct sk_layout *l)
+static int layout(struct dk *dk, void *out)
 {
+	struct sk_layout *l = out;
 	const struct dk_field f[] = {
 		{ "struct file", "private_data", &l->file_priv },
 		{ "struct socket", "sk", &l->sock_sk },
@@ -353,15 +354,7 @@ static const char *read_tcp(struct dk *dk, const struct sk_layout *l, uint64_t s
 /* The layout of this dead kernel's sockets, read once; NULL (dk_error) if it has none. */
 static const struct sk_layout *sk_layout(struct dk *dk)
 {
-	static struct sk_layout l;
-	static struct dk *cached;
-
-	if (cached != dk) {
-		if (layout(dk, &l))
-			return NULL;
-		cached = dk;
-	}
-	return &l;
+	return dk_reader_layout(dk, layout, sizeof(struct sk_layout));
 }
 
 int dp_sock_family(struct dk *dk, uint64_t file)

@@ -44,8 +44,9 @@ struct unix_layout {
 	uint32_t u_oob;			/* CONFIG_AF_UNIX_OOB; 0: the kernel has none */
 };
 
-static int layout(struct dk *dk, struct unix_layout *l)
+static int layout(struct dk *dk, void *out)
 {
+	struct unix_layout *l = out;
 	const struct dk_field f[] = {
 		{ "struct file", "private_data", &l->file_priv },
 		{ "struct socket", "sk", &l->sock_sk },
@@ -91,15 +92,7 @@ static int layout(struct dk *dk, struct unix_layout *l)
 
 static const struct unix_layout *unix_layout(struct dk *dk)
 {
-	static struct unix_layout l;
-	static struct dk *cached;
-
-	if (cached != dk) {
-		if (layout(dk, &l))
-			return NULL;
-		cached = dk;
-	}
-	return &l;
+	return dk_reader_layout(dk, layout, sizeof(struct unix_layout));
 }
 
 static int rd(struct dk *dk, uint64_t va, void *buf, size_t n)

@@ -715,3 +715,50 @@ TEST(dk_takes_types_and_symbols_from_the_caller)
 	dk_close(dk);
 	img_free(&m);
 }
+
+static unsigned int fills;
+
+static int fill_answer(struct dk *dk, void *layout)
+{
+	(void)dk;
+	fills++;
+	*(uint32_t *)layout = 42;
+	return 0;
+}
+
+static int fill_fails(struct dk *dk, void *layout)
+{
+	(void)layout;
+	fills++;
+	return dk_fail(dk, "no such type");
+}
+
+/*
+ * A reader's layout is made once per dead kernel and kept with it: a new
+ * dead kernel (which may well be allocated where a closed one was) gets
+ * its own; a fill that fails is not kept.
+ */
+TEST(dk_keeps_each_readers_layout_with_its_dead_kernel)
+{
+	const uint32_t *a, *b;
+	struct img m;
+	struct dk *dk;
+
+	img_init(&m, NULL);
+	dk = img_open(&m);
+	if (!dk)
+		return;
+	fills = 0;
+	a = dk_reader_layout(dk, fill_answer, sizeof(*a));
+	b = dk_reader_layout(dk, fill_answer, sizeof(*b));
+	CHECK(a && a == b && *a == 42 && fills == 1);
+	CHECK(!dk_reader_layout(dk, fill_fails, 8) && !dk_reader_layout(dk, fill_fails, 8));
+	CHECK(fills == 3 && strstr(dk_error(dk), "no such type"));
+	dk_close(dk);
+	dk = img_open(&m);
+	if (!dk)
+		return;
+	CHECK(dk_reader_layout(dk, fill_answer, 4) && fills == 4);
+	dk_close(dk);
+	img_free(&m);
+}
