@@ -271,3 +271,60 @@ check_survivor() { # check_survivor DEAD-N
 		{ fail "no default route via $gw on net-svc"; return 1; }
 	log "ok: the $(ordinal "$n") is the ActiveOS with the user disk at $LAB_USER_MOUNT and $addr on net-svc"
 }
+
+# ---- An HTTP client on the host, for a web server in the lab (the
+# scenario puts the page's sha256 in $RUN/page.sha256 and serves it as
+# /page.txt on net-svc's port 80).
+
+# One GET every 0.2 s: the time, the HTTP status, the body's checksum and
+# curl's exit status. A body curl gave up on (its 3 s ran out while the
+# server was down) is kept as http.log.cut.TIME; the first right body as
+# page.txt, to tell a page cut short from a wrong one.
+http_client_start() {
+	local url="http://127.0.0.1:$(host_port net-svc 80)/page.txt"
+	setsid bash -c 'while :; do
+		r=$(curl -s --max-time 3 -o "$2.body" -w "%{http_code}" "$1"); e=$?
+		t=$(date +%s.%N) h=$(sha256sum <"$2.body" 2>/dev/null | cut -d" " -f1)
+		[ "$h" = "$3" ] && [ ! -e "$4" ] && cp "$2.body" "$4"
+		[ "$h" != "$3" ] && [ "$e" != 0 ] && cp "$2.body" "$2.cut.$t" 2>/dev/null
+		echo "$t $r $h $e"
+		sleep 0.2
+	done >>"$2"' client "$url" "$RUN/http.log" "$(cat "$RUN/page.sha256")" "$RUN/page.txt" \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >"$RUN/client.pid"
+	until grep -q " 200 $(cat "$RUN/page.sha256") " "$RUN/http.log" 2>/dev/null; do sleep 0.5; done
+	log "the client got the page: $(tail -n 1 "$RUN/http.log")"
+}
+
+# Five more right pages, after a failover.
+http_pages_again() {
+	local lines
+	lines=$(wc -l <"$RUN/http.log")
+	until [ "$(tail -n +"$lines" "$RUN/http.log" | grep -c " 200 $(cat "$RUN/page.sha256")")" -ge 5 ]; do
+		sleep 0.5
+	done
+	log "ok: 5 more right pages after the failover; the client's last line: $(tail -n 1 "$RUN/http.log")"
+}
+
+# A body curl gave up on is "cut short" only if it is a true beginning of
+# the page: a single wrong byte makes it a wrong page.
+http_cut_short() { # http_cut_short TIME
+	local cut="$RUN/http.log.cut.$1"
+	[ -e "$cut" ] && [ -e "$RUN/page.txt" ] && [ "$(stat -c %s "$cut")" -lt "$(stat -c %s "$RUN/page.txt")" ] &&
+		cmp -s -n "$(stat -c %s "$cut")" "$cut" "$RUN/page.txt"
+}
+
+http_client_check() {
+	local ok bad wrong=0 cut=0 t
+	kill "$(cat "$RUN/client.pid")" 2>/dev/null || true
+	ok=$(grep -c " 200 $(cat "$RUN/page.sha256") " "$RUN/http.log")
+	for t in $(awk -v want="$(cat "$RUN/page.sha256")" '$2 == 200 && $3 != want { print $1 }' "$RUN/http.log"); do
+		if http_cut_short "$t"; then cut=$((cut + 1)); else wrong=$((wrong + 1)); fi
+	done
+	bad=$(awk '$2 != 200' "$RUN/http.log" | wc -l)
+	log "requests: $ok right pages, $bad without an answer and $cut cut short by the client's 3 s limit (during the failovers), $wrong wrong pages"
+	awk '$2 != 200 { if (!start) start = $1; last = $1 } $2 == 200 && start { printf "  no answer for %.1f s\n", last - start + 0.2; start = 0 }' "$RUN/http.log"
+	awk -v want="$(cat "$RUN/page.sha256")" '$2 == 200 && $3 == want { if (prev && $1 - prev > gap) gap = $1 - prev; prev = $1 }
+		END { printf "  longest time between two right pages: %.1f s\n", gap }' "$RUN/http.log" | tee "$RUN/http.gap"
+	[ "$wrong" = 0 ] || { fail "the client got a wrong page"; return 1; }
+}

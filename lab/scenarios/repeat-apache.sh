@@ -13,14 +13,14 @@ scenario() {
 	step 600 "boot the 1stOS" boot_1stos
 	step 300 "the 1stOS boots the 2ndOS beside it" boot_backup a 2
 	step 120 "Apache runs protected in the 1stOS, its files on the user disk" start_apache
-	step 60 "a client on the host fetches pages all along" start_client
+	step 60 "a client on the host fetches pages all along" http_client_start
 	for n in $(seq "$REPEAT_CRASHES"); do
 		step 60 "the $(ordinal "$n") panics while Apache serves" crash_os "$n"
 		step 300 "the $(ordinal $((n + 1))) takes over, re-splits and boots the $(ordinal $((n + 2)))" \
 			wait_repeat "$n"
 		step 120 "Apache serves on from the $(ordinal $((n + 1))), with its PIDs" check_apache $((n + 1))
 	done
-	step 30 "every answer the client got was the right page" check_client
+	step 30 "every answer the client got was the right page" http_client_check
 }
 
 start_apache() {
@@ -45,57 +45,12 @@ start_apache() {
 
 apache_pids() { { cat "$RUN/apache.gpid"; awk '{ print $1 }' "$RUN/apache.children"; } | sort -n | tr '\n' ' '; }
 
-# One GET every 0.2 s: the time, the HTTP status, the body's checksum and
-# curl's exit status. A body curl gave up on (its 3 s ran out while the
-# server was down) is kept as http.log.cut.TIME; the first right body as
-# page.txt, to tell a page cut short from a wrong one.
-start_client() {
-	local url="http://127.0.0.1:$(host_port net-svc 80)/page.txt"
-	setsid bash -c 'while :; do
-		r=$(curl -s --max-time 3 -o "$2.body" -w "%{http_code}" "$1"); e=$?
-		t=$(date +%s.%N) h=$(sha256sum <"$2.body" 2>/dev/null | cut -d" " -f1)
-		[ "$h" = "$3" ] && [ ! -e "$4" ] && cp "$2.body" "$4"
-		[ "$h" != "$3" ] && [ "$e" != 0 ] && cp "$2.body" "$2.cut.$t" 2>/dev/null
-		echo "$t $r $h $e"
-		sleep 0.2
-	done >>"$2"' client "$url" "$RUN/http.log" "$(cat "$RUN/page.sha256")" "$RUN/page.txt" \
-		</dev/null >/dev/null 2>&1 &
-	echo $! >"$RUN/client.pid"
-	until grep -q " 200 $(cat "$RUN/page.sha256") " "$RUN/http.log" 2>/dev/null; do sleep 0.5; done
-	log "the client got the page: $(tail -n 1 "$RUN/http.log")"
-}
-
 check_apache() { # check_apache N: Apache's processes run in the NthOS and serve
 	local side lines
 	side=$(side_of "$1")
 	expect_eq "Apache's processes in the $(ordinal "$1")" \
 		"$(guest_on "$side" "ps -o pid= -p $(apache_pids | tr -s ' ' ',' | sed 's/,$//')" |
 			sort -n | tr -s ' \n' ' ' | sed 's/^ //')" "$(apache_pids)" || return
-	lines=$(wc -l <"$RUN/http.log")
-	until [ "$(tail -n +"$lines" "$RUN/http.log" | grep -c " 200 $(cat "$RUN/page.sha256")")" -ge 5 ]; do
-		sleep 0.5
-	done
-	log "ok: 5 more right pages after the failover; the client's last line: $(tail -n 1 "$RUN/http.log")"
+	http_pages_again || return
 	guest_on "$side" "tail -n 3 $APACHE/log/access.log"
-}
-
-# A body curl gave up on is "cut short" only if it is a true beginning of
-# the page: a single wrong byte makes it a wrong page.
-cut_short() { # cut_short TIME
-	local cut="$RUN/http.log.cut.$1"
-	[ -e "$cut" ] && [ -e "$RUN/page.txt" ] && [ "$(stat -c %s "$cut")" -lt "$(stat -c %s "$RUN/page.txt")" ] &&
-		cmp -s -n "$(stat -c %s "$cut")" "$cut" "$RUN/page.txt"
-}
-
-check_client() {
-	local ok bad wrong=0 cut=0 t
-	kill "$(cat "$RUN/client.pid")" 2>/dev/null || true
-	ok=$(grep -c " 200 $(cat "$RUN/page.sha256") " "$RUN/http.log")
-	for t in $(awk -v want="$(cat "$RUN/page.sha256")" '$2 == 200 && $3 != want { print $1 }' "$RUN/http.log"); do
-		if cut_short "$t"; then cut=$((cut + 1)); else wrong=$((wrong + 1)); fi
-	done
-	bad=$(awk '$2 != 200' "$RUN/http.log" | wc -l)
-	log "requests: $ok right pages, $bad without an answer and $cut cut short by the client's 3 s limit (during the failovers), $wrong wrong pages"
-	awk '$2 != 200 { if (!start) start = $1; last = $1 } $2 == 200 && start { printf "  no answer for %.1f s\n", last - start + 0.2; start = 0 }' "$RUN/http.log"
-	[ "$wrong" = 0 ] || { fail "the client got a wrong page"; return 1; }
 }
