@@ -39,7 +39,8 @@ LIB_HDRS := $(wildcard lib/*.h kernel/src/include/uapi/linux/orthros/*.h)
 PART_CHECK := kernel/src/kernel/orthros/partition_check.c
 LIB_LPAR := lib/partition.c $(PART_CHECK) lib/machine.c lib/bzimage.c lib/errf.c
 LIB_DEAD := lib/deadkernel.c lib/deadkernel_walk.c lib/deadfs.c lib/filecache.c lib/deadproc.c lib/inflight.c \
-	lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/deadnet.c lib/tcpreset.c \
+	lib/deadsock.c lib/deadunix.c lib/deadtimer.c lib/deadipc.c lib/deadanon.c lib/deadnet.c \
+	lib/tcpreset.c \
 	lib/pbuf.c lib/criuimg.c lib/strbuf.c lib/errf.c
 # The record of a failover: written by orthrosd, shown by orthrosctl.
 LIB_TL := lib/timeline.c
@@ -187,7 +188,7 @@ FUZZ_LIBS_timeline := lib/timeline.c lib/errf.c
 FUZZ_LIBS_partition := lib/partition.c $(PART_CHECK) lib/errf.c
 FUZZ_LIBS_labproto := lab/labproto.c
 FUZZ_LIBS_inflight := lib/inflight.c
-FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/inflight.c
+FUZZ_LIBS_proc := $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c lib/deadtimer.c lib/deadipc.c lib/deadanon.c lib/inflight.c
 FUZZ_LIBS_filecache := $(FUZZ_SYNTH) lib/filecache.c
 FUZZ_LIBS_net := $(FUZZ_SYNTH) lib/deadnet.c
 FUZZ_LIBS_replaced := $(FUZZ_SYNTH) lib/fileident.c lib/filecache.c
@@ -198,7 +199,8 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/synth.h $
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBS_$*) -lbpf -lblkid -lm
 # Seeds for the reader harnesses, made for synth.c's layout (tests/fuzz/seeds.c).
-$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c lib/deadipc.c lib/deadanon.c lib/inflight.c \
+$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c $(FUZZ_SYNTH) lib/deadproc.c lib/deadsock.c lib/deadunix.c \
+		lib/deadtimer.c lib/deadipc.c lib/deadanon.c lib/inflight.c \
 		lib/filecache.c lib/deadnet.c tests/fuzz/synth.h $(LIB_HDRS) | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) -lbpf -lblkid

@@ -451,6 +451,44 @@ static void itimer_msg(ItimerEntry *m, uint64_t interval_ns, uint64_t value_ns)
 	m->vusec = value % 1000000;
 }
 
+/*
+ * The POSIX timers, in the order of their ids (CRIU makes them again one
+ * after another until each gets its id), with what was left of each.
+ */
+static void posix_timers_msg(struct writer *w, TaskTimersEntry *m, const struct dp_proc *p)
+{
+	PosixTimerEntry *e = p->nptimers ? scratch(w, p->nptimers, sizeof(*e)) : NULL;
+	PosixTimerEntry **pe = e ? scratch(w, p->nptimers, sizeof(*pe)) : NULL;
+	unsigned int i, j, n;
+
+	if (!pe)
+		return;
+	for (n = 0; n < p->nptimers; n++) {
+		const struct dp_posix_timer *t = &p->ptimers[n];
+
+		for (i = 0; i < n && pe[i]->it_id < (uint32_t)t->id; i++)
+			;
+		for (j = n; j > i; j--)
+			pe[j] = pe[j - 1];
+		pe[i] = &e[n];
+		posix_timer_entry__init(&e[n]);
+		e[n].it_id = t->id;
+		e[n].clock_id = t->clock;
+		e[n].si_signo = t->signo;
+		e[n].it_sigev_notify = t->notify;
+		e[n].sival_ptr = t->sival;
+		e[n].overrun = t->overrun;
+		e[n].isec = t->interval_ns / 1000000000;
+		e[n].insec = t->interval_ns % 1000000000;
+		e[n].vsec = t->value_ns / 1000000000;
+		e[n].vnsec = t->value_ns % 1000000000;
+		if (t->notify_tid)
+			OPT(e[n], notify_thread_id, t->notify_tid);
+	}
+	m->n_posix = p->nptimers;
+	m->posix = pe;
+}
+
 /* The sigactions of all signals but SIGKILL and SIGSTOP: 62. */
 #define CORE_NSA (DP_NSIG - 2)
 
@@ -483,6 +521,7 @@ static void task_core_msg(struct writer *w, struct task_core *c, const struct dp
 	c->timers.real = &c->it[0];
 	c->timers.virt = &c->it[1];
 	c->timers.prof = &c->it[2];
+	posix_timers_msg(w, &c->timers, p);
 	m->timers = &c->timers;
 	task_rlimits_entry__init(&c->rlimits);
 	for (i = 0; i < DP_NRLIMITS; i++) {

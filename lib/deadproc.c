@@ -18,6 +18,7 @@
 #include "deadanon.h"
 #include "deadipc.h"
 #include "deadsock.h"
+#include "deadtimer.h"
 #include "deadunix.h"
 
 #define PAGE_SIZE	4096ULL
@@ -1231,6 +1232,7 @@ static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
 	uint64_t expires, incr, it[4], head, next;
+	const char *why;
 	uint8_t state;
 
 	if (rd64(c, signal + l->sig_real_timer + l->hrt_expires, &expires) ||
@@ -1241,8 +1243,8 @@ static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
 		return;
 	}
 	head = signal + l->sig_posix_timers;
-	if (next != head)
-		problem(p, "POSIX timers (timer_create), not carried");
+	if (next != head && (why = dp_read_posix_timers(c->dk, head, l->now_ns, p)))
+		problem(p, "POSIX timers: %s", why);
 	if (it[0] || it[2])
 		problem(p, "an ITIMER_PROF or ITIMER_VIRTUAL timer, not carried");
 	if ((int64_t)incr < 0 || (int64_t)expires < 0) {
@@ -1393,6 +1395,7 @@ void dp_set_free(struct dp_set *set)
 			free(p->threads[j].siginfo);
 		}
 		free(p->shared_siginfo);
+		free(p->ptimers);
 		for (j = 0; j < p->npages_runs; j++)
 			free(p->pages[j].pfn);
 		for (j = 0; j < p->nfiles; j++) {

@@ -130,6 +130,17 @@ struct dp_inet {
 
 struct dp_file;
 
+/*
+ * A POSIX timer as timer_gettime() shows it: its id, clock, how it
+ * notifies (signal number, value, thread), what is left until it fires
+ * (0: disarmed) and its interval.
+ */
+struct dp_posix_timer {
+	int32_t id, clock, notify, notify_tid;
+	uint32_t signo, overrun;
+	uint64_t sival, value_ns, interval_ns;
+};
+
 /* A message (or, on a stream, a run of bytes) queued to a Unix socket. */
 struct dp_unix_packet {
 	uint32_t len;
@@ -250,6 +261,8 @@ struct dp_proc {
 	unsigned int nshared_siginfo;
 	/* ITIMER_REAL: ns left (0: not armed) and its interval. */
 	uint64_t itimer_real_ns, itimer_real_interval_ns;
+	struct dp_posix_timer *ptimers;	/* POSIX timers (lib/deadtimer.c) */
+	unsigned int nptimers;
 	/* Exited, not reaped: nothing above but pid, ppid, pgid, sid and comm is read. */
 	bool zombie;
 	uint32_t exit_status;		/* as wait() reports it */

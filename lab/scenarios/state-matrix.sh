@@ -1,17 +1,17 @@
 # state-matrix
-# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both, a named pipe with bytes unread), unixsk (Unix stream, seqpacket and datagram socketpairs with bytes and messages queued, a listener on a path with an accepted connection, a listener on an abstract name). And refused (a SysV semaphore set it changed, an armed POSIX timer, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode, a file descriptor in flight on a Unix socket: kinds not carried; and one of them holding a TCP connection a host client waits on). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timer armed at its rate; the eventfd's count, the pending signal, epoll's readiness, the named pipe's bytes, every Unix socket's queue and its listeners' names) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else; the client of the refused process's connection is reset at the failover, not left waiting.
+# Kinds of process state a server holds, each in a self-checking program protected in the 1stOS: tcpclose (TCP connections with a host peer in CLOSE_WAIT, FIN_WAIT2, FIN_WAIT1 and LAST_ACK behind a shut window, and CLOSE with data unread), forkstate (children forked by the main thread and by a second thread, and a zombie), timers (ITIMER_REAL every 50 ms; POSIX timers on CLOCK_MONOTONIC and CLOCK_BOOTTIME, periodic, and on CLOCK_REALTIME, an hour on), fdkinds (an eventfd, a signalfd with a signal pending, epoll over both, a named pipe with bytes unread), unixsk (Unix stream, seqpacket and datagram socketpairs with bytes and messages queued, a listener on a path with an accepted connection, a listener on an abstract name). And refused (a SysV semaphore set it changed, an armed POSIX timer on a CPU-time clock, a one-shot alarm, a timerfd, an inotify instance, an eventfd in semaphore mode, a file descriptor in flight on a Unix socket: kinds not carried; and one of them holding a TCP connection a host client waits on). The 1stOS panics; after the failover each program finds its state as it left it (the connections in their states and every byte to its end of file; the children its own, the zombie reaped with its status; the timers armed at their rates with their ids and values; the eventfd's count, the pending signal, epoll's readiness, the named pipe's bytes, every Unix socket's queue and its listeners' names) and prints PASS, and the failover record refuses each refused program by the name of its kind, and nothing else; the client of the refused process's connection is reset at the failover, not left waiting.
 SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=900
 
 STATE_PROGS="forkstate timers fdkinds unixsk"		# besides tcpclose, which has a host peer
 # refused KIND: what the failover record must say of it
 REFUSED="sysvsem:uses SysV semaphore set
-posixtimer:POSIX timers (timer_create), not carried
+posixtimer:a POSIX timer on a CPU-time or alarm clock, not carried
 alarm:a one-shot alarm
 timerfd:a timerfd, not carried
 inotify:an inotify instance, not carried
 efdsem:an eventfd in semaphore mode
-tcpheld:POSIX timers (timer_create), not carried
+tcpheld:a POSIX timer on a CPU-time or alarm clock, not carried
 unixscm:file descriptors in flight to it (SCM_RIGHTS)"
 
 scenario() {

@@ -539,25 +539,95 @@ static int check_sysv(void)
  * tick; a one-shot alarm, a CPU-time itimer and a POSIX timer are refused
  * by name. Left with none.
  */
+/*
+ * A POSIX timer on the seed's process, the dead kernel stopped at 5 s:
+ * carried with what is left of it on its own clock (a REALTIME one's base
+ * 1000 s ahead of MONOTONIC), moved on by whole intervals when its signal
+ * is pending, with its id, signal and value; one on a CPU-time clock
+ * refused for its clock, though its union holds no hrtimer (its base
+ * pointer unreadable). The list is left empty.
+ */
+static int check_posix_timers(void)
+{
+	static const struct {
+		const char *what;
+		int32_t clock, active, requeue;
+		uint64_t expires, interval, offset;
+		const char *refused;
+		uint64_t left;
+	} c[] = {
+		{ "a 50 ms MONOTONIC timer, 20 ms left", 1, 1, 0, 5020000000ULL, 50000000, 0, NULL,
+		  20000000 },
+		{ "a one-shot REALTIME timer, 7 ms left", 0, 1, 0, 1005007000000ULL, 0, 1000000000000ULL,
+		  NULL, 7000000 },
+		{ "a 50 ms timer whose signal is pending", 1, 1, 1, 4900000000ULL, 50000000, 0, NULL,
+		  50000000 },
+		{ "a one-shot timer that fired", 1, 0, 0, 4000000000ULL, 0, 0, NULL, 0 },
+		{ "a CPU-time timer", 2, 1, 0, 0, 0, 0, "CPU-time", 0 },
+	};
+	const char *K = "struct k_itimer";
+	uint64_t t = obj(4096), base = obj(64), sigq = obj(256);
+	uint64_t info = sigq + off("struct sigqueue", "info");
+	unsigned int i;
+	int ret = 0;
+
+	put32(t + off(K, "it_id"), 3);
+	put64(t + off(K, "it.real.timer") + off("struct hrtimer", "base"), base);
+	put64(t + off(K, "sigq"), sigq);
+	put32(info, 34);				/* si_signo: SIGRTMIN */
+	put64(info + 24, 0x1234);			/* a timer's si_value */
+	list_one(seed_sig + off("struct signal_struct", "posix_timers"), t + off(K, "list"));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]) && !ret; i++) {
+		const struct dp_posix_timer *pt;
+		struct dp_set set;
+		const char *why;
+
+		put32(t + off(K, "it_clock"), c[i].clock);
+		put32(t + off(K, "it_active"), c[i].active);
+		put32(t + off(K, "it_requeue_pending"), c[i].requeue);
+		put64(t + off(K, "it_interval"), c[i].interval);
+		put64(t + off(K, "it.real.timer") + off("struct hrtimer", "node.expires"), c[i].expires);
+		put64(base + off("struct hrtimer_clock_base", "offset"), c[i].offset);
+		put64(t + off(K, "it.real.timer") + off("struct hrtimer", "base"),
+		      c[i].refused ? 8 : base);
+		if (reread(&set)) {
+			ret = -1;
+			break;
+		}
+		why = set.procs[0].problems;
+		pt = set.procs[0].nptimers == 1 ? set.procs[0].ptimers : NULL;
+		if (c[i].refused ? !strstr(why, c[i].refused) :
+		    strstr(why, "timer") || !pt || pt->value_ns != c[i].left ||
+		    pt->interval_ns != c[i].interval || pt->id != 3 || pt->signo != 34 ||
+		    pt->sival != 0x1234 || pt->clock != c[i].clock) {
+			fprintf(stderr, "seeds: %s: %s (left %llu)\n", c[i].what,
+				c[i].refused ? "not refused" : why,
+				pt ? (unsigned long long)pt->value_ns : 0ULL);
+			ret = -1;
+		}
+		dp_set_free(&set);
+	}
+	list_empty(seed_sig + off("struct signal_struct", "posix_timers"));
+	return ret;
+}
+
 static int check_timers(void)
 {
 	static const struct {
 		const char *what;
 		uint64_t expires, incr, prof;
 		uint8_t state;
-		bool posix;
 		const char *refused;
 		uint64_t value;
 	} c[] = {
-		{ "a 50 ms ITIMER_REAL, 20 ms left", 5020000000ULL, 50000000, 0, 1, false, NULL, 20000000 },
-		{ "a fired ITIMER_REAL waiting for its SIGALRM", 4990000000ULL, 50000000, 0, 0, false, NULL,
+		{ "a 50 ms ITIMER_REAL, 20 ms left", 5020000000ULL, 50000000, 0, 1, NULL, 20000000 },
+		{ "a fired ITIMER_REAL waiting for its SIGALRM", 4990000000ULL, 50000000, 0, 0, NULL,
 		  50000000 },
-		{ "a one-shot alarm", 9000000000ULL, 0, 0, 1, false, "one-shot alarm", 0 },
-		{ "an ITIMER_PROF", 0, 0, 1000000, 0, false, "ITIMER_PROF", 0 },
-		{ "a POSIX timer", 0, 0, 0, 0, true, "POSIX timers", 0 },
+		{ "a one-shot alarm", 9000000000ULL, 0, 0, 1, "one-shot alarm", 0 },
+		{ "an ITIMER_PROF", 0, 0, 1000000, 0, "ITIMER_PROF", 0 },
 	};
 	const char *SG = "struct signal_struct";
-	uint64_t timer = seed_sig + off(SG, "real_timer"), node = obj(64);
+	uint64_t timer = seed_sig + off(SG, "real_timer");
 	unsigned int i;
 
 	put64(sym("last_jiffies_update"), 5000000000ULL);	/* the last tick at 5 s */
@@ -569,10 +639,7 @@ static int check_timers(void)
 		put(timer + off("struct hrtimer", "state"), &c[i].state, 1);
 		put64(seed_sig + off(SG, "it_real_incr"), c[i].incr);
 		put64(seed_sig + off(SG, "it"), c[i].prof);
-		if (c[i].posix)
-			list_one(seed_sig + off(SG, "posix_timers"), node);
-		else
-			list_empty(seed_sig + off(SG, "posix_timers"));
+		list_empty(seed_sig + off(SG, "posix_timers"));
 		if (reread(&set))
 			return -1;
 		why = set.procs[0].problems;
@@ -594,7 +661,7 @@ static int check_timers(void)
 	put64(seed_sig + off(SG, "it_real_incr"), 0);
 	put64(seed_sig + off(SG, "it"), 0);
 	list_empty(seed_sig + off(SG, "posix_timers"));
-	return 0;
+	return check_posix_timers();
 }
 
 /*

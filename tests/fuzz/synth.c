@@ -45,7 +45,7 @@ static const struct { const char *type; uint32_t size; } sized[] = {
 	{ "struct path", 16 },
 	{ "struct rb_node", 24 },
 	{ "struct fib_nh", 112 },
-	{ "struct hrtimer", 16 },	/* embedded in signal_struct: its two members inside 32 bytes */
+	{ "struct hrtimer", 24 },	/* embedded in signal_struct: its three members inside 32 bytes */
 	{ "struct sem", 64 },
 };
 

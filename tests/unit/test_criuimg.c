@@ -1146,3 +1146,43 @@ TEST(criuimg_writes_unix_sockets_with_their_peers_names_and_queues)
 	img_drop(&fdinfo);
 	rmtree(dir);
 }
+
+TEST(criuimg_writes_posix_timers_in_the_order_of_their_ids)
+{
+	/* Ids 5 and 2 (as the dead kernel's list had them), a thread-directed one. */
+	struct dp_posix_timer pt[2] = {
+		{ .id = 5, .clock = 0, .notify = 4, .notify_tid = 101, .signo = 35, .sival = 9,
+		  .value_ns = 3600000000001ULL, .interval_ns = 0 },
+		{ .id = 2, .clock = 1, .notify = 0, .signo = 34, .sival = 7, .overrun = 3,
+		  .value_ns = 20000000, .interval_ns = 50000000 },
+	};
+	struct dp_file f = { .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
+	struct ciimg core;
+
+	p.ptimers = pt;
+	p.nptimers = 2;
+	write_one(&p, &f, 1, NULL, 0, dir);
+	CORE(&core, dir, "core-100.img");
+	CHECK(core.ok && core.n == 1);
+	if (core.n == 1) {
+		const TaskCoreEntry *tc = ENTRY(core, CoreEntry, 0)->tc;
+		const TaskTimersEntry *t = tc ? tc->timers : NULL;
+
+		CHECK(t && t->n_posix == 2);
+		if (t && t->n_posix == 2) {
+			const PosixTimerEntry *a = t->posix[0], *b = t->posix[1];
+
+			CHECK(a->it_id == 2 && a->clock_id == 1 && a->si_signo == 34 && a->sival_ptr == 7);
+			CHECK(a->it_sigev_notify == 0 && a->overrun == 3 && !a->has_notify_thread_id);
+			CHECK(a->isec == 0 && a->insec == 50000000 && a->vsec == 0 && a->vnsec == 20000000);
+			CHECK(b->it_id == 5 && b->clock_id == 0 && b->it_sigev_notify == 4);
+			CHECK(b->has_notify_thread_id && b->notify_thread_id == 101);
+			CHECK(b->isec == 0 && b->insec == 0 && b->vsec == 3600 && b->vnsec == 1);
+		}
+	}
+	img_drop(&core);
+	rmtree(dir);
+}

@@ -6,12 +6,12 @@
  * after a failover: it must not be restored.
  *
  *   sysvsem     a SysV semaphore set it changed last (semop)
- *   posixtimer  an armed POSIX timer (timer_create)
+ *   posixtimer  an armed POSIX timer on the process's CPU-time clock
  *   alarm       a one-shot alarm (alarm())
  *   timerfd     an armed timerfd
  *   inotify     an inotify instance watching /
  *   efdsem      an eventfd in semaphore mode
- *   tcpheld     a POSIX timer, and a TCP connection accepted on port 80
+ *   tcpheld     a CPU-time POSIX timer, and a TCP connection accepted on port 80
  *               ("refused: accepted" once it is): its peer must be reset
  *   unixscm     a file descriptor in flight on a Unix socket (SCM_RIGHTS)
  *
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 		timer_t t;
 
-		if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &its, NULL))
+		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t) || timer_settime(t, 0, &its, NULL))
 			die("timer_create");
 	} else if (!strcmp(kind, "alarm")) {
 		alarm(3600);
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0), c;
 		timer_t t;
 
-		if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &its, NULL) || ls < 0 ||
+		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t) || timer_settime(t, 0, &its, NULL) || ls < 0 ||
 		    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
 			die("timer, listen on 80");
