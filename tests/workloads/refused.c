@@ -33,17 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	printf("refused: FAIL %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#include "state.h"
+
+#define die(what)	fail("%s: %s", what, strerror(errno))
 
 int main(int argc, char **argv)
 {
 	const char *kind = argc == 2 ? argv[1] : "";
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	state_init("refused");
 	signal(SIGALRM, SIG_IGN);
 	if (!strcmp(kind, "sysvsem")) {
 		struct sembuf up = { 0, 1, 0 };
@@ -85,11 +83,11 @@ int main(int argc, char **argv)
 		    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 		    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
 			die("timer, listen on 80");
-		printf("refused: ready pid=%d kind=%s\n", getpid(), kind);
+		state_say("ready pid=%d kind=%s", getpid(), kind);
 		c = accept(ls, NULL, NULL);
 		if (c < 0)
 			die("accept");
-		printf("refused: accepted\n");
+		state_say("accepted");
 		for (;;)
 			pause();
 	} else if (!strcmp(kind, "unixscm")) {
@@ -113,7 +111,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: refused sysvsem|posixtimer|alarm|timerfd|inotify|efdsem|tcpheld|unixscm\n");
 		return 2;
 	}
-	printf("refused: ready pid=%d kind=%s\n", getpid(), kind);
+	state_say("ready pid=%d kind=%s", getpid(), kind);
 	for (;;)
 		pause();
 }
