@@ -1438,27 +1438,42 @@ const struct dp_proc *dp_tree_root(const struct dp_set *set, const struct dp_pro
 	return p;
 }
 
-/* Does a process of set that will be restored hold the Unix socket of inode ino? */
-static bool unix_restored(const struct dp_set *set, uint64_t ino)
+static int cmp_u64(const void *a, const void *b)
 {
-	unsigned int i, j;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	for (i = 0; i < set->nprocs; i++)
-		for (j = 0; !set->procs[i].problems[0] && j < set->procs[i].nfiles; j++)
-			if (set->procs[i].files[j].kind == DP_UNIX && set->procs[i].files[j].ino == ino)
-				return true;
-	return false;
+	return x < y ? -1 : x > y;
 }
 
 /*
  * A Unix socket connected to one that is not restored (a process not
  * protected, journald for one, or refused): CRIU has nothing to connect
- * it to. The number of processes refused for it.
+ * it to. The number of processes refused for it. The sockets that will
+ * be restored are sorted once, so a set of many is not walked again for
+ * each.
  */
 static unsigned int refuse_lonely_unix(struct dp_set *set)
 {
-	unsigned int i, j, n = 0;
+	unsigned int i, j, n = 0, nino = 0;
+	uint64_t *ino = NULL, *more;
 
+	for (i = 0; i < set->nprocs; i++)
+		for (j = 0; !set->procs[i].problems[0] && j < set->procs[i].nfiles; j++) {
+			if (set->procs[i].files[j].kind != DP_UNIX)
+				continue;
+			more = realloc(ino, (nino + 1) * sizeof(*ino));
+			if (!more) {
+				free(ino);
+				for (i = 0; i < set->nprocs; i++)
+					if (!set->procs[i].problems[0])
+						problem(&set->procs[i], "out of memory");
+				return 0;
+			}
+			ino = more;
+			ino[nino++] = set->procs[i].files[j].ino;
+		}
+	if (nino)
+		qsort(ino, nino, sizeof(*ino), cmp_u64);
 	for (i = 0; i < set->nprocs; i++) {
 		struct dp_proc *p = &set->procs[i];
 
@@ -1466,7 +1481,7 @@ static unsigned int refuse_lonely_unix(struct dp_set *set)
 			const struct dp_file *f = &p->files[j];
 
 			if (f->kind != DP_UNIX || !f->unx || !f->unx->peer_ino ||
-			    unix_restored(set, f->unx->peer_ino))
+			    (nino && bsearch(&f->unx->peer_ino, ino, nino, sizeof(*ino), cmp_u64)))
 				continue;
 			problem(p, "Unix socket (inode %llu) connected to %s%s%ssocket %llu of no process restored (one not protected, or refused)",
 				H(f->ino), f->unx->peer_name[0] ? "\"" : "", f->unx->peer_name,
@@ -1474,6 +1489,7 @@ static unsigned int refuse_lonely_unix(struct dp_set *set)
 			n++;
 		}
 	}
+	free(ino);
 	return n;
 }
 

@@ -26,6 +26,9 @@
 #define SIGEV_THREAD_ID_	4
 #define REQUEUE_PENDING		1
 #define MAX_TIMERS		1024
+/* Times in ns kept below these, so no sum or product below overflows 63 bits. */
+#define MAX_NOW			(1LL << 61)	/* 73 years */
+#define MAX_EXPIRES		(1LL << 62)
 /* kernel_siginfo is siginfo_t's first 48 bytes (the ABI): a timer's value at 24. */
 #define SI_SIGNO		0
 #define SI_TIMER_SIGVAL		24
@@ -118,7 +121,8 @@ static int one_timer(struct dk *dk, uint64_t node, void *arg)
 	     rd32(dk, pid + l->pid_numbers + l->upid_nr, &tid)))
 		return -1;
 	sig_none = notify == SIGEV_NONE_;
-	if (id < 0 || interval < 0 || expires < 0 || offset < 0 || signo < 0 || signo > 64 ||
+	if (id < 0 || interval < 0 || interval > MAX_NOW || expires < 0 || expires > MAX_EXPIRES ||
+	    offset < 0 || offset > MAX_NOW || signo < 0 || signo > 64 ||
 	    (notify != SIGEV_SIGNAL_ && !sig_none && notify != (SIGEV_SIGNAL_ | SIGEV_THREAD_ID_)))
 		return w->why = "a corrupt POSIX timer", 1;
 	if (w->p->nptimers == MAX_TIMERS)
@@ -151,7 +155,7 @@ const char *dp_read_posix_timers(struct dk *dk, uint64_t head, uint64_t now_ns, 
 
 	if (!l)
 		return dk_error(dk);
-	if (now_ns > INT64_MAX)
+	if (now_ns > MAX_NOW)
 		return "the dead kernel's clock out of range";
 	if (dk_list_walk(dk, head, one_timer, &w))
 		return w.why ? w.why : "POSIX timers unreadable";

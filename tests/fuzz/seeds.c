@@ -564,6 +564,8 @@ static int check_posix_timers(void)
 		  50000000 },
 		{ "a one-shot timer that fired", 1, 0, 0, 4000000000ULL, 0, 0, NULL, 0 },
 		{ "a CPU-time timer", 2, 1, 0, 0, 0, 0, "CPU-time", 0 },
+		{ "an interval of 2^62 ns (sums would overflow)", 1, 1, 1, 0, 1ULL << 62, 0,
+		  "a corrupt POSIX timer", 0 },
 	};
 	const char *K = "struct k_itimer";
 	uint64_t t = obj(4096), base = obj(64), sigq = obj(256);
@@ -589,7 +591,7 @@ static int check_posix_timers(void)
 		put64(t + off(K, "it.real.timer") + off("struct hrtimer", "node.expires"), c[i].expires);
 		put64(base + off("struct hrtimer_clock_base", "offset"), c[i].offset);
 		put64(t + off(K, "it.real.timer") + off("struct hrtimer", "base"),
-		      c[i].refused ? 8 : base);
+		      c[i].clock == 2 ? 8 : base);
 		if (reread(&set)) {
 			ret = -1;
 			break;
