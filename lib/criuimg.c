@@ -516,8 +516,9 @@ static void task_core_msg(struct writer *w, struct task_core *c, const struct dp
 	task_timers_entry__init(&c->timers);
 	for (i = 0; i < 3; i++)
 		itimer_entry__init(&c->it[i]);
-	/* real; virt and prof are not running (deadproc refuses them) */
 	itimer_msg(&c->it[0], p->itimer_real_interval_ns, p->itimer_real_ns);
+	itimer_msg(&c->it[1], p->itimer_cpu_interval_ns[1], p->itimer_cpu_ns[1]);	/* virt */
+	itimer_msg(&c->it[2], p->itimer_cpu_interval_ns[0], p->itimer_cpu_ns[0]);	/* prof */
 	c->timers.real = &c->it[0];
 	c->timers.virt = &c->it[1];
 	c->timers.prof = &c->it[2];

@@ -49,6 +49,7 @@ struct dp_layout {
 	uint32_t sig_pids, sig_shared_pending, sig_shared_list, sig_rlim, pid_numbers, upid_nr;
 	uint32_t t_exit_code, sig_flags, sig_group_exit_code, t_sem_undo, ul_list_proc;
 	uint32_t sig_real_timer, sig_it_real_incr, sig_it, sig_posix_timers, hrt_expires, hrt_state;
+	uint32_t cit_size, cit_expires, cit_incr, sig_cpu_utime, sig_cpu_stime;
 	uint64_t now_ns;		/* the dead kernel's CLOCK_MONOTONIC at its last tick */
 	uint32_t t_pending_list, sq_info, ksiginfo_size;
 	uint32_t sp_signal;
@@ -132,6 +133,10 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		{ "struct signal_struct", "real_timer", &l->sig_real_timer },
 		{ "struct signal_struct", "it_real_incr", &l->sig_it_real_incr },
 		{ "struct signal_struct", "it", &l->sig_it },
+		{ "struct cpu_itimer", "expires", &l->cit_expires },
+		{ "struct cpu_itimer", "incr", &l->cit_incr },
+		{ "struct signal_struct", "cputimer.cputime_atomic.utime", &l->sig_cpu_utime },
+		{ "struct signal_struct", "cputimer.cputime_atomic.stime", &l->sig_cpu_stime },
 		{ "struct signal_struct", "posix_timers", &l->sig_posix_timers },
 		{ "struct hrtimer", "node.expires", &l->hrt_expires },
 		{ "struct hrtimer", "state", &l->hrt_state },
@@ -254,6 +259,7 @@ static int layout(struct dk *dk, struct dp_layout *l)
 		return -1;
 	return dk_fs_layout(dk, &l->fs) ||
 	       dk_sizeof(dk, "struct k_sigaction", &l->ka_size) ||
+	       dk_sizeof(dk, "struct cpu_itimer", &l->cit_size) ||
 	       dk_sizeof(dk, "struct pipe_buffer", &l->pb_size) ||
 	       dk_sizeof(dk, "struct kernel_siginfo", &l->ksiginfo_size) ||
 	       dk_sizeof(dk, "struct pt_regs", &l->regs_size) ||
@@ -1228,16 +1234,57 @@ static void read_zombie(struct ctx *c, uint64_t t, uint64_t signal, uint32_t exi
  * timers (ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers are not carried
  * yet: a process with one is refused rather than restored without it.
  */
+/*
+ * ITIMER_PROF (it[0]) and ITIMER_VIRTUAL (it[1]): each expires at an
+ * absolute sample of the process's CPU time (user and system time, or
+ * user time alone), which the thread group's cputimer keeps while one is
+ * armed; what is left is as getitimer() shows it (get_cpu_itimer()). 0, or
+ * -1 after refusing the process.
+ */
+static int read_cpu_itimers(struct ctx *c, uint64_t signal, struct dp_proc *p)
+{
+	const struct dp_layout *l = &c->l;
+	static const char *const name[2] = { "ITIMER_PROF", "ITIMER_VIRTUAL" };
+	uint64_t expires[2], incr[2], utime, stime, sample;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (rd64(c, signal + l->sig_it + i * (uint64_t)l->cit_size + l->cit_expires, &expires[i]) ||
+		    rd64(c, signal + l->sig_it + i * (uint64_t)l->cit_size + l->cit_incr, &incr[i])) {
+			problem(p, "timers unreadable");
+			return -1;
+		}
+	if (!expires[0] && !expires[1])
+		return 0;
+	if (rd64(c, signal + l->sig_cpu_utime, &utime) || rd64(c, signal + l->sig_cpu_stime, &stime)) {
+		problem(p, "timers unreadable");
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!expires[i])
+			continue;
+		/* CRIU 3.17 takes a timer with no interval for a disarmed one (decode_itimer()). */
+		if (!incr[i] || (int64_t)incr[i] < 0 || (int64_t)expires[i] < 0) {
+			problem(p, "a one-shot %s (or a corrupt one): CRIU would restore it disarmed", name[i]);
+			return -1;
+		}
+		sample = i == 0 ? utime + stime : utime;
+		p->itimer_cpu_interval_ns[i] = incr[i];
+		p->itimer_cpu_ns[i] = expires[i] > sample ? expires[i] - sample : 1000;
+	}
+	return 0;
+}
+
 static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
 {
 	const struct dp_layout *l = &c->l;
-	uint64_t expires, incr, it[4], head, next;
+	uint64_t expires, incr, head, next;
 	const char *why;
 	uint8_t state;
 
 	if (rd64(c, signal + l->sig_real_timer + l->hrt_expires, &expires) ||
 	    rd(c, signal + l->sig_real_timer + l->hrt_state, &state, 1) ||
-	    rd64(c, signal + l->sig_it_real_incr, &incr) || rd(c, signal + l->sig_it, it, sizeof(it)) ||
+	    rd64(c, signal + l->sig_it_real_incr, &incr) ||
 	    rd64(c, signal + l->sig_posix_timers, &next)) {
 		problem(p, "timers unreadable");
 		return;
@@ -1245,8 +1292,8 @@ static void read_timers(struct ctx *c, uint64_t signal, struct dp_proc *p)
 	head = signal + l->sig_posix_timers;
 	if (next != head && (why = dp_read_posix_timers(c->dk, head, l->now_ns, p)))
 		problem(p, "POSIX timers: %s", why);
-	if (it[0] || it[2])
-		problem(p, "an ITIMER_PROF or ITIMER_VIRTUAL timer, not carried");
+	if (read_cpu_itimers(c, signal, p))
+		return;
 	if ((int64_t)incr < 0 || (int64_t)expires < 0) {
 		problem(p, "an interval timer out of range");
 		return;

@@ -261,6 +261,8 @@ struct dp_proc {
 	unsigned int nshared_siginfo;
 	/* ITIMER_REAL: ns left (0: not armed) and its interval. */
 	uint64_t itimer_real_ns, itimer_real_interval_ns;
+	/* ITIMER_PROF [0] and ITIMER_VIRTUAL [1]: CPU time left, interval (0: disarmed) */
+	uint64_t itimer_cpu_ns[2], itimer_cpu_interval_ns[2];
 	struct dp_posix_timer *ptimers;	/* POSIX timers (lib/deadtimer.c) */
 	unsigned int nptimers;
 	/* Exited, not reaped: nothing above but pid, ppid, pgid, sid and comm is read. */

@@ -613,6 +613,44 @@ static int check_posix_timers(void)
 	return ret;
 }
 
+/*
+ * An ITIMER_PROF every 20 ms due at 3 s of CPU time, and an ITIMER_VIRTUAL
+ * every 10 ms due at 1.2 s, the process having run 1 s in user mode and
+ * 1.5 s in the kernel: 0.5 s and 0.2 s left. Left disarmed.
+ */
+static int check_cpu_itimers(void)
+{
+	const char *SG = "struct signal_struct", *CI = "struct cpu_itimer";
+	uint64_t it = seed_sig + off(SG, "it"), size = 16;
+	struct dp_set set;
+	const struct dp_proc *p;
+	int ret = 0;
+
+	put64(it + off(CI, "expires"), 3000000000ULL);
+	put64(it + off(CI, "incr"), 20000000);
+	put64(it + size + off(CI, "expires"), 1200000000ULL);
+	put64(it + size + off(CI, "incr"), 10000000);
+	put64(seed_sig + off(SG, "cputimer.cputime_atomic.utime"), 1000000000ULL);
+	put64(seed_sig + off(SG, "cputimer.cputime_atomic.stime"), 1500000000ULL);
+	if (reread(&set))
+		return -1;
+	p = &set.procs[0];
+	if (strstr(p->problems, "ITIMER") || p->itimer_cpu_ns[0] != 500000000ULL ||
+	    p->itimer_cpu_interval_ns[0] != 20000000 || p->itimer_cpu_ns[1] != 200000000ULL ||
+	    p->itimer_cpu_interval_ns[1] != 10000000) {
+		fprintf(stderr, "seeds: CPU-time itimers carried wrong: %llu, %llu left; %s\n",
+			(unsigned long long)p->itimer_cpu_ns[0], (unsigned long long)p->itimer_cpu_ns[1],
+			p->problems);
+		ret = -1;
+	}
+	dp_set_free(&set);
+	put64(it + off(CI, "expires"), 0);
+	put64(it + off(CI, "incr"), 0);
+	put64(it + size + off(CI, "expires"), 0);
+	put64(it + size + off(CI, "incr"), 0);
+	return ret;
+}
+
 static int check_timers(void)
 {
 	static const struct {
@@ -626,7 +664,7 @@ static int check_timers(void)
 		{ "a fired ITIMER_REAL waiting for its SIGALRM", 4990000000ULL, 50000000, 0, 0, NULL,
 		  50000000 },
 		{ "a one-shot alarm", 9000000000ULL, 0, 0, 1, "one-shot alarm", 0 },
-		{ "an ITIMER_PROF", 0, 0, 1000000, 0, "ITIMER_PROF", 0 },
+		{ "a one-shot ITIMER_PROF", 0, 0, 1000000, 0, "one-shot ITIMER_PROF", 0 },
 	};
 	const char *SG = "struct signal_struct";
 	uint64_t timer = seed_sig + off(SG, "real_timer");
@@ -663,7 +701,7 @@ static int check_timers(void)
 	put64(seed_sig + off(SG, "it_real_incr"), 0);
 	put64(seed_sig + off(SG, "it"), 0);
 	list_empty(seed_sig + off(SG, "posix_timers"));
-	return check_posix_timers();
+	return check_cpu_itimers() || check_posix_timers();
 }
 
 /*

@@ -47,6 +47,7 @@ static const struct { const char *type; uint32_t size; } sized[] = {
 	{ "struct fib_nh", 112 },
 	{ "struct hrtimer", 24 },	/* embedded in signal_struct: its three members inside 32 bytes */
 	{ "struct sem", 64 },
+	{ "struct cpu_itimer", 16 },
 };
 
 /*

@@ -1186,3 +1186,30 @@ TEST(criuimg_writes_posix_timers_in_the_order_of_their_ids)
 	img_drop(&core);
 	rmtree(dir);
 }
+
+TEST(criuimg_writes_the_cpu_time_itimers_as_virt_and_prof)
+{
+	struct dp_file f = { .kind = DP_REG, .path = "/usr/sbin/srv", .mode = 0100755 };
+	struct dp_thread th = ci_thread(100);
+	struct dp_proc p = ci_proc(100, 1, &th);
+	char dir[] = "/tmp/orthros-ci-XXXXXX";
+	struct ciimg core;
+
+	p.itimer_cpu_ns[0] = 500000000;		/* ITIMER_PROF: 0.5 s left, every 20 ms */
+	p.itimer_cpu_interval_ns[0] = 20000000;
+	p.itimer_cpu_ns[1] = 1200000000;	/* ITIMER_VIRTUAL: 1.2 s left, every 10 ms */
+	p.itimer_cpu_interval_ns[1] = 10000000;
+	write_one(&p, &f, 1, NULL, 0, dir);
+	CORE(&core, dir, "core-100.img");
+	CHECK(core.ok && core.n == 1);
+	if (core.n == 1) {
+		const TaskCoreEntry *tc = ENTRY(core, CoreEntry, 0)->tc;
+		const TaskTimersEntry *t = tc ? tc->timers : NULL;
+
+		CHECK(t && t->prof->iusec == 20000 && t->prof->vsec == 0 && t->prof->vusec == 500000);
+		CHECK(t && t->virt->iusec == 10000 && t->virt->vsec == 1 && t->virt->vusec == 200000);
+		CHECK(t && t->real->isec == 0 && t->real->iusec == 0 && t->real->vusec == 0);
+	}
+	img_drop(&core);
+	rmtree(dir);
+}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * timers: timers carried across a failover: an interval timer
- * (ITIMER_REAL, every 50 ms), and POSIX timers: M on CLOCK_MONOTONIC every
+ * timers: timers carried across a failover: interval timers (ITIMER_REAL
+ * every 50 ms; ITIMER_PROF every 20 ms of CPU time, which it checks by
+ * burning 1 s of CPU after the failover: about 50 SIGPROFs), and POSIX
+ * timers: M on CLOCK_MONOTONIC every
  * 50 ms signalling SIGRTMIN with the value 7, B on CLOCK_BOOTTIME every
  * 100 ms signalling SIGRTMIN+1, R on CLOCK_REALTIME once, an hour on. It
  * counts every signal all along; at SIGUSR1 (after the failover) it checks
@@ -30,7 +32,24 @@
 
 #define HOUR_S		3600
 
-static volatile sig_atomic_t ticks, mticks, bticks, bad_value;
+static volatile sig_atomic_t ticks, mticks, bticks, pticks, bad_value;
+
+static void on_prof(int sig)
+{
+	(void)sig;
+	pticks++;
+}
+
+/* Use s seconds of this process's CPU time. */
+static void burn(double s)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < s);
+}
 
 static void on_alarm(int sig)
 {
@@ -101,15 +120,21 @@ int main(void)
 {
 	struct sigaction alarm = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
 	struct sigaction rt = { .sa_sigaction = on_rt, .sa_flags = SA_RESTART | SA_SIGINFO };
+	struct sigaction prof = { .sa_handler = on_prof, .sa_flags = SA_RESTART };
 	struct itimerval it = { { 0, PERIOD_US }, { 0, PERIOD_US } };
-	int before, got, mbefore, bbefore;
+	struct itimerval pit = { { 0, 20000 }, { 0, 20000 } };
+	int before, got, mbefore, bbefore, pbefore, mgot, bgot;
 	struct itimerspec r;
 	timer_t m, b, rt1;
 
 	state_init("timers");
 	if (sigaction(SIGALRM, &alarm, NULL) || sigaction(SIGRTMIN, &rt, NULL) ||
-	    sigaction(SIGRTMIN + 1, &rt, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+	    sigaction(SIGRTMIN + 1, &rt, NULL) || sigaction(SIGPROF, &prof, NULL) ||
+	    setitimer(ITIMER_REAL, &it, NULL) || setitimer(ITIMER_PROF, &pit, NULL))
 		fail("setting up: %s", strerror(errno));
+	burn(0.2);
+	if (pticks < 5)
+		fail("ITIMER_PROF: only %d ticks in 0.2 s of CPU", (int)pticks);
 	m = posix_timer(CLOCK_MONOTONIC, SIGRTMIN, 7, 50);
 	b = posix_timer(CLOCK_BOOTTIME, SIGRTMIN + 1, 0, 100);
 	rt1 = posix_timer(CLOCK_REALTIME, SIGRTMIN + 1, 0, 0);
@@ -137,11 +162,21 @@ int main(void)
 	sleep_s(MEASURE_S);
 	got = ticks - before;
 	rate(got, WANT, "ITIMER_REAL");
-	rate(mticks - mbefore, WANT, "M");
-	rate(bticks - bbefore, WANT / 2, "B");
+	mgot = mticks - mbefore;
+	bgot = bticks - bbefore;
+	rate(mgot, WANT, "M");
+	rate(bgot, WANT / 2, "B");
 	if (bad_value)
 		fail("M: a signal without its value 7 (or not from a timer)");
-	state_end(0, "ITIMER_REAL every %d ms, %d ticks in %d s (%d in all); POSIX timers armed with their ids and intervals: M %d and B %d ticks in %d s, M's value kept; R %ld s left of its hour",
-		  PERIOD_US / 1000, got, MEASURE_S, (int)ticks, (int)(mticks - mbefore),
-		  (int)(bticks - bbefore), MEASURE_S, (long)r.it_value.tv_sec);
+	if (getitimer(ITIMER_PROF, &pit) || pit.it_interval.tv_usec != 20000 ||
+	    (!pit.it_value.tv_sec && !pit.it_value.tv_usec))
+		fail("ITIMER_PROF: disarmed, or its interval is not 20 ms");
+	pbefore = pticks;
+	burn(1);
+	if (pticks - pbefore < 25 || pticks - pbefore > 75)
+		fail("ITIMER_PROF: %d ticks in 1 s of CPU, not about 50", (int)(pticks - pbefore));
+	state_end(0, "ITIMER_REAL every %d ms, %d ticks in %d s (%d in all); ITIMER_PROF %d ticks in 1 s of CPU; POSIX timers armed with their ids and intervals: M %d and B %d ticks in %d s, M's value kept; R %ld s left of its hour",
+		  PERIOD_US / 1000, got, MEASURE_S, (int)ticks, (int)(pticks - pbefore),
+		  mgot, bgot, MEASURE_S,
+		  (long)r.it_value.tv_sec);
 }
