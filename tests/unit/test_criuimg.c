@@ -984,6 +984,28 @@ TEST(criuimg_writes_an_eventfd_with_its_counter_and_a_signalfd_with_its_mask)
 	rmtree(dir);
 }
 
+/*
+ * A pipes-data.img or fifo-data.img (magic) holding one pipe's bytes: an
+ * entry for pipe_id with its byte count and capacity, then exactly those
+ * bytes (so the image is not whole as entries alone).
+ */
+static void check_pipe_data(const char *dir, const char *name, uint32_t magic, uint32_t pipe_id,
+			    const char *want, uint32_t size)
+{
+	struct ciimg data;
+	size_t n = strlen(want);
+
+	img_load(&data, dir, name, magic, &pipe_data_entry__descriptor);
+	CHECK(data.n >= 1 && data.len > 12 && data.len == 12 + u32(data.data + 8) + n);
+	if (data.n >= 1) {
+		const PipeDataEntry *e = ENTRY(data, PipeDataEntry, 0);
+
+		CHECK(e->pipe_id == pipe_id && e->bytes == n && e->has_size && e->size == size);
+		CHECK(!memcmp(data.data + data.len - n, want, n));
+	}
+	img_drop(&data);
+}
+
 TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
 {
 	static unsigned char bytes[] = "hello";
@@ -998,7 +1020,7 @@ TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
 	struct dp_thread th = ci_thread(100);
 	struct dp_proc p = ci_proc(100, 1, &th);
 	char dir[] = "/tmp/orthros-ci-XXXXXX";
-	struct ciimg files, fdinfo, data;
+	struct ciimg files, fdinfo;
 	const FileEntry *r, *w;
 
 	write_one(&p, f, 3, fd, 2, dir);
@@ -1012,18 +1034,9 @@ TEST(criuimg_writes_both_ends_of_a_pipe_as_one_pipe_and_its_bytes_once)
 		CHECK(r->pipe->pipe_id == 555 && w->pipe->pipe_id == 555);
 		CHECK(r->pipe->flags == 0 && w->pipe->flags == (01 | 04000));
 	}
-	/* One entry for the pipe, then its bytes (so the image is not "ok" as entries alone). */
-	img_load(&data, dir, "pipes-data.img", 0x56453709u, &pipe_data_entry__descriptor);
-	CHECK(data.n >= 1 && data.len > 12 && data.len == 12 + u32(data.data + 8) + 5);
-	if (data.n >= 1) {
-		const PipeDataEntry *e = ENTRY(data, PipeDataEntry, 0);
-
-		CHECK(e->pipe_id == 555 && e->bytes == 5 && e->has_size && e->size == 65536);
-		CHECK(!memcmp(data.data + data.len - 5, "hello", 5));
-	}
+	check_pipe_data(dir, "pipes-data.img", 0x56453709u, 555, "hello", 65536);
 	img_drop(&files);
 	img_drop(&fdinfo);
-	img_drop(&data);
 	rmtree(dir);
 }
 
@@ -1065,15 +1078,7 @@ TEST(criuimg_writes_a_named_pipe_with_its_path_its_openings_and_its_bytes_once)
 		      wp->reg->flags == 01);
 	}
 	/* The bytes once, in fifo-data.img; pipes-data.img has none. */
-	img_load(&data, dir, "fifo-data.img", 0x59333054u, &pipe_data_entry__descriptor);
-	CHECK(data.n >= 1 && data.len > 12 && data.len == 12 + u32(data.data + 8) + 3);
-	if (data.n >= 1) {
-		const PipeDataEntry *e = ENTRY(data, PipeDataEntry, 0);
-
-		CHECK(e->pipe_id == 77 && e->bytes == 3 && e->size == 4096);
-		CHECK(!memcmp(data.data + data.len - 3, "abc", 3));
-	}
-	img_drop(&data);
+	check_pipe_data(dir, "fifo-data.img", 0x59333054u, 77, "abc", 4096);
 	img_load(&data, dir, "pipes-data.img", 0x56453709u, &pipe_data_entry__descriptor);
 	CHECK(data.ok && data.n == 0);
 	img_drop(&files);
