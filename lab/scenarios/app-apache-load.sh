@@ -1,6 +1,6 @@
 # app-apache-load
 # Apache2 from Debian (mpm_event), set up as in repeat-apache, under load that leaves connections in every TCP state at the crash: wrk's 32 keep-alive connections and ab's 8 clients opening a new connection for each request, while a host client fetches a page every 0.2 s and checks every byte; through two failovers, 1stOS -> 2ndOS -> 3rdOS, every Apache process comes back each time (nothing refused: the failover record's processes phase is ok), with its PIDs; no wrong page. The connections' states at each crash (and the listener's accept queue) are shown, and wrk's and ab's errors counted, not judged: Apache closes the keep-alive connections whose time-out passed during the failover, and wrk counts a request caught by such a close as a read error; a connection still in the accept queue is not carried.
-SCENARIO_TIER=feature
+SCENARIO_TIER=long
 SCENARIO_TIMEOUT=1500
 : "${REPEAT_CRASHES:=2}"
 . "$LAB_DIR/scenarios/repeat-apache.sh"

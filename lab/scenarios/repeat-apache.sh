@@ -1,6 +1,6 @@
 # repeat-apache
 # Apache2 from Debian (mpm_event: a root process and children of 27 threads, epoll, its scoreboard in shared anonymous memory, a dual-stack listening socket), its document root, logs and runtime files on the user disk, runs protected in the 1stOS and keeps serving a host-side HTTP client through three failovers, 1stOS -> 2ndOS -> 3rdOS -> 4thOS, with its PIDs. Configuration: Debian's, copied to the user disk, with only DocumentRoot and the runtime paths pointing there.
-SCENARIO_TIER=long
+SCENARIO_TIER=feature
 SCENARIO_TIMEOUT=1800
 : "${REPEAT_CRASHES:=3}"
 . "$LAB_DIR/scenarios/repeat-4th.sh"
